@@ -1,0 +1,46 @@
+# The two set-up commands: `make run` starts the chat example, `make test`
+# runs every test. Both install their npm packages on first use.
+GO ?= go
+NPM_CI = npm ci --no-audit --no-fund --loglevel=error
+
+.PHONY: run test test-go test-bench-once test-e2e bench fuzz conformance vet
+
+run: examples/chat/node_modules/.installed
+	cd examples/chat && $(GO) run .
+
+examples/chat/node_modules/.installed: examples/chat/package-lock.json
+	cd examples/chat && $(NPM_CI) && touch node_modules/.installed
+
+test/e2e/node_modules/.installed: test/e2e/package-lock.json
+	cd test/e2e && $(NPM_CI) && touch node_modules/.installed
+
+test: vet test-go test-bench-once test-e2e
+
+vet:
+	$(GO) vet ./...
+
+test-go:
+	$(GO) test -race -count=1 ./...
+
+# Every micro-benchmark runs once so that none can rot; `make bench` measures.
+test-bench-once:
+	$(GO) test -run='^$$' -bench=. -benchtime=1x ./...
+
+test-e2e: test/e2e/node_modules/.installed
+	$(GO) build -o test/e2e/.bin/server ./test/e2e/server
+	cd test/e2e && E2E_SERVER_BIN=$(CURDIR)/test/e2e/.bin/server npm test
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+# Runs each fuzzer for FUZZTIME (default 60s).
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzDecoder$$' -fuzztime=$(FUZZTIME) ./internal/parser/
+	$(GO) test -run='^$$' -fuzz='^FuzzBinaryReassembly$$' -fuzztime=$(FUZZTIME) ./internal/parser/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeAny$$' -fuzztime=$(FUZZTIME) ./internal/parser/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodePayload$$' -fuzztime=$(FUZZTIME) ./internal/engine/
+
+# Starts the servers the official conformance suites expect on port 3000.
+conformance:
+	$(GO) run ./internal/conformance

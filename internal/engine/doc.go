@@ -1,0 +1,34 @@
+// Package engine implements the server side of the Engine.IO protocol,
+// version 4: the handshake, HTTP long-polling, WebSocket, the
+// polling-to-WebSocket upgrade, server heartbeats, payload limits, CORS and
+// the protocol's error responses. It behaves like the Node.js engine.io 6.6
+// server.
+//
+// A [Server] is an [http.Handler]. Each client that completes a handshake gets
+// a [Session], which carries Engine.IO message packets in both directions
+// whatever the transport underneath. The layer above (Socket.IO) receives a
+// session through [Config.OnConnection] and returns the [Handler] that gets
+// the session's messages and its close.
+//
+// # Concurrency
+//
+// Every session has at most one writer at a time. [Session.Send] and the
+// other send methods only append already-encoded [Packet] values to the
+// session's queue, which is bounded in bytes; the transport drains the queue
+// in batches: a pending long-polling GET returns every queued packet in one
+// payload, and a WebSocket writer goroutine, started only while there is
+// something to write and ended as soon as the queue is empty, writes every
+// pending frame with one vectored write. A [Packet] is immutable once built,
+// so one packet can be queued to any number of sessions without being
+// encoded again; broadcasting relies on this.
+//
+// Messages from one session reach its [Handler] one at a time, in the order
+// they arrived, on the goroutine that read them (the WebSocket reader or the
+// HTTP handler of a POST). A handler that blocks stops its session from
+// reading further messages, and nothing else.
+//
+// Heartbeats use one timer per session and no goroutine. A WebSocket session
+// has one reader goroutine for its lifetime; a long-polling session has none
+// of its own. Every goroutine ends when its session closes, and
+// [Server.Shutdown] returns only after every session has closed.
+package engine

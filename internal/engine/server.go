@@ -1,0 +1,565 @@
+package engine
+
+import (
+	"compress/flate"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gorilla/websocket"
+)
+
+// A Server is an Engine.IO server: an [http.Handler] for the requests under
+// the Engine.IO path. It is safe for concurrent use.
+type Server struct {
+	cfg      Config
+	upgrader websocket.Upgrader
+
+	pingPacket  *Packet
+	probePacket *Packet
+	noopPacket  *Packet
+	closePacket *Packet
+
+	mu       sync.RWMutex
+	sessions map[string]*Session
+	closed   bool
+}
+
+// NewServer returns a server configured by cfg. cfg.OnConnection must be set.
+func NewServer(cfg Config) *Server {
+	if cfg.OnConnection == nil {
+		panic("engine: Config.OnConnection is nil")
+	}
+	srv := &Server{
+		cfg:         cfg,
+		sessions:    make(map[string]*Session),
+		pingPacket:  NewPacket(PacketPing, nil),
+		probePacket: NewPacket(PacketPong, []byte("probe")),
+		noopPacket:  NewPacket(PacketNoop, nil),
+		closePacket: NewPacket(PacketClose, nil),
+	}
+	srv.upgrader = websocket.Upgrader{
+		// Reuse the HTTP server's read buffer and write from our own
+		// frames: no per-connection gorilla buffers.
+		WriteBufferPool:   &sync.Pool{},
+		EnableCompression: cfg.PerMessageDeflate,
+		CheckOrigin:       func(*http.Request) bool { return true },
+		Error:             func(http.ResponseWriter, *http.Request, int, error) {},
+	}
+	return srv
+}
+
+// Config returns the server's configuration.
+func (srv *Server) Config() *Config { return &srv.cfg }
+
+// Count returns the number of open sessions.
+func (srv *Server) Count() int {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	return len(srv.sessions)
+}
+
+// Session returns the open session with the given ID, or nil.
+func (srv *Server) Session(id string) *Session {
+	srv.mu.RLock()
+	defer srv.mu.RUnlock()
+	return srv.sessions[id]
+}
+
+// ServeHTTP handles one Engine.IO request: a handshake, a long-polling GET or
+// POST, or a websocket upgrade.
+func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	if srv.cfg.CORS != nil && srv.cfg.CORS.apply(h, r) {
+		if srv.cfg.Headers != nil {
+			srv.cfg.Headers(h, r)
+		}
+		h.Set("Content-Length", "0")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if srv.cfg.Headers != nil {
+		srv.cfg.Headers(h, r)
+	}
+	q := r.URL.Query()
+	transport := q.Get("transport")
+	upgrade := websocket.IsWebSocketUpgrade(r)
+	if !srv.cfg.allows(transport) {
+		srv.refuse(w, r, upgrade, CodeUnknownTransport, "", "")
+		return
+	}
+	if invalidHeaderValue(r.Header.Get("Origin")) {
+		srv.refuse(w, r, upgrade, CodeBadRequest, "", "INVALID_ORIGIN")
+		return
+	}
+	sid := q.Get("sid")
+	if sid == "" {
+		srv.handshake(w, r, q, transport, upgrade)
+		return
+	}
+	s := srv.Session(sid)
+	if s != nil && s.lingering() {
+		if r.Method == http.MethodGet && !upgrade && transport == TransportPolling {
+			srv.remove(s)
+			srv.writePayload(w, r, srv.noopPacket.Payload())
+			return
+		}
+		s = nil
+	}
+	if s == nil {
+		srv.refuse(w, r, upgrade, CodeUnknownSID, "", "")
+		return
+	}
+	if upgrade {
+		if transport != TransportWebSocket {
+			srv.refuse(w, r, upgrade, CodeBadRequest, "", "TRANSPORT_MISMATCH")
+			return
+		}
+		srv.upgradeSession(w, r, s)
+		return
+	}
+	if s.Transport() != transport {
+		srv.refuse(w, r, upgrade, CodeBadRequest, "", "TRANSPORT_MISMATCH")
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		srv.poll(w, r, s)
+	case http.MethodPost:
+		srv.post(w, r, s)
+	default:
+		w.WriteHeader(http.StatusInternalServerError)
+	}
+}
+
+// refuse answers a request the engine does not accept, as the reference
+// does: JSON {"code","message"} with 400 (403 for Forbidden), or a plain
+// 400 with the message for a websocket upgrade request.
+func (srv *Server) refuse(w http.ResponseWriter, r *http.Request, upgrade bool, code ErrorCode, msg, context string) {
+	if msg == "" {
+		msg = code.String()
+	}
+	if srv.cfg.OnConnectionError != nil {
+		srv.cfg.OnConnectionError(r, &RequestError{Code: code, Message: msg, Context: context})
+	}
+	h := w.Header()
+	if upgrade {
+		h.Set("Content-Type", "text/html")
+		h.Set("Connection", "close")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, msg)
+		return
+	}
+	body, _ := json.Marshal(struct {
+		Code    ErrorCode `json:"code"`
+		Message string    `json:"message"`
+	}{code, msg})
+	h.Set("Content-Type", "application/json")
+	status := http.StatusBadRequest
+	if code == CodeForbidden {
+		status = http.StatusForbidden
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// handshake opens a new session.
+func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q map[string][]string, transport string, upgrade bool) {
+	if r.Method != http.MethodGet {
+		srv.refuse(w, r, upgrade, CodeBadHandshakeMethod, "", "")
+		return
+	}
+	if transport == TransportWebSocket && !upgrade {
+		srv.refuse(w, r, upgrade, CodeBadRequest, "", "TRANSPORT_HANDSHAKE_ERROR")
+		return
+	}
+	if srv.cfg.AllowRequest != nil {
+		if err := srv.cfg.AllowRequest(r); err != nil {
+			srv.refuse(w, r, upgrade, CodeForbidden, err.Error(), "")
+			return
+		}
+	}
+	if eio := q["EIO"]; len(eio) == 0 || eio[0] != "4" {
+		srv.refuse(w, r, upgrade, CodeUnsupportedVersion, "", "")
+		return
+	}
+	s := newSession(srv, NewID(), r)
+	upgrades := "[]"
+	if transport == TransportPolling && !srv.cfg.DisallowUpgrades && srv.cfg.allows(TransportWebSocket) {
+		upgrades = `["websocket"]`
+	}
+	open := make([]byte, 0, 128)
+	open = append(open, `{"sid":"`...)
+	open = append(open, s.id...)
+	open = append(open, `","upgrades":`...)
+	open = append(open, upgrades...)
+	open = append(open, `,"pingInterval":`...)
+	open = strconv.AppendInt(open, srv.cfg.pingInterval().Milliseconds(), 10)
+	open = append(open, `,"pingTimeout":`...)
+	open = strconv.AppendInt(open, srv.cfg.pingTimeout().Milliseconds(), 10)
+	open = append(open, `,"maxPayload":`...)
+	open = strconv.AppendInt(open, srv.cfg.maxBuffer(), 10)
+	open = append(open, '}')
+	s.queue = append(s.queue, NewPacket(PacketOpen, open))
+	if srv.cfg.InitialPacket != nil {
+		s.queue = append(s.queue, NewPacket(PacketMessage, srv.cfg.InitialPacket))
+	}
+
+	hdr := w.Header()
+	if srv.cfg.InitialHeaders != nil {
+		srv.cfg.InitialHeaders(hdr, r)
+	}
+	if transport == TransportPolling {
+		if c := srv.cfg.Cookie; c != nil {
+			hdr.Add("Set-Cookie", c.cookie(s.id).String())
+		}
+		if !srv.start(s, nil) {
+			srv.refuse(w, r, upgrade, CodeBadRequest, "", "SERVER_CLOSED")
+			return
+		}
+		srv.poll(w, r, s)
+		return
+	}
+	conn, err := srv.upgrader.Upgrade(w, r, hdr)
+	if err != nil {
+		return // the upgrader has answered the request
+	}
+	wc := newWSConn(conn, srv.cfg.PerMessageDeflate)
+	if !srv.start(s, wc) {
+		wc.writeClose(websocket.CloseGoingAway, srv.cfg.writeTimeout())
+		wc.close()
+	}
+}
+
+// start registers s, gives it its handler and starts its heartbeat and, for
+// a websocket session, its reader and writer. It reports false if the
+// server is closed.
+func (srv *Server) start(s *Session, wc *wsConn) bool {
+	srv.mu.Lock()
+	if srv.closed {
+		srv.mu.Unlock()
+		return false
+	}
+	srv.sessions[s.id] = s
+	srv.mu.Unlock()
+	s.handler = srv.cfg.OnConnection(s)
+	s.startHeartbeat()
+	if wc != nil {
+		s.mu.Lock()
+		s.ws = wc
+		if s.state == stateOpen {
+			s.kickLocked()
+			s.wg.Add(1)
+			go s.readLoop(wc)
+		}
+		s.mu.Unlock()
+	}
+	return true
+}
+
+func (srv *Server) remove(s *Session) {
+	srv.mu.Lock()
+	if srv.sessions[s.id] == s {
+		delete(srv.sessions, s.id)
+	}
+	srv.mu.Unlock()
+}
+
+// upgradeSession accepts a websocket for an existing session: the probe of
+// an upgrade from long-polling, or a duplicate that is closed at once.
+func (srv *Server) upgradeSession(w http.ResponseWriter, r *http.Request, s *Session) {
+	conn, err := srv.upgrader.Upgrade(w, r, w.Header())
+	if err != nil {
+		return
+	}
+	wc := newWSConn(conn, srv.cfg.PerMessageDeflate)
+	s.mu.Lock()
+	if s.state != stateOpen || s.ws != nil || s.probe != nil || srv.cfg.DisallowUpgrades {
+		s.mu.Unlock()
+		wc.close()
+		return
+	}
+	s.probe = wc
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go s.probeLoop(wc)
+}
+
+// poll answers a long-polling GET with every queued packet, waiting for one
+// if the queue is empty.
+func (srv *Server) poll(w http.ResponseWriter, r *http.Request, s *Session) {
+	s.mu.Lock()
+	if s.getActive {
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusBadRequest)
+		s.abort(ReasonTransportError, ErrPollOverlap, 0)
+		return
+	}
+	s.getActive = true
+	for s.state == stateOpen && len(s.queue) == 0 && !s.upgrading && s.ws == nil {
+		s.mu.Unlock()
+		select {
+		case <-s.wake:
+		case <-r.Context().Done():
+			s.mu.Lock()
+			s.getActive = false
+			s.mu.Unlock()
+			s.abort(ReasonTransportError, ErrPollAborted, 0)
+			return
+		}
+		s.mu.Lock()
+	}
+	var batch []*Packet
+	var tail *Packet
+	finishClose := false
+	var reason CloseReason
+	var cerr error
+	switch {
+	case s.state == stateClosed:
+		tail = srv.closePacket
+		if s.clientClosed {
+			tail = srv.noopPacket
+		}
+	case s.ws != nil:
+		tail = srv.noopPacket
+	case s.state == stateClosing:
+		batch = s.takeLocked()
+		tail = srv.closePacket
+		finishClose = true
+		reason, cerr = s.closeReason, s.closeErr
+		s.finalizeLocked()
+	default:
+		batch = s.takeLocked()
+		if len(batch) == 0 {
+			tail = srv.noopPacket
+		}
+	}
+	s.getActive = false
+	s.mu.Unlock()
+
+	if tail != nil {
+		batch = append(batch, tail)
+	}
+	body := encodePayload(make([]byte, 0, 512), batch)
+	s.mu.Lock()
+	s.recycleLocked(batch)
+	s.mu.Unlock()
+	srv.writePayload(w, r, body)
+	if finishClose {
+		s.closed(reason, cerr)
+	}
+}
+
+var gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
+var flatePool = sync.Pool{New: func() any { w, _ := flate.NewWriter(nil, flate.BestSpeed); return w }}
+
+// writePayload writes a long-polling response body, compressed when it is
+// large enough and the client accepts gzip or deflate.
+func (srv *Server) writePayload(w http.ResponseWriter, r *http.Request, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=UTF-8")
+	h.Set("Cache-Control", "no-store")
+	if !srv.cfg.DisableHTTPCompression && len(body) >= srv.cfg.compressionThreshold() {
+		ae := r.Header.Get("Accept-Encoding")
+		switch {
+		case acceptsEncoding(ae, "gzip"):
+			h.Set("Content-Encoding", "gzip")
+			h.Add("Vary", "Accept-Encoding")
+			zw := gzipPool.Get().(*gzip.Writer)
+			zw.Reset(w)
+			_, _ = zw.Write(body)
+			_ = zw.Close()
+			gzipPool.Put(zw)
+			return
+		case acceptsEncoding(ae, "deflate"):
+			h.Set("Content-Encoding", "deflate")
+			h.Add("Vary", "Accept-Encoding")
+			zw := flatePool.Get().(*flate.Writer)
+			zw.Reset(w)
+			_, _ = zw.Write(body)
+			_ = zw.Close()
+			flatePool.Put(zw)
+			return
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body)
+}
+
+func acceptsEncoding(header, enc string) bool {
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), enc) {
+			continue
+		}
+		_, q, found := strings.Cut(params, "q=")
+		if !found {
+			return true
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(q), 64)
+		return err == nil && v > 0
+	}
+	return false
+}
+
+// post reads a long-polling POST and hands its packets to the session.
+func (srv *Server) post(w http.ResponseWriter, r *http.Request, s *Session) {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream") {
+		w.WriteHeader(http.StatusBadRequest)
+		s.abort(ReasonTransportError, ErrInvalidContent, 0)
+		return
+	}
+	s.mu.Lock()
+	if s.postActive {
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusBadRequest)
+		s.abort(ReasonTransportError, ErrPollOverlap, 0)
+		return
+	}
+	s.postActive = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.postActive = false
+		s.mu.Unlock()
+	}()
+	max := srv.cfg.maxBuffer()
+	if r.ContentLength > max {
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	if int64(len(body)) > max {
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		return
+	}
+	s.readMu.Lock()
+	err = decodePayload(body, func(t PacketType, data []byte, binary bool) bool {
+		select {
+		case <-s.done:
+			return false
+		default:
+		}
+		return s.onPacket(t, data, binary)
+	})
+	s.readMu.Unlock()
+	if err != nil {
+		s.abort(ReasonParseError, ErrParse, 0)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html")
+	h.Set("Content-Length", "2")
+	_, _ = io.WriteString(w, "ok")
+}
+
+// Shutdown closes every session gracefully: each client is sent an
+// Engine.IO close packet (and, over websocket, a close frame 1001 "going
+// away") after what was already queued for it, with reason "server shutting
+// down". New requests are refused. Shutdown returns when every session has
+// closed and every goroutine of the server has ended, or when ctx is done,
+// in which case the remaining sessions are closed at once and ctx.Err() is
+// returned. It is safe to call more than once.
+func (srv *Server) Shutdown(ctx context.Context) error {
+	all := srv.stop()
+	for _, s := range all {
+		s.mu.Lock()
+		if s.ws != nil && s.state == stateOpen {
+			_ = s.sendLocked([]*Packet{srv.closePacket})
+		}
+		s.mu.Unlock()
+		s.closeGracefully(ReasonServerShuttingDown, nil, websocket.CloseGoingAway)
+	}
+	var err error
+	for _, s := range all {
+		select {
+		case <-s.done:
+		case <-ctx.Done():
+			err = ctx.Err()
+			s.abort(ReasonServerShuttingDown, nil, 0)
+		}
+	}
+	for _, s := range all {
+		s.wg.Wait()
+	}
+	return err
+}
+
+// Close closes every session at once, with reason "server shutting down",
+// and waits for the server's goroutines to end. It is safe to call more
+// than once.
+func (srv *Server) Close() error {
+	all := srv.stop()
+	for _, s := range all {
+		s.abort(ReasonServerShuttingDown, nil, websocket.CloseGoingAway)
+	}
+	for _, s := range all {
+		s.wg.Wait()
+	}
+	return nil
+}
+
+// stop refuses new sessions and returns the open ones.
+func (srv *Server) stop() []*Session {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	srv.closed = true
+	all := make([]*Session, 0, len(srv.sessions))
+	for _, s := range srv.sessions {
+		all = append(all, s)
+	}
+	return all
+}
+
+var idCounter atomic.Uint32
+
+// NewID returns a new random, URL-safe, 20-character identifier, made like
+// the reference's: 12 random bytes and a 3-byte sequence number, in base64
+// with '-' and '_'.
+func NewID() string {
+	var b [15]byte
+	_, _ = rand.Read(b[:12])
+	n := idCounter.Add(1)
+	b[12], b[13], b[14] = byte(n>>16), byte(n>>8), byte(n)
+	return base64.URLEncoding.EncodeToString(b[:])
+}
+
+// invalidHeaderValue reports whether v has characters not allowed in an
+// HTTP header value, as the reference checks the Origin header.
+func invalidHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c != '\t' && (c < 0x20 || c == 0x7f) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Cookie) cookie(sid string) *http.Cookie {
+	ck := &http.Cookie{
+		Name:     orDefault(c.Name, "io"),
+		Value:    sid,
+		Path:     orDefault(c.Path, "/"),
+		Domain:   c.Domain,
+		MaxAge:   c.MaxAge,
+		Secure:   c.Secure,
+		HttpOnly: !c.NoHTTP,
+		SameSite: c.SameSite,
+	}
+	if ck.SameSite == 0 {
+		ck.SameSite = http.SameSiteLaxMode
+	}
+	return ck
+}

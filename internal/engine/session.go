@@ -1,0 +1,445 @@
+package engine
+
+import (
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Handler receives the messages and the close of one [Session].
+//
+// OnMessage is called for each message packet in arrival order, one call at
+// a time, on the goroutine that read it. data belongs to the handler: the
+// engine reads every message into a buffer of its own and never reuses it.
+// A handler that blocks stops its session from reading further messages.
+//
+// OnClose is called once, when the session has closed, from whichever
+// goroutine closed it. A message that was being delivered when another
+// goroutine closed the session may still reach OnMessage concurrently with
+// OnClose; none is delivered after that.
+type Handler interface {
+	OnMessage(data []byte, binary bool)
+	OnClose(reason CloseReason, err error)
+}
+
+// lingerTime is how long a session closed by the client over long-polling
+// stays findable; see Session.linger.
+const lingerTime = time.Second
+
+type sessionState uint8
+
+const (
+	stateOpen sessionState = iota
+	stateClosing
+	stateClosed
+)
+
+// A Session is one Engine.IO client connection, across the transports it
+// uses during its life. All of its methods are safe for concurrent use.
+type Session struct {
+	srv     *Server
+	id      string
+	req     *http.Request // the handshake request, without its body
+	issued  time.Time
+	handler Handler
+
+	// readMu serializes delivery to the handler: the websocket reader and a
+	// long-polling POST may overlap during an upgrade.
+	readMu sync.Mutex
+	// wg counts the session's goroutines (websocket reader and writer). Add
+	// is only called under mu while the session is not closed.
+	wg sync.WaitGroup
+	// done is closed when the session is closed.
+	done chan struct{}
+	// wake signals a pending long-polling GET (capacity 1).
+	wake chan struct{}
+	timer *time.Timer
+
+	mu sync.Mutex // guards everything below
+	state     sessionState
+	ws        *wsConn // the websocket transport, once open or upgraded
+	probe     *wsConn // a websocket being probed for an upgrade
+	upgrading bool    // the probe was answered; polling is being drained
+	queue     []*Packet
+	spare     []*Packet // recycled queue backing array
+	queued    int       // bytes in queue
+	writing   bool      // the websocket writer goroutine is running
+	getActive bool      // a long-polling GET is pending
+	postActive bool
+	// clientClosed: the client sent a close packet; a pending GET gets noop.
+	clientClosed bool
+	// linger: the client closed over long-polling with no GET pending; the
+	// closed session stays findable briefly so that a GET already on its way
+	// gets its noop rather than "Session ID unknown".
+	linger bool
+	// closeReason, closeErr, closeCode describe a close in progress.
+	closeReason CloseReason
+	closeErr    error
+	closeCode   int
+	// timerAt is when the heartbeat timer is due; a callback that runs
+	// earlier is stale and returns.
+	timerAt      time.Time
+	awaitingPong bool
+}
+
+func newSession(srv *Server, id string, r *http.Request) *Session {
+	s := &Session{
+		srv:    srv,
+		id:     id,
+		req:    r.Clone(r.Context()),
+		issued: time.Now(),
+		done:   make(chan struct{}),
+		wake:   make(chan struct{}, 1),
+	}
+	s.req.Body = http.NoBody
+	return s
+}
+
+// ID returns the session ID (the "sid" of the handshake).
+func (s *Session) ID() string { return s.id }
+
+// Request returns the handshake request. Its body is empty and its context
+// is that of the handshake request; treat it as read-only.
+func (s *Session) Request() *http.Request { return s.req }
+
+// Issued returns when the session was opened.
+func (s *Session) Issued() time.Time { return s.issued }
+
+// RemoteAddr returns the client's network address as the server saw it.
+func (s *Session) RemoteAddr() string { return s.req.RemoteAddr }
+
+// Transport returns the name of the transport in use: "polling" or
+// "websocket".
+func (s *Session) Transport() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transportLocked()
+}
+
+func (s *Session) transportLocked() string {
+	if s.ws != nil {
+		return TransportWebSocket
+	}
+	return TransportPolling
+}
+
+// Done returns a channel that is closed when the session has closed.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Send queues packets to be written to the client, in order and with
+// nothing from another goroutine in between. It does not wait for the
+// write. It returns [ErrSessionClosed] if the session is closed or closing,
+// and [ErrQueueFull] if the packets would push the queue past its bound, in
+// which case the session is closed.
+func (s *Session) Send(pkts ...*Packet) error {
+	s.mu.Lock()
+	err := s.sendLocked(pkts)
+	s.mu.Unlock()
+	if err == ErrQueueFull {
+		s.abort(ReasonTransportError, ErrQueueFull, 0)
+	}
+	return err
+}
+
+// SendVolatile queues packets only if the transport can take them now (the
+// reference's volatile flag): if the queue is empty and, over long-polling,
+// a GET is waiting. It reports whether the packets were queued.
+func (s *Session) SendVolatile(pkts ...*Packet) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != stateOpen || len(s.queue) > 0 || (s.ws == nil && !s.getActive) {
+		return false
+	}
+	return s.sendLocked(pkts) == nil
+}
+
+func (s *Session) sendLocked(pkts []*Packet) error {
+	if s.state != stateOpen {
+		return ErrSessionClosed
+	}
+	n := 0
+	for _, p := range pkts {
+		n += p.size()
+	}
+	if s.queued+n > s.srv.cfg.maxQueue() && s.queued > 0 {
+		return ErrQueueFull
+	}
+	s.queue = append(s.queue, pkts...)
+	s.queued += n
+	s.kickLocked()
+	return nil
+}
+
+// kickLocked makes the transport drain the queue: it starts the websocket
+// writer if it is not running, or wakes a pending GET.
+func (s *Session) kickLocked() {
+	if s.ws != nil {
+		if !s.writing {
+			s.writing = true
+			s.wg.Add(1)
+			go s.writeLoop(s.ws)
+		}
+		return
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// takeLocked removes and returns every queued packet.
+func (s *Session) takeLocked() []*Packet {
+	batch := s.queue
+	s.queue = s.spare
+	s.spare = nil
+	s.queued = 0
+	return batch
+}
+
+// recycleLocked gives a drained batch's backing array back for reuse.
+func (s *Session) recycleLocked(batch []*Packet) {
+	clear(batch)
+	if s.spare == nil && cap(batch) <= 1024 {
+		s.spare = batch[:0]
+	}
+}
+
+// Close closes the session after writing what is queued, with reason
+// "forced close". It does not wait.
+func (s *Session) Close() { s.closeGracefully(ReasonForcedClose, nil, 1000) }
+
+// closeGracefully stops accepting packets, lets the transport write what is
+// queued, then closes with reason; code is the websocket close code.
+func (s *Session) closeGracefully(reason CloseReason, err error, code int) {
+	s.mu.Lock()
+	if s.state != stateOpen {
+		s.mu.Unlock()
+		return
+	}
+	s.state = stateClosing
+	s.closeReason, s.closeErr, s.closeCode = reason, err, code
+	if s.ws != nil {
+		if !s.writing {
+			s.writing = true
+			s.wg.Add(1)
+			go s.writeLoop(s.ws)
+		}
+		s.mu.Unlock()
+		return
+	}
+	// Long-polling: a pending GET takes the queue and the close packet; if
+	// none comes in time, give up.
+	s.resetTimerLocked(s.srv.cfg.pingInterval() + s.srv.cfg.pingTimeout())
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	s.mu.Unlock()
+}
+
+// abort closes the session now, dropping what is queued. code, if not zero,
+// is the websocket close code to send.
+func (s *Session) abort(reason CloseReason, err error, code int) {
+	s.mu.Lock()
+	if s.state == stateClosed {
+		s.mu.Unlock()
+		return
+	}
+	ws, probe := s.ws, s.probe
+	// Claim the writer role to write a close frame, unless a writer is
+	// busy: then closing the connection makes its write fail and return.
+	canWrite := ws != nil && !s.writing
+	if canWrite {
+		s.writing = true
+	}
+	s.finalizeLocked()
+	s.mu.Unlock()
+	if ws != nil {
+		if canWrite && code != 0 {
+			ws.writeClose(code, s.srv.cfg.writeTimeout())
+		}
+		ws.close()
+	}
+	if probe != nil {
+		probe.close()
+	}
+	s.closed(reason, err)
+}
+
+// Abort closes the session at once with reason, dropping what is queued;
+// err is the description passed to [Handler.OnClose].
+func (s *Session) Abort(reason CloseReason, err error) {
+	code := 0
+	switch reason {
+	case ReasonParseError:
+		code = 1003 // unsupported data
+	case ReasonServerShuttingDown:
+		code = 1001 // going away
+	case ReasonForcedClose:
+		code = 1000
+	}
+	s.abort(reason, err, code)
+}
+
+// clientClose handles a close packet from the client.
+func (s *Session) clientClose() {
+	s.mu.Lock()
+	s.clientClosed = true
+	s.linger = s.ws == nil && !s.getActive
+	s.mu.Unlock()
+	s.abort(ReasonTransportClose, nil, 0)
+}
+
+// finalizeLocked marks the session closed and stops its timer. The caller
+// then closes the transport and calls closed.
+func (s *Session) finalizeLocked() {
+	s.state = stateClosed
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.queue, s.spare, s.queued = nil, nil, 0
+	close(s.done)
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// closed removes the session from the server and tells the handler.
+func (s *Session) closed(reason CloseReason, err error) {
+	s.mu.Lock()
+	linger := s.linger
+	s.mu.Unlock()
+	if linger {
+		time.AfterFunc(lingerTime, func() { s.srv.remove(s) })
+	} else {
+		s.srv.remove(s)
+	}
+	if s.handler != nil {
+		s.handler.OnClose(reason, err)
+	}
+}
+
+// onPacket handles one packet from the client and reports whether reading
+// should go on. The caller holds readMu.
+func (s *Session) onPacket(t PacketType, data []byte, binary bool) bool {
+	switch t {
+	case PacketMessage:
+		s.handler.OnMessage(data, binary)
+	case PacketPong:
+		s.onPong()
+	case PacketPing:
+		s.abort(ReasonTransportError, ErrHeartbeatDirection, 1002)
+		return false
+	case PacketClose:
+		s.clientClose()
+		return false
+	}
+	// open, upgrade and noop from a client are ignored, as the reference does.
+	return true
+}
+
+// startHeartbeat schedules the first ping.
+func (s *Session) startHeartbeat() {
+	s.mu.Lock()
+	if s.state == stateOpen {
+		s.resetTimerLocked(s.srv.cfg.pingInterval())
+	}
+	s.mu.Unlock()
+}
+
+func (s *Session) resetTimerLocked(d time.Duration) {
+	s.timerAt = time.Now().Add(d)
+	if s.timer == nil {
+		s.timer = time.AfterFunc(d, s.onTimer)
+		return
+	}
+	s.timer.Reset(d)
+}
+
+// onTimer runs when the heartbeat timer is due: it pings, or closes the
+// session when the last ping went unanswered (or a polling close timed out).
+func (s *Session) onTimer() {
+	s.mu.Lock()
+	if s.state == stateClosed || time.Now().Before(s.timerAt) {
+		s.mu.Unlock()
+		return
+	}
+	if s.state == stateClosing {
+		reason, err := s.closeReason, s.closeErr
+		s.mu.Unlock()
+		s.abort(reason, err, 0)
+		return
+	}
+	if s.awaitingPong {
+		s.mu.Unlock()
+		s.abort(ReasonPingTimeout, nil, 1000)
+		return
+	}
+	s.awaitingPong = true
+	s.resetTimerLocked(s.srv.cfg.pingTimeout())
+	err := s.sendLocked([]*Packet{s.srv.pingPacket})
+	s.mu.Unlock()
+	if err == ErrQueueFull {
+		s.abort(ReasonTransportError, ErrQueueFull, 0)
+	}
+}
+
+func (s *Session) onPong() {
+	s.mu.Lock()
+	if s.awaitingPong && s.state == stateOpen {
+		s.awaitingPong = false
+		s.resetTimerLocked(s.srv.cfg.pingInterval())
+	}
+	s.mu.Unlock()
+}
+
+// writeLoop drains the queue to the websocket, one vectored write per
+// batch, and ends when the queue is empty. It is the only writer of ws
+// while it runs.
+func (s *Session) writeLoop(ws *wsConn) {
+	defer s.wg.Done()
+	var batch []*Packet
+	for {
+		s.mu.Lock()
+		if batch != nil {
+			s.recycleLocked(batch)
+			batch = nil
+		}
+		if s.state == stateClosed {
+			s.writing = false
+			s.mu.Unlock()
+			return
+		}
+		if len(s.queue) == 0 {
+			if s.state == stateClosing {
+				reason, err, code := s.closeReason, s.closeErr, s.closeCode
+				s.finalizeLocked()
+				s.mu.Unlock()
+				ws.writeClose(code, s.srv.cfg.writeTimeout())
+				ws.close()
+				s.closed(reason, err)
+				return
+			}
+			s.writing = false
+			s.mu.Unlock()
+			return
+		}
+		batch = s.takeLocked()
+		s.mu.Unlock()
+		if err := ws.write(batch, s.srv.cfg.writeTimeout()); err != nil {
+			s.mu.Lock()
+			s.writing = false
+			s.mu.Unlock()
+			s.abort(ReasonTransportError, err, 0)
+			return
+		}
+	}
+}
+
+// lingering reports whether s is a closed session kept only for a late GET.
+func (s *Session) lingering() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state == stateClosed && s.linger
+}

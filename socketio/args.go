@@ -1,0 +1,162 @@
+package socketio
+
+import (
+	"encoding/json"
+	"reflect"
+	"sync"
+
+	"github.com/gosio/sio/internal/engine"
+	"github.com/gosio/sio/internal/parser"
+)
+
+// Raw is one event or ack argument as the client sent it: its JSON text and
+// the binary attachments it refers to. Decode it into a Go value with
+// [Raw.Decode], or emit it again unchanged (binary included).
+type Raw struct {
+	data []byte
+	atts [][]byte
+}
+
+// Decode decodes the argument into v, like json.Unmarshal; binary data
+// goes into []byte values.
+func (r Raw) Decode(v any) error { return parser.DecodeInto(r.data, r.atts, v) }
+
+// JSON returns the argument's JSON text. Binary attachments appear in it as
+// {"_placeholder":true,"num":N} objects.
+func (r Raw) JSON() []byte { return r.data }
+
+// String returns the argument's JSON text.
+func (r Raw) String() string { return string(r.data) }
+
+// AppendValue lets the encoder write r with its attachments renumbered.
+func (r Raw) appendTo(dst []byte, atts [][]byte) ([]byte, [][]byte, error) {
+	return parser.AppendRaw(dst, r.data, r.atts, atts)
+}
+
+// Args are the arguments of an event or an ack as received.
+type Args []Raw
+
+// Decode decodes the arguments, in order, into the values that vs point
+// to. Missing arguments leave their target untouched.
+func (a Args) Decode(vs ...any) error {
+	for i, v := range vs {
+		if i >= len(a) {
+			return nil
+		}
+		if err := a[i].Decode(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func newArgs(elems [][]byte, atts [][]byte) Args {
+	args := make(Args, len(elems))
+	for i, e := range elems {
+		args[i] = Raw{e, atts}
+	}
+	return args
+}
+
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// appendArgs appends the JSON array [event?, args...] to dst.
+func appendArgs(dst []byte, event string, args []any) ([]byte, [][]byte, error) {
+	var atts [][]byte
+	var err error
+	dst = append(dst, '[')
+	if event != "" {
+		dst, _ = appendJSONString(dst, event)
+	}
+	for i, a := range args {
+		if i > 0 || event != "" {
+			dst = append(dst, ',')
+		}
+		if r, ok := a.(Raw); ok {
+			dst, atts, err = r.appendTo(dst, atts)
+		} else {
+			dst, atts, err = parser.AppendValue(dst, a, atts)
+		}
+		if err != nil {
+			return dst, nil, err
+		}
+	}
+	return append(dst, ']'), atts, nil
+}
+
+func appendJSONString(dst []byte, s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' || c >= 0x7f || c == '<' || c == '>' || c == '&' {
+			b, err := json.Marshal(s)
+			return append(dst, b...), err
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"'), nil
+}
+
+// encoded is a Socket.IO packet ready to be queued: the text packet
+// followed by its binary attachments.
+type encoded struct {
+	text *engine.Packet
+	bins []*engine.Packet
+}
+
+// packets returns the engine packets to send, in order.
+func (e *encoded) packets() []*engine.Packet {
+	if len(e.bins) == 0 {
+		return []*engine.Packet{e.text}
+	}
+	return append([]*engine.Packet{e.text}, e.bins...)
+}
+
+// encode builds a packet of type typ (EVENT or ACK; promoted to its binary
+// form when args hold binary data) for namespace nsp.
+func encode(typ parser.Type, nsp string, id uint64, hasID bool, event string, args []any) (*encoded, error) {
+	sp := scratchPool.Get().(*[]byte)
+	data, atts, err := appendArgs((*sp)[:0], event, args)
+	defer func() {
+		if cap(data) <= 64<<10 {
+			*sp = data[:0]
+			scratchPool.Put(sp)
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	if len(atts) > 0 {
+		if typ == parser.Event {
+			typ = parser.BinaryEvent
+		} else if typ == parser.Ack {
+			typ = parser.BinaryAck
+		}
+	}
+	buf := engine.NewMessageBuffer(len(data) + len(nsp) + 24)
+	buf = parser.AppendPacket(buf, &parser.Packet{Type: typ, Namespace: nsp, ID: id, HasID: hasID, Data: data, Attachments: atts})
+	e := &encoded{text: engine.NewMessageFromBuffer(buf)}
+	for _, a := range atts {
+		e.bins = append(e.bins, engine.NewBinaryMessage(a))
+	}
+	return e, nil
+}
+
+// encodeControl builds a CONNECT, DISCONNECT or CONNECT_ERROR packet.
+func encodeControl(typ parser.Type, nsp string, data []byte) *engine.Packet {
+	buf := engine.NewMessageBuffer(len(data) + len(nsp) + 4)
+	buf = parser.AppendPacket(buf, &parser.Packet{Type: typ, Namespace: nsp, Data: data})
+	return engine.NewMessageFromBuffer(buf)
+}
+
+var reservedEvents = map[string]bool{
+	"connect": true, "connect_error": true, "disconnect": true,
+	"disconnecting": true, "newListener": true, "removeListener": true,
+}
+
+var (
+	rawType   = reflect.TypeFor[Raw]()
+	argsType  = reflect.TypeFor[Args]()
+	ackType   = reflect.TypeFor[Ack]()
+	errorType = reflect.TypeFor[error]()
+)

@@ -1,0 +1,217 @@
+package socketio
+
+import (
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/gosio/sio/internal/engine"
+	"github.com/gosio/sio/internal/parser"
+)
+
+// client is the Socket.IO side of one Engine.IO connection: it decodes
+// packets, routes them to the connection's sockets (one per namespace) and
+// runs their handlers on its executor.
+type client struct {
+	srv  *Server
+	sess *engine.Session
+	dec  parser.Decoder // used by the reader only
+	exec *executor
+
+	mu           sync.Mutex
+	sockets      map[string]*Socket // by namespace name
+	connecting   map[string]bool    // CONNECTs queued or in middleware
+	closed       bool
+	connectTimer *time.Timer
+}
+
+func (srv *Server) newClient(sess *engine.Session) engine.Handler {
+	c := &client{
+		srv:        srv,
+		sess:       sess,
+		exec:       newExecutor(&srv.jobs),
+		sockets:    make(map[string]*Socket),
+		connecting: make(map[string]bool),
+	}
+	timeout := srv.opts.ConnectTimeout
+	if timeout == 0 {
+		timeout = DefaultConnectTimeout
+	}
+	c.connectTimer = time.AfterFunc(timeout, c.onConnectTimeout)
+	return c
+}
+
+func (c *client) onConnectTimeout() {
+	c.mu.Lock()
+	idle := len(c.sockets) == 0 && len(c.connecting) == 0 && !c.closed
+	c.mu.Unlock()
+	if idle {
+		c.sess.Abort(engine.ReasonForcedClose, errors.New("socketio: no namespace joined before the connect timeout"))
+	}
+}
+
+// OnMessage implements engine.Handler. It runs on the connection's reader.
+func (c *client) OnMessage(data []byte, binary bool) {
+	p, err := c.dec.Add(data, binary)
+	if err != nil {
+		c.srv.log.Debug("socketio: closing connection on a packet that does not decode", "sid", c.sess.ID(), "err", err)
+		c.sess.Abort(engine.ReasonParseError, err)
+		return
+	}
+	if p == nil {
+		return // waiting for binary attachments
+	}
+	switch p.Type {
+	case parser.Connect:
+		c.mu.Lock()
+		dup := c.sockets[p.Namespace] != nil || c.connecting[p.Namespace]
+		c.connecting[p.Namespace] = true
+		c.mu.Unlock()
+		if dup {
+			c.invalid("CONNECT to a namespace already joined")
+			return
+		}
+		c.exec.runFromReader(func() { c.connect(p) })
+	case parser.Ack, parser.BinaryAck:
+		// Acks are resolved here, not on the executor, so that a handler
+		// waiting for an ack from its own client does not wait forever.
+		if s := c.socket(p.Namespace); s != nil {
+			s.onAck(p)
+			return
+		}
+		c.exec.runFromReader(func() { c.route(p) })
+	case parser.ConnectError:
+		c.invalid("CONNECT_ERROR from a client")
+	default:
+		c.exec.runFromReader(func() { c.route(p) })
+	}
+}
+
+// route hands a packet other than CONNECT to its namespace's socket. A
+// packet for a namespace the client has not joined is a protocol
+// violation that closes the connection, as in the reference.
+func (c *client) route(p *parser.Packet) {
+	s := c.socket(p.Namespace)
+	if s == nil {
+		c.invalid("packet for a namespace not joined")
+		return
+	}
+	s.onPacket(p)
+}
+
+func (c *client) invalid(why string) {
+	c.srv.log.Debug("socketio: closing connection on an invalid packet", "sid", c.sess.ID(), "why", why)
+	c.sess.Abort(engine.ReasonParseError, errors.New("socketio: "+why))
+}
+
+func (c *client) socket(nsp string) *Socket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sockets[nsp]
+}
+
+// connect handles a CONNECT packet, on the executor.
+func (c *client) connect(p *parser.Packet) {
+	name := p.Namespace
+	done := func() {
+		c.mu.Lock()
+		delete(c.connecting, name)
+		c.mu.Unlock()
+	}
+	auth := p.Data
+	if len(auth) == 0 {
+		auth = []byte("{}")
+	}
+	nsp, ok, _ := c.srv.nsps.Resolve(name, auth)
+	if !ok {
+		done()
+		c.send(encodeControl(parser.ConnectError, name, []byte(`{"message":"Invalid namespace"}`)))
+		return
+	}
+	s := newSocket(nsp, c, auth)
+	middleware, onConnect := nsp.handlers()
+	for _, mw := range middleware {
+		if err := mw(s); err != nil {
+			done()
+			c.send(encodeControl(parser.ConnectError, name, connectErrorPayload(err)))
+			return
+		}
+	}
+	c.mu.Lock()
+	delete(c.connecting, name)
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.sockets[name] = s
+	c.connectTimer.Stop()
+	c.mu.Unlock()
+	nsp.add(s)
+	c.send(encodeControl(parser.Connect, name, []byte(`{"sid":"`+s.id+`"}`)))
+	for _, fn := range onConnect {
+		fn(s)
+	}
+}
+
+func connectErrorPayload(err error) []byte {
+	var ce *ConnectError
+	if errors.As(err, &ce) {
+		b, merr := json.Marshal(struct {
+			Message string `json:"message"`
+			Data    any    `json:"data,omitempty"`
+		}{ce.Message, ce.Data})
+		if merr == nil {
+			return b
+		}
+	}
+	b, _ := json.Marshal(struct {
+		Message string `json:"message"`
+	}{err.Error()})
+	return b
+}
+
+func (c *client) send(pkts ...*engine.Packet) error {
+	return c.sess.Send(pkts...)
+}
+
+// removeSocket forgets a socket that left its namespace.
+func (c *client) removeSocket(s *Socket) {
+	c.mu.Lock()
+	if c.sockets[s.nsp.name] == s {
+		delete(c.sockets, s.nsp.name)
+	}
+	c.mu.Unlock()
+}
+
+// closeAll disconnects every socket of the client with DISCONNECT packets,
+// then closes the connection: Socket.Disconnect(true).
+func (c *client) closeAll() {
+	c.mu.Lock()
+	socks := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		socks = append(socks, s)
+	}
+	c.mu.Unlock()
+	for _, s := range socks {
+		s.disconnect(ReasonServerNamespaceDisconnect, true)
+	}
+	c.sess.Close()
+}
+
+// OnClose implements engine.Handler: every socket of the connection
+// disconnects with the engine's reason.
+func (c *client) OnClose(reason engine.CloseReason, err error) {
+	c.mu.Lock()
+	c.closed = true
+	c.connectTimer.Stop()
+	socks := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		socks = append(socks, s)
+	}
+	c.mu.Unlock()
+	r := fromEngineReason(reason)
+	for _, s := range socks {
+		s.disconnect(r, false)
+	}
+}

@@ -1,0 +1,118 @@
+package socketio
+
+import (
+	"context"
+	"sync"
+)
+
+// maxPendingJobs bounds the events waiting for one connection's handlers;
+// past it the connection's reader waits, which pushes back on the client.
+const maxPendingJobs = 256
+
+// executor runs one connection's jobs (events, connects, disconnects) one
+// at a time, in order, on a goroutine that exists only while there is work:
+// an idle connection costs no goroutine. Handlers therefore never run on
+// the connection's reader, so a handler may wait for an ack from its own
+// client.
+type executor struct {
+	tr      *tracker
+	mu      sync.Mutex
+	space   sync.Cond // signalled when the queue shrinks
+	q       []func()
+	running bool
+}
+
+func newExecutor(tr *tracker) *executor {
+	e := &executor{tr: tr}
+	e.space.L = &e.mu
+	return e
+}
+
+// run queues f. It never blocks.
+func (e *executor) run(f func()) {
+	e.mu.Lock()
+	e.push(f)
+	e.mu.Unlock()
+}
+
+// runFromReader queues f, waiting while the queue is full.
+func (e *executor) runFromReader(f func()) {
+	e.mu.Lock()
+	for len(e.q) >= maxPendingJobs && e.running {
+		e.space.Wait()
+	}
+	e.push(f)
+	e.mu.Unlock()
+}
+
+func (e *executor) push(f func()) {
+	e.q = append(e.q, f)
+	if !e.running {
+		e.running = true
+		e.tr.add()
+		go e.drain()
+	}
+}
+
+func (e *executor) drain() {
+	defer e.tr.done()
+	for {
+		e.mu.Lock()
+		if len(e.q) == 0 {
+			e.running = false
+			e.q = nil
+			e.mu.Unlock()
+			return
+		}
+		f := e.q[0]
+		e.q[0] = nil
+		e.q = e.q[1:]
+		e.space.Signal()
+		e.mu.Unlock()
+		f()
+	}
+}
+
+// tracker counts running goroutines so that Shutdown can wait for them. It
+// differs from sync.WaitGroup in allowing add while someone waits.
+type tracker struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{}
+}
+
+func (t *tracker) add() {
+	t.mu.Lock()
+	if t.n == 0 {
+		t.idle = make(chan struct{})
+	}
+	t.n++
+	t.mu.Unlock()
+}
+
+func (t *tracker) done() {
+	t.mu.Lock()
+	t.n--
+	if t.n == 0 {
+		close(t.idle)
+	}
+	t.mu.Unlock()
+}
+
+// wait returns when no goroutine is counted, or ctx is done.
+func (t *tracker) wait(ctx context.Context) error {
+	for {
+		t.mu.Lock()
+		if t.n == 0 {
+			t.mu.Unlock()
+			return nil
+		}
+		idle := t.idle
+		t.mu.Unlock()
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}

@@ -1,0 +1,100 @@
+package socketio
+
+import (
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gosio/sio/internal/engine"
+)
+
+// CORS configures Cross-Origin Resource Sharing; see [Options.CORS].
+type CORS = engine.CORS
+
+// Cookie configures the session cookie; see [Options.Cookie].
+type Cookie = engine.Cookie
+
+// Defaults of the reference server.
+const (
+	DefaultPath           = "/socket.io/"
+	DefaultConnectTimeout = 45 * time.Second
+)
+
+// Options configures a [Server]. A nil *Options, or the zero value of any
+// field, means the default of the Node.js reference server.
+type Options struct {
+	// Path is where the server answers. Zero means "/socket.io/".
+	Path string
+	// ConnectTimeout is how long a connection may stay without joining any
+	// namespace before it is closed. Zero means 45s.
+	ConnectTimeout time.Duration
+	// PingInterval is how often the server pings each client. Zero means 25s.
+	PingInterval time.Duration
+	// PingTimeout is how long the server waits for a pong before closing
+	// the connection with "ping timeout". Zero means 20s.
+	PingTimeout time.Duration
+	// UpgradeTimeout bounds the upgrade from long-polling to websocket. Zero
+	// means 10s.
+	UpgradeTimeout time.Duration
+	// MaxHTTPBufferSize is the largest message a client may send (one
+	// websocket message, one polling POST), in bytes. A websocket client
+	// that sends more is disconnected (close code 1009, "transport error");
+	// a larger POST is refused with 413. Zero means 1e6.
+	MaxHTTPBufferSize int64
+	// MaxQueueBytes bounds the bytes waiting to be written to one client; a
+	// client that falls further behind is disconnected with "transport
+	// error". Zero means 4 MiB.
+	MaxQueueBytes int
+	// Transports lists the allowed transports, of "polling" and
+	// "websocket". Nil means both.
+	Transports []string
+	// DisallowUpgrades keeps long-polling clients from upgrading to
+	// websocket (the reference's allowUpgrades: false).
+	DisallowUpgrades bool
+	// AllowRequest, if set, vets each handshake request; an error refuses
+	// it with HTTP 403 and the error's text.
+	AllowRequest func(r *http.Request) error
+	// InitialHeaders, if set, may add headers to the handshake response.
+	InitialHeaders func(h http.Header, r *http.Request)
+	// Headers, if set, may add headers to every response.
+	Headers func(h http.Header, r *http.Request)
+	// CORS, if set, enables CORS for browsers on other origins. Nil means
+	// no CORS headers (browsers then allow same-origin pages only).
+	CORS *CORS
+	// Cookie, if set, sends a cookie with the session ID for sticky load
+	// balancing. Nil means none.
+	Cookie *Cookie
+	// PerMessageDeflate enables websocket compression. Off by default.
+	PerMessageDeflate bool
+	// DisableHTTPCompression turns off gzip/deflate of polling responses.
+	DisableHTTPCompression bool
+	// ServeClient, if set, is a file system holding the official client's
+	// dist folder (socket.io.js, socket.io.min.js, their .map files, ...),
+	// such as os.DirFS("node_modules/socket.io-client/dist"); those files
+	// are then served under Path with caching headers (ETag, 304) and gzip.
+	// Nil means no client files are served.
+	ServeClient fs.FS
+	// Logger receives the server's diagnostics (for example an event
+	// argument that does not decode into a handler's type). Nil discards them.
+	Logger *slog.Logger
+}
+
+func (o *Options) engineConfig() engine.Config {
+	return engine.Config{
+		PingInterval:           o.PingInterval,
+		PingTimeout:            o.PingTimeout,
+		UpgradeTimeout:         o.UpgradeTimeout,
+		MaxHTTPBufferSize:      o.MaxHTTPBufferSize,
+		MaxQueueBytes:          o.MaxQueueBytes,
+		Transports:             o.Transports,
+		DisallowUpgrades:       o.DisallowUpgrades,
+		AllowRequest:           o.AllowRequest,
+		InitialHeaders:         o.InitialHeaders,
+		Headers:                o.Headers,
+		CORS:                   o.CORS,
+		Cookie:                 o.Cookie,
+		PerMessageDeflate:      o.PerMessageDeflate,
+		DisableHTTPCompression: o.DisableHTTPCompression,
+	}
+}

@@ -1,0 +1,113 @@
+package socketio
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	"github.com/gosio/sio/internal/engine"
+	"github.com/gosio/sio/namespace"
+)
+
+// A Server is a Socket.IO server. It is an [http.Handler]: mount it on the
+// path it serves (by default "/socket.io/") of any Go HTTP server, router
+// or framework. Its methods are safe for concurrent use.
+type Server struct {
+	opts   Options
+	path   string
+	engine *engine.Server
+	nsps   namespace.Registry[*Namespace]
+	main   *Namespace
+	log    *slog.Logger
+	jobs   tracker // running executor goroutines
+	bundle *bundle
+	closed atomic.Bool
+}
+
+// NewServer returns a server configured by opts; nil means the defaults.
+func NewServer(opts *Options) *Server {
+	srv := &Server{}
+	if opts != nil {
+		srv.opts = *opts
+	}
+	srv.path = srv.opts.Path
+	if srv.path == "" {
+		srv.path = DefaultPath
+	}
+	srv.path = strings.TrimSuffix(srv.path, "/") + "/"
+	srv.log = srv.opts.Logger
+	if srv.log == nil {
+		srv.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	cfg := srv.opts.engineConfig()
+	cfg.OnConnection = srv.newClient
+	srv.engine = engine.NewServer(cfg)
+	srv.main = srv.Of("/")
+	if srv.opts.ServeClient != nil {
+		srv.bundle = &bundle{fsys: srv.opts.ServeClient}
+	}
+	return srv
+}
+
+// ServeHTTP answers the Engine.IO and Socket.IO requests under the
+// server's path, and 404 to anything else.
+func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Path, srv.path) {
+		http.NotFound(w, r)
+		return
+	}
+	if srv.bundle != nil && srv.bundle.serve(w, r, r.URL.Path[len(srv.path):]) {
+		return
+	}
+	srv.engine.ServeHTTP(w, r)
+}
+
+// Of returns the namespace called name, creating it if needed. A name
+// without a leading "/" gets one.
+func (srv *Server) Of(name string) *Namespace {
+	name = namespace.Normalize(name)
+	return srv.nsps.GetOrCreate(name, func() *Namespace { return newNamespace(srv, name) })
+}
+
+// Sockets returns the main namespace "/".
+func (srv *Server) Sockets() *Namespace { return srv.main }
+
+// OnConnection registers fn to run for each socket that connects to the
+// main namespace; see [Namespace.OnConnection].
+func (srv *Server) OnConnection(fn func(s *Socket)) { srv.main.OnConnection(fn) }
+
+// Use adds a middleware to the main namespace; see [Namespace.Use].
+func (srv *Server) Use(fn func(s *Socket) error) { srv.main.Use(fn) }
+
+// Emit sends an event to every socket of the main namespace.
+func (srv *Server) Emit(event string, args ...any) error { return srv.main.Emit(event, args...) }
+
+// Shutdown stops the server gracefully: new connections are refused, every
+// client gets an Engine.IO close (so the official clients reconnect, to
+// another node in a cluster), every socket disconnects with "server
+// shutting down" after what was queued for it is written, and Shutdown
+// returns once every handler and goroutine of the server has ended, or ctx
+// is done (then what is left is closed at once and ctx.Err() returned). It
+// does not close the http.Server the handler is mounted on.
+func (srv *Server) Shutdown(ctx context.Context) error {
+	srv.closed.Store(true)
+	err := srv.engine.Shutdown(ctx)
+	if werr := srv.jobs.wait(ctx); err == nil {
+		err = werr
+	}
+	return err
+}
+
+// Close closes every connection at once, with reason "server shutting
+// down", and waits for the server's goroutines and handlers to end.
+func (srv *Server) Close() error {
+	srv.closed.Store(true)
+	_ = srv.engine.Close()
+	return srv.jobs.wait(context.Background())
+}
+
+// EngineCount returns the number of open Engine.IO connections.
+func (srv *Server) EngineCount() int { return srv.engine.Count() }
