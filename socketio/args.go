@@ -98,18 +98,28 @@ func appendJSONString(dst []byte, s string) ([]byte, error) {
 }
 
 // encoded is a Socket.IO packet ready to be queued: the text packet
-// followed by its binary attachments.
+// followed by its binary attachments, and the parts the adapter and the
+// outgoing listeners need. It is immutable and shared by every recipient.
 type encoded struct {
-	text *engine.Packet
-	bins []*engine.Packet
+	pkts  []*engine.Packet // the text packet, then one per attachment
+	event string
+	data  []byte   // the JSON array, a view into the text packet
+	atts  [][]byte // binary attachments
 }
 
 // packets returns the engine packets to send, in order.
-func (e *encoded) packets() []*engine.Packet {
-	if len(e.bins) == 0 {
-		return []*engine.Packet{e.text}
+func (e *encoded) packets() []*engine.Packet { return e.pkts }
+
+// args returns the packet's arguments (after the event name, if any).
+func (e *encoded) args() Args {
+	elems, err := parser.SplitArray(e.data)
+	if err != nil {
+		return nil
 	}
-	return append([]*engine.Packet{e.text}, e.bins...)
+	if e.event != "" && len(elems) > 0 {
+		elems = elems[1:]
+	}
+	return newArgs(elems, e.atts)
 }
 
 // encode builds a packet of type typ (EVENT or ACK; promoted to its binary
@@ -135,11 +145,40 @@ func encode(typ parser.Type, nsp string, id uint64, hasID bool, event string, ar
 	}
 	buf := engine.NewMessageBuffer(len(data) + len(nsp) + 24)
 	buf = parser.AppendPacket(buf, &parser.Packet{Type: typ, Namespace: nsp, ID: id, HasID: hasID, Data: data, Attachments: atts})
-	e := &encoded{text: engine.NewMessageFromBuffer(buf)}
+	text := engine.NewMessageFromBuffer(buf)
+	payload := text.Payload()
+	e := &encoded{
+		pkts:  make([]*engine.Packet, 1, 1+len(atts)),
+		event: event,
+		data:  payload[len(payload)-len(data):],
+		atts:  atts,
+	}
+	e.pkts[0] = text
 	for _, a := range atts {
-		e.bins = append(e.bins, engine.NewBinaryMessage(a))
+		e.pkts = append(e.pkts, engine.NewBinaryMessage(a))
 	}
 	return e, nil
+}
+
+// encodeRaw builds an EVENT from a JSON array received from another
+// server (see adapter.Namespace.Prepare).
+func encodeRaw(nsp string, id uint64, hasID bool, data []byte, atts [][]byte) *encoded {
+	typ := parser.Event
+	if len(atts) > 0 {
+		typ = parser.BinaryEvent
+	}
+	buf := engine.NewMessageBuffer(len(data) + len(nsp) + 24)
+	buf = parser.AppendPacket(buf, &parser.Packet{Type: typ, Namespace: nsp, ID: id, HasID: hasID, Data: data, Attachments: atts})
+	text := engine.NewMessageFromBuffer(buf)
+	payload := text.Payload()
+	e := &encoded{pkts: []*engine.Packet{text}, data: payload[len(payload)-len(data):], atts: atts}
+	if elems, err := parser.SplitArray(data); err == nil && len(elems) > 0 {
+		e.event, _ = parser.EventName(elems[0])
+	}
+	for _, a := range atts {
+		e.pkts = append(e.pkts, engine.NewBinaryMessage(a))
+	}
+	return e
 }
 
 // encodeControl builds a CONNECT, DISCONNECT or CONNECT_ERROR packet.

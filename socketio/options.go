@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gosio/sio/adapter"
 	"github.com/gosio/sio/internal/engine"
 )
 
@@ -69,6 +70,13 @@ type Options struct {
 	PerMessageDeflate bool
 	// DisableHTTPCompression turns off gzip/deflate of polling responses.
 	DisableHTTPCompression bool
+	// Adapter creates the adapter of each namespace. Nil means
+	// [adapter.NewInMemory], for a server on its own.
+	Adapter adapter.Factory
+	// CleanupEmptyChildNamespaces removes a namespace created by a dynamic
+	// matcher (see [Server.OfFunc]) when its last socket leaves, and closes
+	// its adapter.
+	CleanupEmptyChildNamespaces bool
 	// ServeClient, if set, is a file system holding the official client's
 	// dist folder (socket.io.js, socket.io.min.js, their .map files, ...),
 	// such as os.DirFS("node_modules/socket.io-client/dist"); those files

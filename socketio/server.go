@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gosio/sio/internal/engine"
 	"github.com/gosio/sio/namespace"
@@ -23,6 +25,9 @@ type Server struct {
 	main   *Namespace
 	log    *slog.Logger
 	jobs   tracker // running executor goroutines
+
+	hookMu sync.RWMutex
+	onNew  []func(*Namespace)
 	bundle *bundle
 	closed atomic.Bool
 }
@@ -69,7 +74,32 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // without a leading "/" gets one.
 func (srv *Server) Of(name string) *Namespace {
 	name = namespace.Normalize(name)
-	return srv.nsps.GetOrCreate(name, func() *Namespace { return newNamespace(srv, name) })
+	created := false
+	n := srv.nsps.GetOrCreate(name, func() *Namespace {
+		created = true
+		return newNamespace(srv, name)
+	})
+	if created {
+		srv.newNamespaceCreated(n)
+	}
+	return n
+}
+
+// OnNewNamespace registers fn to run for each namespace created from now
+// on, static or dynamic (the reference's "new_namespace" event).
+func (srv *Server) OnNewNamespace(fn func(n *Namespace)) {
+	srv.hookMu.Lock()
+	defer srv.hookMu.Unlock()
+	srv.onNew = append(srv.onNew, fn)
+}
+
+func (srv *Server) newNamespaceCreated(n *Namespace) {
+	srv.hookMu.RLock()
+	fns := srv.onNew
+	srv.hookMu.RUnlock()
+	for _, fn := range fns {
+		fn(n)
+	}
 }
 
 // Sockets returns the main namespace "/".
@@ -84,6 +114,62 @@ func (srv *Server) Use(fn func(s *Socket) error) { srv.main.Use(fn) }
 
 // Emit sends an event to every socket of the main namespace.
 func (srv *Server) Emit(event string, args ...any) error { return srv.main.Emit(event, args...) }
+
+// Send emits a "message" event to every socket of the main namespace.
+func (srv *Server) Send(args ...any) error { return srv.main.Send(args...) }
+
+// Write is an alias of [Server.Send].
+func (srv *Server) Write(args ...any) error { return srv.main.Send(args...) }
+
+// To returns an operator on the sockets of the main namespace in rooms.
+func (srv *Server) To(rooms ...string) *BroadcastOperator { return srv.main.To(rooms...) }
+
+// In is an alias of [Server.To].
+func (srv *Server) In(rooms ...string) *BroadcastOperator { return srv.main.To(rooms...) }
+
+// Except returns an operator on the sockets of the main namespace except
+// those in rooms.
+func (srv *Server) Except(rooms ...string) *BroadcastOperator { return srv.main.Except(rooms...) }
+
+// Volatile returns a volatile operator on the main namespace.
+func (srv *Server) Volatile() *BroadcastOperator { return srv.main.Volatile() }
+
+// Local returns an operator on the main namespace's sockets of this server.
+func (srv *Server) Local() *BroadcastOperator { return srv.main.Local() }
+
+// Compress returns an operator on the main namespace with compression on
+// or off.
+func (srv *Server) Compress(on bool) *BroadcastOperator { return srv.main.Compress(on) }
+
+// Timeout returns an operator on the main namespace whose EmitWithAck
+// waits at most d.
+func (srv *Server) Timeout(d time.Duration) *BroadcastOperator { return srv.main.Timeout(d) }
+
+// FetchSockets returns every socket of the main namespace, on every server.
+func (srv *Server) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	return srv.main.FetchSockets(ctx)
+}
+
+// SocketsJoin makes every socket of the main namespace join rooms.
+func (srv *Server) SocketsJoin(rooms ...string) error { return srv.main.SocketsJoin(rooms...) }
+
+// SocketsLeave makes every socket of the main namespace leave rooms.
+func (srv *Server) SocketsLeave(rooms ...string) error { return srv.main.SocketsLeave(rooms...) }
+
+// DisconnectSockets disconnects every socket of the main namespace.
+func (srv *Server) DisconnectSockets(close bool) error { return srv.main.DisconnectSockets(close) }
+
+// ServerSideEmit sends an event to the other servers of the cluster; see
+// [Namespace.ServerSideEmit].
+func (srv *Server) ServerSideEmit(ctx context.Context, event string, args ...any) error {
+	return srv.main.ServerSideEmit(ctx, event, args...)
+}
+
+// ServerSideEmitWithAck sends an event to the other servers of the cluster
+// and waits for their answers; see [Namespace.ServerSideEmitWithAck].
+func (srv *Server) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]any, error) {
+	return srv.main.ServerSideEmitWithAck(ctx, event, args...)
+}
 
 // Shutdown stops the server gracefully: new connections are refused, every
 // client gets an Engine.IO close (so the official clients reconnect, to

@@ -9,8 +9,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gosio/sio/adapter"
 	"github.com/gosio/sio/internal/engine"
 	"github.com/gosio/sio/internal/parser"
+	"github.com/gosio/sio/room"
 )
 
 // Handshake describes the request that opened a client's connection and
@@ -18,37 +20,49 @@ import (
 // socket.handshake.
 type Handshake struct {
 	// Headers are the headers of the first HTTP request.
-	Headers http.Header
+	Headers http.Header `json:"headers"`
 	// Time is when the connection was opened.
-	Time time.Time
+	Time time.Time `json:"-"`
 	// Address is the client's network address.
-	Address string
+	Address string `json:"address"`
 	// XDomain reports whether the request had an Origin header.
-	XDomain bool
+	XDomain bool `json:"xdomain"`
 	// Secure reports whether the connection uses TLS.
-	Secure bool
+	Secure bool `json:"secure"`
 	// URL is the request URL (path and query).
-	URL string
+	URL string `json:"url"`
 	// Query holds the request's query parameters.
-	Query url.Values
+	Query url.Values `json:"query"`
 	// Auth is the JSON auth payload of the CONNECT packet; {} when absent.
-	Auth json.RawMessage
+	Auth json.RawMessage `json:"auth"`
 }
 
 // Issued returns Time in milliseconds since the Unix epoch.
 func (h *Handshake) Issued() int64 { return h.Time.UnixMilli() }
 
+// AnyListener receives every event of a socket with its name and
+// arguments; see [Socket.OnAny] and [Socket.OnAnyOutgoing].
+type AnyListener func(event string, args Args)
+
+// PacketMiddleware vets an incoming event before its handlers run; an
+// error drops the event and is passed to the socket's error handlers. See
+// [Socket.Use].
+type PacketMiddleware func(event string, args Args) error
+
+// ackFunc receives a client's ack: the JSON array of its arguments.
+type ackFunc func(data []byte, atts [][]byte)
+
 // A Socket is one client's membership of one namespace.
 //
 // Concurrency: every method is safe to call from any goroutine. The
 // handlers of one client connection (its event handlers in every
-// namespace, connection handlers, middleware and disconnect handlers) run
-// one at a time, in the order the packets arrived, on a goroutine the
-// server starts while there is work and ends when there is none. A handler
-// that blocks delays that client's later events, and nothing else: other
-// clients, acks from the same client (so a handler may wait in
-// [Socket.EmitWithAck]) and emits to it are not held up. A client that
-// keeps sending while its handlers are blocked is slowed down once 256
+// namespace, connection handlers, middleware, disconnect handlers and ack
+// callbacks) run one at a time, in the order the packets arrived, on a
+// goroutine the server starts while there is work and ends when there is
+// none. A handler that blocks delays that client's later events, and
+// nothing else: other clients are not held up, and neither are acks from
+// the same client, so a handler may wait in [Socket.EmitWithAck]. A client
+// that keeps sending while its handlers are blocked is slowed down once 256
 // events are waiting.
 type Socket struct {
 	id        string
@@ -57,13 +71,22 @@ type Socket struct {
 	handshake *Handshake
 	done      chan struct{}
 
-	mu           sync.Mutex
-	connected    bool
-	handlers     map[string][]*eventHandler
-	onDisconnect []func(DisconnectReason)
-	acks         map[uint64]chan Args
-	data         any
+	mu              sync.Mutex
+	connected       bool
+	handlers        map[string][]*eventHandler
+	onDisconnect    []func(DisconnectReason)
+	onDisconnecting []func(DisconnectReason)
+	onError         []func(error)
+	middleware      []PacketMiddleware
+	anyIn           []*AnyListener
+	anyOut          []*AnyListener
+	acks            map[uint64]ackFunc
+	data            any
 }
+
+var (
+	_ adapter.Member = (*Socket)(nil)
+)
 
 func newSocket(nsp *Namespace, c *client, auth []byte) *Socket {
 	r := c.sess.Request()
@@ -84,11 +107,12 @@ func newSocket(nsp *Namespace, c *client, auth []byte) *Socket {
 		done:      make(chan struct{}),
 		connected: true,
 		handlers:  make(map[string][]*eventHandler),
-		acks:      make(map[uint64]chan Args),
+		acks:      make(map[uint64]ackFunc),
 	}
 }
 
 // ID returns the socket's ID, distinct from the connection's Engine.IO ID.
+// The socket is always in the room of that name.
 func (s *Socket) ID() string { return s.id }
 
 // Namespace returns the namespace the socket belongs to.
@@ -103,6 +127,10 @@ func (s *Socket) Transport() string { return s.client.sess.Transport() }
 
 // RemoteAddr returns the client's network address.
 func (s *Socket) RemoteAddr() string { return s.client.sess.RemoteAddr() }
+
+// ConnID returns the ID of the underlying Engine.IO connection, which all
+// the client's sockets (one per namespace) share.
+func (s *Socket) ConnID() string { return s.client.sess.ID() }
 
 // Connected reports whether the socket is still connected.
 func (s *Socket) Connected() bool {
@@ -121,7 +149,8 @@ func (s *Socket) Data() any {
 	return s.data
 }
 
-// SetData stores an application value with the socket.
+// SetData stores an application value with the socket. FetchSockets
+// reports it, so with a cluster adapter it should encode to JSON.
 func (s *Socket) SetData(v any) {
 	s.mu.Lock()
 	s.data = v
@@ -142,8 +171,12 @@ func (s *Socket) SetData(v any) {
 // receives the value as encoding/json decodes it into an interface; [Raw]
 // and [Args] receive arguments undecoded; other types are decoded with
 // encoding/json. A final variadic parameter receives the remaining
-// arguments. Several handlers for one event all run, in order. On panics
-// if handler is not a function or has an unsupported signature.
+// arguments. A handler may return an error, which goes to the socket's
+// error handlers ([Socket.OnError]). An argument that does not decode into
+// its parameter's type is reported the same way, as a [*DecodeError], and
+// the handler is not called. Several handlers for one event all run, in
+// order. On panics if handler is not a function or has an unsupported
+// signature.
 func (s *Socket) On(event string, handler any) {
 	h := newHandler(handler)
 	s.mu.Lock()
@@ -152,75 +185,178 @@ func (s *Socket) On(event string, handler any) {
 	s.handlers[event] = append(hs[:len(hs):len(hs)], h)
 }
 
-// OnDisconnect registers fn to run when the socket disconnects, with the
-// reason.
+// Off removes every handler of event.
+func (s *Socket) Off(event string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.handlers, event)
+}
+
+// OnDisconnecting registers fn to run when the socket is disconnecting,
+// while it is still in its rooms.
+func (s *Socket) OnDisconnecting(fn func(reason DisconnectReason)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onDisconnecting = append(s.onDisconnecting, fn)
+}
+
+// OnDisconnect registers fn to run when the socket has disconnected and
+// left its rooms.
 func (s *Socket) OnDisconnect(fn func(reason DisconnectReason)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.onDisconnect = append(s.onDisconnect, fn)
 }
 
+// OnError registers fn to receive the errors of the socket's handlers and
+// packet middleware.
+func (s *Socket) OnError(fn func(err error)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onError = append(s.onError, fn)
+}
+
+// Use adds a packet middleware, run for each incoming event, in the order
+// added, before the any-listeners and handlers. An error drops the event
+// and goes to the socket's error handlers.
+func (s *Socket) Use(fn PacketMiddleware) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.middleware = append(s.middleware[:len(s.middleware):len(s.middleware)], fn)
+}
+
+// OnAny registers fn to receive every incoming event, before its handlers.
+// It returns a function that removes fn.
+func (s *Socket) OnAny(fn AnyListener) (off func()) { return s.addAny(&s.anyIn, fn, false) }
+
+// PrependAny is [Socket.OnAny] with fn placed before the listeners already
+// registered.
+func (s *Socket) PrependAny(fn AnyListener) (off func()) { return s.addAny(&s.anyIn, fn, true) }
+
+// OffAny removes every listener registered with OnAny and PrependAny.
+func (s *Socket) OffAny() {
+	s.mu.Lock()
+	s.anyIn = nil
+	s.mu.Unlock()
+}
+
+// OnAnyOutgoing registers fn to receive every event sent to the client,
+// broadcasts included. It returns a function that removes fn.
+func (s *Socket) OnAnyOutgoing(fn AnyListener) (off func()) {
+	return s.addAny(&s.anyOut, fn, false)
+}
+
+// PrependAnyOutgoing is [Socket.OnAnyOutgoing] with fn placed first.
+func (s *Socket) PrependAnyOutgoing(fn AnyListener) (off func()) {
+	return s.addAny(&s.anyOut, fn, true)
+}
+
+// OffAnyOutgoing removes every outgoing listener.
+func (s *Socket) OffAnyOutgoing() {
+	s.mu.Lock()
+	s.anyOut = nil
+	s.mu.Unlock()
+}
+
+func (s *Socket) addAny(list *[]*AnyListener, fn AnyListener, prepend bool) func() {
+	p := &fn
+	s.mu.Lock()
+	old := *list
+	if prepend {
+		*list = append([]*AnyListener{p}, old...)
+	} else {
+		*list = append(old[:len(old):len(old)], p)
+	}
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		cur := *list
+		for i, q := range cur {
+			if q == p {
+				*list = append(cur[:i:i], cur[i+1:]...)
+				return
+			}
+		}
+	}
+}
+
+// Join adds the socket to rooms.
+func (s *Socket) Join(rooms ...string) {
+	if !s.Connected() {
+		return
+	}
+	s.nsp.adapter.AddAll(room.SocketID(s.id), s, toRooms(rooms)...)
+}
+
+// Leave removes the socket from room.
+func (s *Socket) Leave(r string) { s.nsp.adapter.Del(room.SocketID(s.id), room.Room(r)) }
+
+// Rooms returns the rooms the socket is in, its own-ID room included.
+func (s *Socket) Rooms() []string {
+	return fromRooms(s.nsp.adapter.SocketRooms(room.SocketID(s.id)))
+}
+
+// In reports whether the socket is in room r.
+func (s *Socket) In(r string) bool {
+	for _, x := range s.nsp.adapter.SocketRooms(room.SocketID(s.id)) {
+		if string(x) == r {
+			return true
+		}
+	}
+	return false
+}
+
+// To returns an operator that broadcasts to the sockets in rooms, except
+// this one.
+func (s *Socket) To(rooms ...string) *BroadcastOperator {
+	return s.Broadcast().To(rooms...)
+}
+
+// Except returns an operator that broadcasts to every socket of the
+// namespace except this one and those in rooms.
+func (s *Socket) Except(rooms ...string) *BroadcastOperator {
+	return s.Broadcast().Except(rooms...)
+}
+
+// Broadcast returns an operator that broadcasts to every socket of the
+// namespace except this one.
+func (s *Socket) Broadcast() *BroadcastOperator {
+	return newOperator(s.nsp).Except(s.id)
+}
+
 // Emit sends an event to the client. Arguments are encoded with
 // encoding/json, except []byte (also inside []any and map[string]any),
 // which travels as binary, and [Raw], written as received. Emit does not
 // wait for the write.
-func (s *Socket) Emit(event string, args ...any) error {
-	if reservedEvents[event] {
-		return ErrReservedEvent
-	}
-	enc, err := encode(parser.Event, s.nsp.name, 0, false, event, args)
-	if err != nil {
-		return err
-	}
-	if !s.Connected() {
-		return ErrDisconnected
-	}
-	return s.client.send(enc.packets()...)
-}
+func (s *Socket) Emit(event string, args ...any) error { return s.emitter().Emit(event, args...) }
 
 // Send emits a "message" event, like the reference's socket.send.
 func (s *Socket) Send(args ...any) error { return s.Emit("message", args...) }
 
-// EmitWithAck sends an event to the client with an ack request and waits
-// for the client's ack, returning its arguments. It returns ctx.Err() if
-// ctx ends first, and [ErrDisconnected] if the socket disconnects first.
+// Write is an alias of [Socket.Send].
+func (s *Socket) Write(args ...any) error { return s.Send(args...) }
+
+// EmitWithAck sends an event with an ack request and waits for the
+// client's ack, returning its arguments. It returns ctx.Err() if ctx ends
+// first, and [ErrDisconnected] if the socket disconnects first.
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
-	if reservedEvents[event] {
-		return nil, ErrReservedEvent
-	}
-	id := s.nsp.ackIDs.Add(1) - 1
-	enc, err := encode(parser.Event, s.nsp.name, id, true, event, args)
-	if err != nil {
-		return nil, err
-	}
-	ch := make(chan Args, 1)
-	s.mu.Lock()
-	if !s.connected {
-		s.mu.Unlock()
-		return nil, ErrDisconnected
-	}
-	s.acks[id] = ch
-	s.mu.Unlock()
-	if err := s.client.send(enc.packets()...); err != nil {
-		s.dropAck(id)
-		return nil, err
-	}
-	select {
-	case a := <-ch:
-		return a, nil
-	case <-ctx.Done():
-		s.dropAck(id)
-		return nil, ctx.Err()
-	case <-s.done:
-		return nil, ErrDisconnected
-	}
+	return s.emitter().EmitWithAck(ctx, event, args...)
 }
 
-func (s *Socket) dropAck(id uint64) {
-	s.mu.Lock()
-	delete(s.acks, id)
-	s.mu.Unlock()
-}
+// Timeout returns an emitter whose EmitWithAck fails with an
+// [*AckTimeoutError] after d, like the reference's socket.timeout(d).
+func (s *Socket) Timeout(d time.Duration) Emitter { return s.emitter().Timeout(d) }
+
+// Volatile returns an emitter whose events are dropped when the client
+// cannot take them at once.
+func (s *Socket) Volatile() Emitter { return s.emitter().Volatile() }
+
+// Compress returns an emitter with compression set to on (it only matters
+// with permessage-deflate).
+func (s *Socket) Compress(on bool) Emitter { return s.emitter().Compress(on) }
+
+func (s *Socket) emitter() Emitter { return Emitter{s: s} }
 
 // Disconnect disconnects the socket from its namespace: the client gets a
 // DISCONNECT packet (and does not reconnect by itself) and the socket's
@@ -235,7 +371,8 @@ func (s *Socket) Disconnect(close bool) {
 }
 
 // disconnect marks the socket disconnected, optionally sending a
-// DISCONNECT packet, and runs its disconnect handlers on the executor.
+// DISCONNECT packet; its disconnecting handlers, the leaving of its rooms
+// and its disconnect handlers then run in order on the executor.
 func (s *Socket) disconnect(reason DisconnectReason, notify bool) {
 	s.mu.Lock()
 	if !s.connected {
@@ -244,20 +381,88 @@ func (s *Socket) disconnect(reason DisconnectReason, notify bool) {
 	}
 	s.connected = false
 	s.acks = nil
-	handlers := s.onDisconnect
 	s.mu.Unlock()
 	close(s.done)
 	if notify {
 		_ = s.client.send(encodeControl(parser.Disconnect, s.nsp.name, nil))
 	}
-	s.nsp.remove(s)
 	s.client.removeSocket(s)
-	if len(handlers) > 0 {
-		s.client.exec.run(func() {
-			for _, fn := range handlers {
-				fn(reason)
-			}
-		})
+	s.client.exec.run(func() {
+		s.mu.Lock()
+		disconnecting := s.onDisconnecting
+		s.mu.Unlock()
+		for _, fn := range disconnecting {
+			fn(reason)
+		}
+		s.nsp.adapter.DelAll(room.SocketID(s.id))
+		s.nsp.remove(s)
+		s.mu.Lock()
+		disconnected := s.onDisconnect
+		s.mu.Unlock()
+		for _, fn := range disconnected {
+			fn(reason)
+		}
+	})
+}
+
+// send queues an encoded packet, telling the outgoing listeners.
+func (s *Socket) send(enc *encoded, volatile bool) error {
+	s.mu.Lock()
+	connected := s.connected
+	out := s.anyOut
+	s.mu.Unlock()
+	if !connected {
+		return ErrDisconnected
+	}
+	if len(out) > 0 && enc.event != "" {
+		args := enc.args()
+		for _, fn := range out {
+			(*fn)(enc.event, args)
+		}
+	}
+	if volatile {
+		s.client.sess.SendVolatile(enc.pkts...)
+		return nil
+	}
+	return s.client.send(enc.pkts...)
+}
+
+// Deliver implements [adapter.Member].
+func (s *Socket) Deliver(p *adapter.Packet, flags adapter.Flags) {
+	_ = s.send(p.Encoded.(*encoded), flags.Volatile)
+}
+
+// DeliverWithAck implements [adapter.Member].
+func (s *Socket) DeliverWithAck(p *adapter.Packet, flags adapter.Flags, id uint64, onAck func(adapter.AckArgs)) bool {
+	s.mu.Lock()
+	if !s.connected {
+		s.mu.Unlock()
+		return false
+	}
+	s.acks[id] = func(data []byte, atts [][]byte) { onAck(adapter.AckArgs{Data: data, Attachments: atts}) }
+	s.mu.Unlock()
+	if err := s.send(p.Encoded.(*encoded), flags.Volatile); err != nil {
+		s.CancelAck(id)
+		return false
+	}
+	return true
+}
+
+// CancelAck implements [adapter.Member].
+func (s *Socket) CancelAck(id uint64) {
+	s.mu.Lock()
+	delete(s.acks, id)
+	s.mu.Unlock()
+}
+
+// Details implements [adapter.Member].
+func (s *Socket) Details() adapter.SocketDetails {
+	return adapter.SocketDetails{
+		ID:        room.SocketID(s.id),
+		Handshake: s.handshake,
+		Rooms:     s.nsp.adapter.SocketRooms(room.SocketID(s.id)),
+		Data:      s.Data(),
+		Member:    s,
 	}
 }
 
@@ -283,23 +488,49 @@ func (s *Socket) onEvent(p *parser.Packet) {
 		return
 	}
 	s.mu.Lock()
-	hs := s.handlers[event]
 	connected := s.connected
+	hs := s.handlers[event]
+	mws := s.middleware
+	anyIn := s.anyIn
 	s.mu.Unlock()
-	if !connected || len(hs) == 0 {
+	if !connected {
 		return
 	}
 	args := newArgs(elems[1:], p.Attachments)
-	ack := s.ackFunc(p)
+	for _, mw := range mws {
+		if err := mw(event, args); err != nil {
+			s.reportError(err)
+			return
+		}
+	}
+	for _, fn := range anyIn {
+		(*fn)(event, args)
+	}
+	if len(hs) == 0 {
+		return
+	}
+	ack := s.ackFor(p)
 	for _, h := range hs {
 		if err := h.call(event, args, ack); err != nil {
-			s.nsp.srv.log.Warn("socketio: event handler", "event", event, "socket", s.id, "err", err)
+			s.reportError(err)
 		}
 	}
 }
 
-// ackFunc returns the Ack that answers p.
-func (s *Socket) ackFunc(p *parser.Packet) Ack {
+func (s *Socket) reportError(err error) {
+	s.mu.Lock()
+	fns := s.onError
+	s.mu.Unlock()
+	if len(fns) == 0 {
+		s.nsp.srv.log.Warn("socketio: unhandled socket error", "socket", s.id, "nsp", s.nsp.name, "err", err)
+	}
+	for _, fn := range fns {
+		fn(err)
+	}
+}
+
+// ackFor returns the Ack that answers p.
+func (s *Socket) ackFor(p *parser.Packet) Ack {
 	if !p.HasID {
 		return func(...any) error { return ErrNoAck }
 	}
@@ -313,23 +544,49 @@ func (s *Socket) ackFunc(p *parser.Packet) Ack {
 		if err != nil {
 			return err
 		}
-		return s.client.send(enc.packets()...)
+		if !s.Connected() {
+			return ErrDisconnected
+		}
+		return s.client.send(enc.pkts...)
 	}
 }
 
-// onAck delivers the client's ack to the waiting EmitWithAck. An ack with
-// an unknown ID is ignored, as in the reference.
+// onAck delivers a client's ack to whoever waits for it. An ack with an
+// unknown ID is ignored, as in the reference.
 func (s *Socket) onAck(p *parser.Packet) {
 	s.mu.Lock()
-	ch := s.acks[p.ID]
+	fn := s.acks[p.ID]
 	delete(s.acks, p.ID)
 	s.mu.Unlock()
-	if ch == nil {
-		return
+	if fn != nil {
+		fn(p.Data, p.Attachments)
 	}
-	elems, err := parser.SplitArray(p.Data)
-	if err != nil {
-		return
+}
+
+// addAck registers fn for ack id; it reports false if the socket is
+// disconnected.
+func (s *Socket) addAck(id uint64, fn ackFunc) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.connected {
+		return false
 	}
-	ch <- newArgs(elems, p.Attachments)
+	s.acks[id] = fn
+	return true
+}
+
+func toRooms(rs []string) []room.Room {
+	out := make([]room.Room, len(rs))
+	for i, r := range rs {
+		out[i] = room.Room(r)
+	}
+	return out
+}
+
+func fromRooms(rs []room.Room) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
+	}
+	return out
 }

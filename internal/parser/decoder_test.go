@@ -179,6 +179,9 @@ var rejected = []struct {
 	{`2["a",` + ph(0) + `]`, ErrIllegalAttachments},
 	{`0` + ph(0), ErrIllegalAttachments},
 	{`52-["a",{"x":[` + ph(2) + `]}]`, ErrIllegalAttachments},
+	// Syntax errors take precedence over bad placeholders.
+	{`51-["a",` + ph(5) + ``, ErrInvalidJSON},
+	{`2[` + ph(0) + `,]`, ErrInvalidJSON},
 	// Nesting depth (default 32).
 	{`2["a",` + nest("[", "]", 32, "") + `]`, ErrMaxDepth},
 	{`2["a",` + nest("[", "]", 10000, "") + `]`, ErrMaxDepth},

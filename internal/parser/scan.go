@@ -63,6 +63,8 @@ type scanner struct {
 	record   bool // record outermost placeholders in spans
 	collect  bool // collect the top-level array's elements in elems
 
+	phErr error // first placeholder error
+
 	// Results.
 	topKind   byte     // kind of the top-level value
 	first     []byte   // first element of a top-level array, if any
@@ -274,7 +276,7 @@ func (s *scanner) scan(data []byte) error {
 					return ErrInvalidJSON
 				}
 				s.topKind = kind
-				return nil
+				return s.phErr
 			}
 			f := &stack[len(stack)-1]
 			if f.array {
@@ -321,8 +323,10 @@ func (s *scanner) scan(data []byte) error {
 			} else {
 				kind = kindObject
 				if f.ph && s.checkPH {
-					if err := s.placeholder(data, f, i); err != nil {
-						return err
+					// Syntax errors take precedence: report a bad
+					// placeholder only once the JSON is known valid.
+					if err := s.placeholder(data, f, i); err != nil && s.phErr == nil {
+						s.phErr = err
 					}
 				}
 			}

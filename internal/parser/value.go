@@ -271,6 +271,9 @@ type vframe struct {
 func DecodeAny(raw []byte, atts [][]byte) (any, error) {
 	var local [16]vframe
 	stack := local[:0]
+	// Errors found in valid JSON are reported only once the whole input
+	// is known to be valid, so that syntax errors take precedence.
+	var deferred error
 	n := len(raw)
 	i := skipSpace(raw, 0)
 	for {
@@ -338,8 +341,8 @@ func DecodeAny(raw []byte, atts [][]byte) (any, error) {
 				return nil, ErrInvalidJSON
 			}
 			f, err := strconv.ParseFloat(string(raw[i:end]), 64)
-			if err != nil {
-				return nil, ErrNumberRange
+			if err != nil && deferred == nil {
+				deferred = ErrNumberRange
 			}
 			v = f
 			i = end
@@ -350,6 +353,9 @@ func DecodeAny(raw []byte, atts [][]byte) (any, error) {
 			if len(stack) == 0 {
 				if skipSpace(raw, i) != n {
 					return nil, ErrInvalidJSON
+				}
+				if deferred != nil {
+					return nil, deferred
 				}
 				return v, nil
 			}
@@ -379,8 +385,8 @@ func DecodeAny(raw []byte, atts [][]byte) (any, error) {
 					return nil, ErrInvalidJSON
 				}
 				var err error
-				if v, err = resolvePlaceholder(f.obj, atts); err != nil {
-					return nil, err
+				if v, err = resolvePlaceholder(f.obj, atts); err != nil && deferred == nil {
+					deferred = err
 				}
 			} else {
 				if c != ']' {

@@ -339,6 +339,9 @@ func TestDecodeAnyErrors(t *testing.T) {
 		{`[{"x":` + ph(3) + `}]`, ErrIllegalAttachments},
 		{`{"_placeholder":true,"num":"0"}`, ErrIllegalAttachments},
 		{`{"_placeholder":true,"num":0.5}`, ErrIllegalAttachments},
+		{`[{"_placeholder":true}`, ErrInvalidJSON},
+		{`[1e400,` + ph(7) + `]`, ErrNumberRange},
+		{`[1e400,` + ph(7) + `,]`, ErrInvalidJSON},
 		{nest("[", "]", 10001, ""), ErrMaxDepth},
 		{nest(`{"a":`, "}", 10001, "1"), ErrMaxDepth},
 	}

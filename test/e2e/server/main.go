@@ -1,0 +1,326 @@
+// Command server is the Socket.IO server that the end-to-end tests in
+// test/e2e drive with the official npm socket.io-client and with raw HTTP
+// and WebSocket clients.
+//
+// It listens on 127.0.0.1, on the port in env PORT (0 or unset: a free
+// port), and prints exactly one line to stdout once listening:
+//
+//	listening on http://127.0.0.1:<port>
+//
+// The Socket.IO server is mounted at /socket.io/. It stops cleanly on
+// SIGTERM or SIGINT with Server.Shutdown.
+//
+// Environment:
+//
+//	PORT           port to listen on (default 0: any free port)
+//	MAX_BUFFER     MaxHTTPBufferSize in bytes (default 1e6; the suite uses 10000)
+//	PING_INTERVAL  ping interval in ms (default 30000: high, so that a ping
+//	               timeout can never be what closes a connection in a test)
+//	PING_TIMEOUT   ping timeout in ms (default 20000)
+//	SHUTDOWN_TIMEOUT  ms given to Server.Shutdown on SIGTERM/SIGINT (default
+//	               5000); the process exits 1 if Shutdown returns an error
+//	E2E_DEBUG      if set, the server logs at debug level to stderr
+//
+// Namespaces and handlers (the tests rely on every one of them):
+//
+// Main namespace "/":
+//
+//   - on connection the server emits "welcome" with {"id": <socket id>,
+//     "nsp": "/"}.
+//   - "echo" (args..., ack): acks with the same arguments, unchanged
+//     (binary attachments included; the arguments are held as [socketio.Raw]).
+//   - "emit-back" (args...): emits the event "emit-back" back to the
+//     sender with the same arguments, unchanged (binary included).
+//   - "reverse-bytes" (data []byte, ack): acks with data reversed, as a
+//     top-level binary argument (exercises typed []byte decoding/encoding).
+//   - "struct-bin" ({"name": string, "data": <binary>}, ack): decoded into a
+//     Go struct with a []byte field; acks with {"name": name + "!", "data":
+//     <data reversed>, "len": len(data)} where data is binary.
+//   - "ask-sum" (a int, b int, ack): the server calls EmitWithAck(ctx, "sum",
+//     a, b) to the client (2 s timeout), decodes the client's first ack
+//     argument as an int, checks it against a+b and acks with
+//     {"ok": <got == a+b>, "got": <got>, "err": <error text or "">}.
+//   - "ask-client" (event string, args..., ack): the server calls
+//     EmitWithAck(ctx, event, args...) to the client (2 s timeout) and acks
+//     with (null, <client's ack arguments, unchanged>...) on success or with
+//     (<error text>) on failure.
+//   - "get-auth" (ack): acks with socket.Handshake().Auth (the CONNECT auth
+//     payload; {} when absent).
+//   - "get-info" (ack): acks with {"id": socket id, "nsp": namespace,
+//     "transport": current transport, "query": handshake query "x"}.
+//   - "block" (ms int, ack): a slow handler: sleeps ms (at most 2000)
+//     milliseconds, then acks with "unblocked". While it runs, the later
+//     packets of the same connection wait (handlers run in order).
+//   - "server-disconnect" (): the server calls s.Disconnect(false).
+//   - "wait-disconnect" (id string, ack): waits (up to 3 s) until the socket
+//     with that id (of any namespace) has disconnected, and acks with its
+//     disconnect reason as seen by the server (its OnDisconnect handler), or
+//     "timeout" / "unknown socket". Tests use it from a second client to
+//     observe the server-side reason of another socket.
+//
+// Namespace "/admin" (independent handlers):
+//
+//   - on connection emits "welcome" with {"id": <socket id>, "nsp": "/admin"}.
+//   - "echo" (args..., ack): acks with ("admin", args...), so a test can tell
+//     which namespace's handler answered.
+//   - "get-info" (ack): as in "/".
+//   - "admin-only" (ack): acks with "admin-only-ok" (no such handler in "/").
+//
+// Namespace "/guarded": a middleware refuses every socket whose auth token
+// is not "let-me-in" with a *socketio.ConnectError{Message: "not
+// authorized", Data: {"reason": "bad token", "code": 4001}}. An accepted
+// socket has "echo" as in "/".
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gosio/sio/socketio"
+)
+
+// reasons records, for every socket ever connected, a channel closed when it
+// disconnects, with the reason.
+type reasons struct {
+	mu sync.Mutex
+	m  map[string]*reasonEntry
+}
+
+type reasonEntry struct {
+	done   chan struct{}
+	reason string
+}
+
+func (r *reasons) track(s *socketio.Socket) {
+	e := &reasonEntry{done: make(chan struct{})}
+	r.mu.Lock()
+	r.m[s.ID()] = e
+	r.mu.Unlock()
+	s.OnDisconnect(func(reason socketio.DisconnectReason) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		select {
+		case <-e.done:
+			e.reason += " (disconnected twice: " + reason.String() + ")"
+		default:
+			e.reason = reason.String()
+			close(e.done)
+		}
+	})
+}
+
+func (r *reasons) wait(id string, timeout time.Duration) string {
+	r.mu.Lock()
+	e := r.m[id]
+	r.mu.Unlock()
+	if e == nil {
+		return "unknown socket"
+	}
+	select {
+	case <-e.done:
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return e.reason
+	case <-time.After(timeout):
+		return "timeout"
+	}
+}
+
+// asAny returns received arguments as emit arguments, so that they are sent
+// back exactly as they came, binary attachments included.
+func asAny(args socketio.Args) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		out[i] = a
+	}
+	return out
+}
+
+func envInt(name string, def int64) int64 {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseFloat(v, 64) // accepts 1e6
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bad %s=%q: %v\n", name, v, err)
+		os.Exit(2)
+	}
+	return int64(n)
+}
+
+func reversed(b []byte) []byte {
+	out := slices.Clone(b)
+	slices.Reverse(out)
+	return out
+}
+
+func info(s *socketio.Socket) map[string]any {
+	return map[string]any{
+		"id":        s.ID(),
+		"nsp":       s.Namespace().Name(),
+		"transport": s.Transport(),
+		"query":     s.Handshake().Query.Get("x"),
+	}
+}
+
+func main() {
+	opts := &socketio.Options{
+		MaxHTTPBufferSize: envInt("MAX_BUFFER", 1e6),
+		PingInterval:      time.Duration(envInt("PING_INTERVAL", 30000)) * time.Millisecond,
+		PingTimeout:       time.Duration(envInt("PING_TIMEOUT", 20000)) * time.Millisecond,
+	}
+	if os.Getenv("E2E_DEBUG") != "" {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	io := socketio.NewServer(opts)
+	rs := &reasons{m: make(map[string]*reasonEntry)}
+
+	// Main namespace "/".
+	io.OnConnection(func(s *socketio.Socket) {
+		rs.track(s)
+		_ = s.Emit("welcome", map[string]any{"id": s.ID(), "nsp": "/"})
+		s.On("echo", func(args socketio.Args, ack socketio.Ack) {
+			_ = ack(asAny(args)...)
+		})
+		s.On("emit-back", func(args socketio.Args) {
+			_ = s.Emit("emit-back", asAny(args)...)
+		})
+		s.On("reverse-bytes", func(data []byte, ack socketio.Ack) {
+			_ = ack(reversed(data))
+		})
+		s.On("struct-bin", func(p struct {
+			Name string `json:"name"`
+			Data []byte `json:"data"`
+		}, ack socketio.Ack) {
+			_ = ack(map[string]any{"name": p.Name + "!", "data": reversed(p.Data), "len": len(p.Data)})
+		})
+		s.On("ask-sum", func(a, b int, ack socketio.Ack) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			res, err := s.EmitWithAck(ctx, "sum", a, b)
+			got := 0
+			if err == nil {
+				err = res.Decode(&got)
+			}
+			errText := ""
+			if err != nil {
+				errText = err.Error()
+			}
+			_ = ack(map[string]any{"ok": err == nil && got == a+b, "got": got, "err": errText})
+		})
+		s.On("ask-client", func(event string, ack socketio.Ack, rest socketio.Args) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			res, err := s.EmitWithAck(ctx, event, asAny(rest)...)
+			if err != nil {
+				_ = ack(err.Error())
+				return
+			}
+			_ = ack(append([]any{nil}, asAny(res)...)...)
+		})
+		s.On("get-auth", func(ack socketio.Ack) {
+			_ = ack(s.Handshake().Auth)
+		})
+		s.On("get-info", func(ack socketio.Ack) {
+			_ = ack(info(s))
+		})
+		s.On("block", func(ms int, ack socketio.Ack) {
+			time.Sleep(time.Duration(min(max(ms, 0), 2000)) * time.Millisecond)
+			_ = ack("unblocked")
+		})
+		s.On("server-disconnect", func() {
+			s.Disconnect(false)
+		})
+		s.On("wait-disconnect", func(id string, ack socketio.Ack) {
+			_ = ack(rs.wait(id, 3*time.Second))
+		})
+	})
+
+	// Namespace "/admin".
+	admin := io.Of("/admin")
+	admin.OnConnection(func(s *socketio.Socket) {
+		rs.track(s)
+		_ = s.Emit("welcome", map[string]any{"id": s.ID(), "nsp": "/admin"})
+		s.On("echo", func(args socketio.Args, ack socketio.Ack) {
+			_ = ack(append([]any{"admin"}, asAny(args)...)...)
+		})
+		s.On("get-info", func(ack socketio.Ack) {
+			_ = ack(info(s))
+		})
+		s.On("admin-only", func(ack socketio.Ack) {
+			_ = ack("admin-only-ok")
+		})
+	})
+
+	// Namespace "/guarded".
+	guarded := io.Of("/guarded")
+	guarded.Use(func(s *socketio.Socket) error {
+		var auth struct {
+			Token string `json:"token"`
+		}
+		if err := json.Unmarshal(s.Handshake().Auth, &auth); err != nil || auth.Token != "let-me-in" {
+			return &socketio.ConnectError{
+				Message: "not authorized",
+				Data:    map[string]any{"reason": "bad token", "code": 4001},
+			}
+		}
+		return nil
+	})
+	guarded.OnConnection(func(s *socketio.Socket) {
+		rs.track(s)
+		s.On("echo", func(args socketio.Args, ack socketio.Ack) {
+			_ = ack(asAny(args)...)
+		})
+	})
+
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", io)
+
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "0"
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "listen:", err)
+		os.Exit(1)
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	fmt.Printf("listening on http://%s\n", ln.Addr().String())
+
+	select {
+	case <-sig:
+	case err := <-served:
+		fmt.Fprintln(os.Stderr, "serve:", err)
+		os.Exit(1)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(envInt("SHUTDOWN_TIMEOUT", 5000))*time.Millisecond)
+	defer cancel()
+	code := 0
+	if err := io.Shutdown(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "socket.io shutdown:", err)
+		code = 1
+	}
+	if err := hs.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(os.Stderr, "http shutdown:", err)
+		code = 1
+	}
+	os.Exit(code)
+}
