@@ -374,7 +374,13 @@ func expectText(t *testing.T, c *websocket.Conn, want string) {
 // code, or -1 if it ended without a close frame.
 func expectWSClose(t *testing.T, c *websocket.Conn) int {
 	t.Helper()
-	_ = c.SetReadDeadline(time.Now().Add(waitTimeout))
+	return expectWSCloseWithin(t, c, waitTimeout)
+}
+
+// expectWSCloseWithin is expectWSClose with a bound of d.
+func expectWSCloseWithin(t *testing.T, c *websocket.Conn, d time.Duration) int {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(d))
 	for {
 		op, data, err := c.ReadMessage()
 		if err == nil {
@@ -386,7 +392,7 @@ func expectWSClose(t *testing.T, c *websocket.Conn) int {
 		}
 		var ne interface{ Timeout() bool }
 		if errors.As(err, &ne) && ne.Timeout() {
-			t.Fatalf("connection still open after %v", waitTimeout)
+			t.Fatalf("connection still open after %v", d)
 		}
 		return -1
 	}
@@ -1624,9 +1630,9 @@ func TestWebSocketMalformedUpgrade(t *testing.T) {
 		if r := ts.mustDo(t, http.MethodGet, q, nil, hdr); r.status != http.StatusBadRequest {
 			t.Errorf("?%s without Sec-WebSocket-Key: %d %q, want 400", q, r.status, r.body)
 		}
-		hdr = http.Header{"Connection": {"Upgrade"}, "Upgrade": {"websocket"}, "Sec-Websocket-Version": {"8"}, "Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}}
+		hdr = http.Header{"Connection": {"Upgrade"}, "Upgrade": {"websocket"}, "Sec-Websocket-Version": {"7"}, "Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}}
 		if r := ts.mustDo(t, http.MethodGet, q, nil, hdr); r.status != http.StatusBadRequest {
-			t.Errorf("?%s with Sec-WebSocket-Version 8: %d %q, want 400", q, r.status, r.body)
+			t.Errorf("?%s with Sec-WebSocket-Version 7: %d %q, want 400", q, r.status, r.body)
 		}
 	}
 	if n := ts.srv.Count(); n != 1 {
@@ -1781,5 +1787,141 @@ func TestHeaderHooks(t *testing.T) {
 	}
 	if res.Header.Get("X-Initial") != "1" || res.Header.Get("X-Every") != "1" {
 		t.Errorf("websocket handshake headers %v", res.Header)
+	}
+}
+
+// RFC 6455 §5.5.2: a ping frame must be answered with a pong carrying the
+// same data (the ws server of the reference does so).
+func TestWebSocketAnswersPingFrame(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Config{})
+	c, _, h := ts.openWS(t)
+	pong := make(chan string, 1)
+	c.SetPongHandler(func(data string) error {
+		pong <- data
+		return nil
+	})
+	if err := c.WriteControl(websocket.PingMessage, []byte("hi"), time.Now().Add(waitTimeout)); err != nil {
+		t.Fatal(err)
+	}
+	writeWS(t, c, websocket.TextMessage, "4after ping")
+	expectText(t, c, "4after ping")
+	select {
+	case got := <-pong:
+		if got != "hi" {
+			t.Errorf("pong %q, want \"hi\"", got)
+		}
+	default:
+		t.Errorf("no pong frame in answer to a ping frame")
+	}
+	h.noClose(t)
+}
+
+// RFC 6455 §5.5.1: a close frame must be answered with a close frame (the
+// ws server of the reference echoes the code).
+func TestWebSocketAnswersCloseFrame(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Config{})
+	c, _, h := ts.openWS(t)
+	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye")
+	if err := c.WriteControl(websocket.CloseMessage, msg, time.Now().Add(waitTimeout)); err != nil {
+		t.Fatal(err)
+	}
+	if code := expectWSClose(t, c); code != websocket.CloseNormalClosure {
+		t.Errorf("server answered the close frame with code %d, want a close frame 1000 (1006 = no close frame)", code)
+	}
+	if ev := h.waitClose(t); ev.reason != ReasonTransportClose {
+		t.Errorf("OnClose(%v, %v), want transport close", ev.reason, ev.err)
+	}
+}
+
+// When a long-polling session closes while a websocket probe is open, the
+// probe is closed too (the reference closes the probe transport on
+// "close"), and Shutdown honours its context.
+func TestShutdownDuringUpgrade(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Config{UpgradeTimeout: 3 * time.Second})
+	sid, h := ts.openPolling(t)
+	s := ts.srv.Session(sid)
+	c, _, err := ts.dial(t, "EIO=4&transport=websocket&sid="+sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeWS(t, c, websocket.TextMessage, "2probe")
+	expectText(t, c, "3probe")
+
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		done <- ts.srv.Shutdown(ctx)
+	}()
+	waitFor(t, "the session to be closing", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.state != stateOpen
+	})
+	if r := ts.get(t, sid); r.status != 200 || r.body != "1" {
+		t.Errorf("GET during Shutdown: %d %q, want \"1\"", r.status, r.body)
+	}
+	h.expectClose(t, ReasonServerShuttingDown, nil)
+	select {
+	case <-done:
+	case <-time.After(1500 * time.Millisecond):
+		t.Errorf("Shutdown with a 300ms context still running after 1.5s")
+	}
+	expectWSCloseWithin(t, c, time.Second)
+}
+
+// The same without Shutdown: Session.Close completed by a GET closes the
+// probe.
+func TestSessionCloseDuringUpgradeClosesProbe(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Config{UpgradeTimeout: 3 * time.Second})
+	sid, h := ts.openPolling(t)
+	c, _, err := ts.dial(t, "EIO=4&transport=websocket&sid="+sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeWS(t, c, websocket.TextMessage, "2probe")
+	expectText(t, c, "3probe")
+	ts.srv.Session(sid).Close()
+	if r := ts.get(t, sid); r.status != 200 || r.body != "1" {
+		t.Errorf("GET after Close: %d %q, want \"1\"", r.status, r.body)
+	}
+	h.expectClose(t, ReasonForcedClose, nil)
+	expectWSCloseWithin(t, c, time.Second)
+}
+
+// Count and Session report open sessions only: a session the client closed
+// over long-polling is no longer one, even while it lingers for a late GET.
+func TestCountExcludesClosedSessions(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Config{})
+	sid, h := ts.openPolling(t)
+	if n := ts.srv.Count(); n != 1 {
+		t.Fatalf("Count() = %d, want 1", n)
+	}
+	ts.post(t, sid, "1")
+	h.expectClose(t, ReasonTransportClose, nil)
+	if n := ts.srv.Count(); n != 0 {
+		t.Errorf("Count() = %d after the session closed, want 0", n)
+	}
+	if s := ts.srv.Session(sid); s != nil {
+		t.Errorf("Session(%q) returns the closed session", sid)
+	}
+}
+
+func TestCORSWebSocket(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Config{CORS: &CORS{Origins: []string{"https://example.com"}, AllowCredentials: true}})
+	d := websocket.Dialer{HandshakeTimeout: waitTimeout}
+	c, res, err := d.Dial(ts.wsURL+"?EIO=4&transport=websocket", http.Header{"Origin": {"https://example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if got := res.Header.Get("Access-Control-Allow-Origin"); got != "https://example.com" {
+		t.Errorf("101 Access-Control-Allow-Origin %q", got)
 	}
 }

@@ -52,19 +52,22 @@ type Session struct {
 	// done is closed when the session is closed.
 	done chan struct{}
 	// wake signals a pending long-polling GET (capacity 1).
-	wake chan struct{}
+	wake  chan struct{}
 	timer *time.Timer
+	// writeFn is s.writeLoop as a func value made once, so that starting
+	// the writer allocates nothing.
+	writeFn func()
 
-	mu sync.Mutex // guards everything below
-	state     sessionState
-	ws        *wsConn // the websocket transport, once open or upgraded
-	probe     *wsConn // a websocket being probed for an upgrade
-	upgrading bool    // the probe was answered; polling is being drained
-	queue     []*Packet
-	spare     []*Packet // recycled queue backing array
-	queued    int       // bytes in queue
-	writing   bool      // the websocket writer goroutine is running
-	getActive bool      // a long-polling GET is pending
+	mu         sync.Mutex // guards everything below
+	state      sessionState
+	ws         *wsConn // the websocket transport, once open or upgraded
+	probe      *wsConn // a websocket being probed for an upgrade
+	upgrading  bool    // the probe was answered; polling is being drained
+	queue      []*Packet
+	spare      []*Packet // recycled queue backing array
+	queued     int       // bytes in queue
+	writing    bool      // the websocket writer goroutine is running
+	getActive  bool      // a long-polling GET is pending
 	postActive bool
 	// clientClosed: the client sent a close packet; a pending GET gets noop.
 	clientClosed bool
@@ -92,6 +95,7 @@ func newSession(srv *Server, id string, r *http.Request) *Session {
 		wake:   make(chan struct{}, 1),
 	}
 	s.req.Body = http.NoBody
+	s.writeFn = s.writeLoop
 	return s
 }
 
@@ -177,7 +181,7 @@ func (s *Session) kickLocked() {
 		if !s.writing {
 			s.writing = true
 			s.wg.Add(1)
-			go s.writeLoop(s.ws)
+			go s.writeFn()
 		}
 		return
 	}
@@ -222,7 +226,7 @@ func (s *Session) closeGracefully(reason CloseReason, err error, code int) {
 		if !s.writing {
 			s.writing = true
 			s.wg.Add(1)
-			go s.writeLoop(s.ws)
+			go s.writeFn()
 		}
 		s.mu.Unlock()
 		return
@@ -397,8 +401,11 @@ func (s *Session) onPong() {
 // writeLoop drains the queue to the websocket, one vectored write per
 // batch, and ends when the queue is empty. It is the only writer of ws
 // while it runs.
-func (s *Session) writeLoop(ws *wsConn) {
+func (s *Session) writeLoop() {
 	defer s.wg.Done()
+	s.mu.Lock()
+	ws := s.ws
+	s.mu.Unlock()
 	var batch []*Packet
 	for {
 		s.mu.Lock()

@@ -191,7 +191,7 @@ func (s *Session) probeLoop(c *wsConn) {
 			if len(s.queue) > 0 && !s.writing {
 				s.writing = true
 				s.wg.Add(1)
-				go s.writeLoop(c)
+				go s.writeFn()
 			}
 			s.mu.Unlock()
 			s.wg.Add(1) // readLoop's own Done

@@ -55,8 +55,10 @@
 //   - "wait-disconnect" (id string, ack): waits (up to 3 s) until the socket
 //     with that id (of any namespace) has disconnected, and acks with its
 //     disconnect reason as seen by the server (its OnDisconnect handler), or
-//     "timeout" / "unknown socket". Tests use it from a second client to
-//     observe the server-side reason of another socket.
+//     "timeout" / "unknown socket". Tests use it from a second client (or
+//     another namespace of the same connection) to observe the server-side
+//     reason of another socket. It waits on its own goroutine, so it does
+//     not hold up the connection's later events.
 //
 // Namespace "/admin" (independent handlers):
 //
@@ -245,7 +247,10 @@ func main() {
 			s.Disconnect(false)
 		})
 		s.On("wait-disconnect", func(id string, ack socketio.Ack) {
-			_ = ack(rs.wait(id, 3*time.Second))
+			// Wait off the connection's handler goroutine: the awaited
+			// socket may share this connection, and its disconnect
+			// handlers then run on that goroutine, after this handler.
+			go func() { _ = ack(rs.wait(id, 3*time.Second)) }()
 		})
 	})
 

@@ -1,0 +1,100 @@
+package room
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func ids(x *Index[int], rooms, except []Room) []string {
+	var out []string
+	x.ForEach(rooms, except, func(id SocketID, _ int) bool {
+		out = append(out, string(id))
+		return true
+	})
+	sort.Strings(out)
+	return out
+}
+
+func TestIndexResolvesRoomsExceptAndUnion(t *testing.T) {
+	var x Index[int]
+	x.Add("a", 1, "a", "r1", "r2")
+	x.Add("b", 2, "b", "r2", "vip")
+	x.Add("c", 3, "c", "r3")
+	tests := []struct {
+		name          string
+		rooms, except []Room
+		want          []string
+	}{
+		{"everyone", nil, nil, []string{"a", "b", "c"}},
+		{"one room", []Room{"r2"}, nil, []string{"a", "b"}},
+		{"union without duplicates", []Room{"r1", "r2", "r3"}, nil, []string{"a", "b", "c"}},
+		{"except a room", []Room{"r2"}, []Room{"vip"}, []string{"a"}},
+		{"everyone except one socket", nil, []Room{"b"}, []string{"a", "c"}},
+		{"unknown room", []Room{"nope"}, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, ids(&x, tt.rooms, tt.except))
+		})
+	}
+}
+
+func TestIndexReportsChanges(t *testing.T) {
+	var x Index[int]
+	ch := x.Add("a", 1, "a", "r")
+	assert.ElementsMatch(t, []Room{"a", "r"}, ch.Created)
+	assert.ElementsMatch(t, []Room{"a", "r"}, ch.Joined)
+	ch = x.Add("b", 2, "r")
+	assert.Empty(t, ch.Created)
+	assert.Equal(t, []Room{"r"}, ch.Joined)
+	ch = x.Add("b", 2, "r")
+	assert.Empty(t, ch.Joined, "joining twice changes nothing")
+	ch = x.Remove("a", "r")
+	assert.Equal(t, []Room{"r"}, ch.Left)
+	assert.Empty(t, ch.Deleted)
+	ch = x.RemoveAll("b")
+	assert.Equal(t, []Room{"r"}, ch.Left)
+	assert.Equal(t, []Room{"r"}, ch.Deleted)
+	assert.Equal(t, []Room{"a"}, x.Rooms("a"))
+	assert.True(t, x.Has("a", "a"))
+	assert.False(t, x.Has("b", "r"))
+	assert.Equal(t, 1, x.Len())
+	assert.ElementsMatch(t, []Room{"a"}, x.AllRooms())
+}
+
+func TestIndexIsSafeForConcurrentUse(t *testing.T) {
+	var x Index[int]
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 200 {
+				id := SocketID(fmt.Sprintf("%d-%d", i, j))
+				x.Add(id, j, Room(id), "shared")
+				x.ForEach([]Room{"shared"}, nil, func(SocketID, int) bool { return true })
+				x.RemoveAll(id)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Zero(t, x.Len())
+	assert.Empty(t, x.AllRooms())
+}
+
+func BenchmarkForEachRoom(b *testing.B) {
+	var x Index[int]
+	for i := range 1000 {
+		id := SocketID(fmt.Sprint(i))
+		x.Add(id, i, Room(id), "all")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		x.ForEach([]Room{"all"}, nil, func(SocketID, int) bool { n++; return true })
+	}
+}

@@ -1,0 +1,124 @@
+package socketio_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/gosio/sio/socketio"
+)
+
+// A server is an http.Handler: mount it on any Go HTTP server.
+func ExampleNewServer() {
+	io := socketio.NewServer(&socketio.Options{
+		PingInterval: 25 * time.Second,
+		CORS:         &socketio.CORS{Origins: []string{"https://example.com"}},
+	})
+	io.OnConnection(func(s *socketio.Socket) {
+		log.Printf("connected: %s", s.ID())
+	})
+	http.Handle("/socket.io/", io)
+	// http.ListenAndServe(":3000", nil)
+}
+
+// Handlers receive the event's arguments decoded into Go values, and an
+// Ack to answer the client's emitWithAck.
+func ExampleSocket_On() {
+	type move struct {
+		X, Y int
+	}
+	io := socketio.NewServer(nil)
+	io.OnConnection(func(s *socketio.Socket) {
+		s.On("move", func(m move, ack socketio.Ack) {
+			_ = ack(m.X + m.Y)
+		})
+		s.On("upload", func(name string, data []byte) {
+			log.Printf("%s: %d bytes", name, len(data))
+		})
+		s.On("anything", func(args ...any) {
+			log.Println(args...)
+		})
+	})
+}
+
+// Emit sends an event to one client; EmitWithAck waits for its answer.
+func ExampleSocket_EmitWithAck() {
+	io := socketio.NewServer(nil)
+	io.OnConnection(func(s *socketio.Socket) {
+		_ = s.Emit("welcome", "hello", 1)
+		go func() {
+			args, err := s.Timeout(5*time.Second).EmitWithAck(context.Background(), "are you there?")
+			if errors.Is(err, socketio.ErrAckTimeout) {
+				log.Println("no answer")
+				return
+			}
+			var answer string
+			_ = args.Decode(&answer)
+			log.Println("client said", answer)
+		}()
+	})
+}
+
+// To, In and Except select rooms; a socket's own operators leave the
+// sender out.
+func ExampleBroadcastOperator_Emit() {
+	io := socketio.NewServer(nil)
+	io.OnConnection(func(s *socketio.Socket) {
+		s.Join("general")
+		s.On("chat message", func(text string) {
+			_ = s.To("general").Emit("chat message", text) // everyone in the room but the sender
+		})
+	})
+	_ = io.To("general", "random").Except("muted").Emit("announcement", "hi") // each socket once
+}
+
+// A broadcast with acks collects the first argument of every client's ack.
+func ExampleBroadcastOperator_EmitWithAck() {
+	io := socketio.NewServer(nil)
+	responses, err := io.Timeout(2*time.Second).EmitWithAck(context.Background(), "poll", "tea or coffee?")
+	var te *socketio.AckTimeoutError
+	if errors.As(err, &te) {
+		responses = te.Responses // the answers that came in time
+	}
+	fmt.Println(len(responses))
+	// Output: 0
+}
+
+// Dynamic namespaces are created on first use when a matcher accepts the
+// name.
+func ExampleServer_OfRegexp() {
+	io := socketio.NewServer(nil)
+	workspaces := io.OfRegexp(regexp.MustCompile(`^/workspace-\d+$`))
+	workspaces.OnConnection(func(s *socketio.Socket) {
+		_ = s.Namespace().Emit("joined", s.ID()) // to this workspace only
+	})
+}
+
+// Middleware vets each connection; a ConnectError reaches the client's
+// connect_error handler with its message and data.
+func ExampleNamespace_Use() {
+	io := socketio.NewServer(nil)
+	io.Use(func(s *socketio.Socket) error {
+		var auth struct{ Token string }
+		_ = json.Unmarshal(s.Handshake().Auth, &auth)
+		if auth.Token != "secret" {
+			return &socketio.ConnectError{Message: "not authorized", Data: map[string]string{"hint": "log in"}}
+		}
+		return nil
+	})
+}
+
+// Shutdown tells every client to go away (they reconnect elsewhere) and
+// waits for the handlers to finish.
+func ExampleServer_Shutdown() {
+	io := socketio.NewServer(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	fmt.Println(io.Shutdown(ctx))
+	// Output: <nil>
+}
