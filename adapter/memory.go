@@ -28,18 +28,19 @@ func (a *InMemory) Del(id room.SocketID, r room.Room) { a.emit(id, a.index.Remov
 // DelAll implements [Adapter].
 func (a *InMemory) DelAll(id room.SocketID) { a.emit(id, a.index.RemoveAll(id)) }
 
-func (a *InMemory) emit(id room.SocketID, ch room.Change) {
-	for _, r := range ch.Created {
-		a.nsp.OnAdapterEvent(Event{Type: CreateRoom, Room: r})
-	}
-	for _, r := range ch.Joined {
-		a.nsp.OnAdapterEvent(Event{Type: JoinRoom, Room: r, ID: id})
-	}
-	for _, r := range ch.Left {
-		a.nsp.OnAdapterEvent(Event{Type: LeaveRoom, Room: r, ID: id})
-	}
-	for _, r := range ch.Deleted {
-		a.nsp.OnAdapterEvent(Event{Type: DeleteRoom, Room: r})
+// emit turns index changes into the reference's adapter events.
+func (a *InMemory) emit(id room.SocketID, changes []room.Change) {
+	for _, c := range changes {
+		switch c.Kind {
+		case room.Created:
+			a.nsp.OnAdapterEvent(Event{Type: CreateRoom, Room: c.Room})
+		case room.Joined:
+			a.nsp.OnAdapterEvent(Event{Type: JoinRoom, Room: c.Room, ID: id})
+		case room.Left:
+			a.nsp.OnAdapterEvent(Event{Type: LeaveRoom, Room: c.Room, ID: id})
+		case room.Deleted:
+			a.nsp.OnAdapterEvent(Event{Type: DeleteRoom, Room: c.Room})
+		}
 	}
 }
 

@@ -24,18 +24,28 @@ type member[M any] struct {
 	rooms map[Room]struct{}
 }
 
-// Change reports what a call did to the index, for the adapter's
+// ChangeKind is the kind of a [Change].
+type ChangeKind uint8
+
+// The changes an index reports, in the order of the reference adapter's
+// events.
+const (
+	Created ChangeKind = iota // a room got its first member
+	Joined                    // the socket joined a room
+	Left                      // the socket left a room
+	Deleted                   // a room lost its last member and was removed
+)
+
+// A Change is one effect of a call on the index, for the adapter's
 // create-room, join-room, leave-room and delete-room events.
 type Change struct {
-	Created []Room // rooms that did not exist before
-	Joined  []Room // rooms the socket was not in before
-	Left    []Room // rooms the socket was in
-	Deleted []Room // rooms left empty, and removed
+	Kind ChangeKind
+	Room Room
 }
 
 // Add puts the socket id, with its member value m, in rooms.
-func (x *Index[M]) Add(id SocketID, m M, rooms ...Room) Change {
-	var ch Change
+func (x *Index[M]) Add(id SocketID, m M, rooms ...Room) []Change {
+	var ch []Change
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.rooms == nil {
@@ -56,17 +66,17 @@ func (x *Index[M]) Add(id SocketID, m M, rooms ...Room) Change {
 		if set == nil {
 			set = make(map[SocketID]M)
 			x.rooms[r] = set
-			ch.Created = append(ch.Created, r)
+			ch = append(ch, Change{Created, r})
 		}
 		set[id] = mem.m
-		ch.Joined = append(ch.Joined, r)
+		ch = append(ch, Change{Joined, r})
 	}
 	return ch
 }
 
 // Remove takes the socket id out of room.
-func (x *Index[M]) Remove(id SocketID, r Room) Change {
-	var ch Change
+func (x *Index[M]) Remove(id SocketID, r Room) []Change {
+	var ch []Change
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	mem := x.sids[id]
@@ -82,8 +92,8 @@ func (x *Index[M]) Remove(id SocketID, r Room) Change {
 }
 
 // RemoveAll takes the socket id out of every room and forgets it.
-func (x *Index[M]) RemoveAll(id SocketID) Change {
-	var ch Change
+func (x *Index[M]) RemoveAll(id SocketID) []Change {
+	var ch []Change
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	mem := x.sids[id]
@@ -97,13 +107,13 @@ func (x *Index[M]) RemoveAll(id SocketID) Change {
 	return ch
 }
 
-func (x *Index[M]) leaveLocked(id SocketID, r Room, ch *Change) {
-	ch.Left = append(ch.Left, r)
+func (x *Index[M]) leaveLocked(id SocketID, r Room, ch *[]Change) {
+	*ch = append(*ch, Change{Left, r})
 	set := x.rooms[r]
 	delete(set, id)
 	if len(set) == 0 {
 		delete(x.rooms, r)
-		ch.Deleted = append(ch.Deleted, r)
+		*ch = append(*ch, Change{Deleted, r})
 	}
 }
 

@@ -1925,3 +1925,78 @@ func TestCORSWebSocket(t *testing.T) {
 		t.Errorf("101 Access-Control-Allow-Origin %q", got)
 	}
 }
+
+// A handler may close its session from OnConnection: the client gets the
+// open packet, then the close, at once.
+func TestCloseInOnConnection(t *testing.T) {
+	t.Parallel()
+	closeNow := func(h *testHandler) { h.s.Close() }
+
+	t.Run("polling", func(t *testing.T) {
+		t.Parallel()
+		ts := newTestServer(t, Config{}, closeNow)
+		r := ts.mustDo(t, http.MethodGet, "EIO=4&transport=polling", nil, nil)
+		open, rest, _ := strings.Cut(r.body, "\x1e")
+		if r.status != 200 || rest != "1" {
+			t.Fatalf("handshake: %d %q, want the open packet then \"1\"", r.status, r.body)
+		}
+		sid := parseOpen(t, open)["sid"].(string)
+		ts.handler(t, sid).expectClose(t, ReasonForcedClose, nil)
+	})
+
+	t.Run("websocket", func(t *testing.T) {
+		t.Parallel()
+		ts := newTestServer(t, Config{}, closeNow)
+		c, _, err := ts.dial(t, "EIO=4&transport=websocket")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		_, data, err := c.ReadMessage()
+		if err != nil {
+			t.Fatalf("no open packet before the close: %v", err)
+		}
+		parseOpen(t, string(data))
+		if code := expectWSCloseWithin(t, c, 2*time.Second); code != websocket.CloseNormalClosure {
+			t.Errorf("close code %d, want 1000", code)
+		}
+	})
+}
+
+// Abort from OnConnection on a websocket handshake must close the
+// connection, not leave it open with no reader.
+func TestAbortInOnConnectionWebSocket(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Config{}, func(h *testHandler) { h.s.Abort(ReasonForcedClose, nil) })
+	c, _, err := ts.dial(t, "EIO=4&transport=websocket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	for {
+		op, data, err := c.ReadMessage()
+		if err == nil {
+			if op == websocket.TextMessage && strings.HasPrefix(string(data), "0") {
+				continue // the open packet may or may not be written
+			}
+			t.Fatalf("unexpected frame %d %q", op, data)
+		}
+		var ne interface{ Timeout() bool }
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("connection still open 2s after Abort")
+		}
+		break
+	}
+}
+
+func TestWebSocketOnlyTransport(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Config{Transports: []string{TransportWebSocket}})
+	r := ts.mustDo(t, http.MethodGet, "EIO=4&transport=polling", nil, nil)
+	if r.status != 400 || r.body != `{"code":0,"message":"Transport unknown"}` {
+		t.Errorf("polling handshake: %d %q", r.status, r.body)
+	}
+	c, _, _ := ts.openWS(t)
+	writeWS(t, c, websocket.TextMessage, "4ok")
+	expectText(t, c, "4ok")
+}

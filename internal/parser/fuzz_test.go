@@ -360,11 +360,16 @@ func FuzzDecodeAny(f *testing.F) {
 		`null`, `true`, `-0.5e-3`, `"a\u00e9\ud83d\ude00"`, `[]`, `{}`, `["a",1,{"b":[null,false]}]`,
 		ph(0), `[` + ph(1) + `,{"x":` + ph(0) + `}]`, `{"_placeholder":true,"num":1.0}`, `{"_placeholder":true,"num":-1}`,
 		`{"_placeholder":true,"x":` + ph(9) + `,"num":0}`, `[1e400]`, `[1,]`, `{"a":}`, "\"\xff\"", `"\ud800"`,
-		nest("[", "]", 40, ""), nest("[", "]", 1500, ""), ` [ 1 , 2 ] `, `{"a":1,"a":{"_placeholder":true,"num":0}}`,
+		nest("[", "]", 40, ""), ` [ 1 , 2 ] `, `{"a":1,"a":{"_placeholder":true,"num":0}}`,
 	} {
 		f.Add([]byte(s), uint8(2))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte, n uint8) {
+		if len(raw) > 4096 {
+			// Large inputs only slow the fuzzer (and its minimizer)
+			// down; deep nesting has its own tests.
+			return
+		}
 		atts := makeAtts(int(n % 12))
 
 		// The validator agrees with json.Valid.

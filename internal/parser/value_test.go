@@ -351,8 +351,17 @@ func TestDecodeAnyErrors(t *testing.T) {
 			t.Errorf("%.40s: got (%v, %v), want %v", tc.in, got, err, tc.err)
 		}
 	}
+	// Values nesting deeper than AppendValue's cycle guard.
+	v, err := DecodeAny([]byte(nest("[", "]", 1500, "")), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := AppendValue(nil, v, nil); !errors.Is(err, ErrMaxDepth) {
+		t.Errorf("AppendValue of 1500 levels: %v", err)
+	}
+
 	// Deep but allowed nesting works without recursion.
-	v, err := DecodeAny([]byte(nest("[", "]", 10000, `"x"`)), nil)
+	v, err = DecodeAny([]byte(nest("[", "]", 10000, `"x"`)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
