@@ -8,6 +8,7 @@ import (
 
 	"github.com/gosio/sio/internal/engine"
 	"github.com/gosio/sio/internal/parser"
+	"github.com/gosio/sio/room"
 )
 
 // client is the Socket.IO side of one Engine.IO connection: it decodes
@@ -134,6 +135,7 @@ func (c *client) connect(p *parser.Packet) {
 	for _, mw := range middleware {
 		if err := mw(s); err != nil {
 			done()
+			nsp.adapter.DelAll(room.SocketID(s.id)) // rooms a middleware joined
 			c.send(encodeControl(parser.ConnectError, name, connectErrorPayload(err)))
 			return
 		}
@@ -142,6 +144,7 @@ func (c *client) connect(p *parser.Packet) {
 	delete(c.connecting, name)
 	if c.closed {
 		c.mu.Unlock()
+		nsp.adapter.DelAll(room.SocketID(s.id))
 		return
 	}
 	c.sockets[name] = s
@@ -202,6 +205,7 @@ func (c *client) closeAll() {
 // OnClose implements engine.Handler: every socket of the connection
 // disconnects with the engine's reason.
 func (c *client) OnClose(reason engine.CloseReason, err error) {
+	c.exec.stopReader()
 	c.mu.Lock()
 	c.closed = true
 	c.connectTimer.Stop()

@@ -20,6 +20,9 @@ type executor struct {
 	space   sync.Cond // signalled when the queue shrinks
 	q       []func()
 	running bool
+	// readerDone: the connection closed; the reader queues nothing more
+	// and stops waiting for room.
+	readerDone bool
 }
 
 func newExecutor(tr *tracker) *executor {
@@ -35,13 +38,25 @@ func (e *executor) run(f func()) {
 	e.mu.Unlock()
 }
 
-// runFromReader queues f, waiting while the queue is full.
+// runFromReader queues f, waiting while the queue is full. After
+// stopReader it drops f.
 func (e *executor) runFromReader(f func()) {
 	e.mu.Lock()
-	for len(e.q) >= maxPendingJobs && e.running {
+	for len(e.q) >= maxPendingJobs && e.running && !e.readerDone {
 		e.space.Wait()
 	}
-	e.push(f)
+	if !e.readerDone {
+		e.push(f)
+	}
+	e.mu.Unlock()
+}
+
+// stopReader releases a reader waiting in runFromReader and makes it drop
+// what it would queue: the connection is closed.
+func (e *executor) stopReader() {
+	e.mu.Lock()
+	e.readerDone = true
+	e.space.Broadcast()
 	e.mu.Unlock()
 }
 
