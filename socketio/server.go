@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -30,6 +31,8 @@ type Server struct {
 	onNew  []func(*Namespace)
 	bundle *bundle
 	closed atomic.Bool
+
+	adaptersClosed atomic.Bool
 }
 
 // NewServer returns a server configured by opts; nil means the defaults.
@@ -184,7 +187,25 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	if werr := srv.jobs.wait(ctx); err == nil {
 		err = werr
 	}
+	if cerr := srv.closeAdapters(); err == nil {
+		err = cerr
+	}
 	return err
+}
+
+// closeAdapters closes the adapter of every namespace, once.
+func (srv *Server) closeAdapters() error {
+	if !srv.adaptersClosed.CompareAndSwap(false, true) {
+		return nil
+	}
+	var errs []error
+	srv.nsps.Range(func(_ string, n *Namespace) bool {
+		if err := n.adapter.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		return true
+	})
+	return errors.Join(errs...)
 }
 
 // Close closes every connection at once, with reason "server shutting
@@ -192,7 +213,11 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 func (srv *Server) Close() error {
 	srv.closed.Store(true)
 	_ = srv.engine.Close()
-	return srv.jobs.wait(context.Background())
+	err := srv.jobs.wait(context.Background())
+	if cerr := srv.closeAdapters(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // EngineCount returns the number of open Engine.IO connections.
