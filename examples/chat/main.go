@@ -1,11 +1,18 @@
-// Command chat is a small chat server built on the socketio package: run
-// it with `make run` from the repository root and open
-// http://localhost:3000 in two browser windows.
+// Command chat is a chat server built on the socketio package, with rooms,
+// nicknames, typing notices, delivery ticks and a second namespace (/news)
+// multiplexed on the same connection. From the repository root:
+//
+//	make run
+//
+// then open http://localhost:3000 in two browser windows. The page loads
+// the official Socket.IO client from /socket.io/socket.io.js, which the
+// server serves from the npm package installed by `make run`.
 package main
 
 import (
 	"context"
 	"embed"
+	"errors"
 	"io/fs"
 	"log"
 	"net/http"
@@ -20,64 +27,53 @@ import (
 //go:embed static
 var static embed.FS
 
-// message is what the server sends for each chat message.
-type message struct {
-	ID   string `json:"id"`
-	From string `json:"from"`
-	Text string `json:"text"`
-	TS   int64  `json:"ts"`
-}
-
 func main() {
 	port := os.Getenv("PORT")
 	if port == "" {
 		port = "3000"
 	}
-	io := socketio.NewServer(&socketio.Options{
-		ServeClient: os.DirFS("node_modules/socket.io-client/dist"),
-	})
-	io.OnConnection(func(s *socketio.Socket) {
-		log.Printf("a user connected: %s", s.ID())
-		nickname := "anonymous"
-		s.On("set nickname", func(name string, ack socketio.Ack) {
-			if name == "" {
-				_ = ack(map[string]any{"ok": false, "error": "empty nickname"})
-				return
-			}
-			nickname = name
-			_ = ack(map[string]any{"ok": true})
-		})
-		s.On("chat message", func(text string, ack socketio.Ack) {
-			if text == "" || len([]rune(text)) > 2000 {
-				_ = ack(map[string]any{"error": "a message has 1 to 2000 characters"})
-				return
-			}
-			m := message{ID: s.ID() + "-" + time.Now().Format("150405.000000"), From: nickname, Text: text, TS: time.Now().UnixMilli()}
-			_ = io.Emit("chat message", m)
-			_ = ack(map[string]any{"id": m.ID, "ts": m.TS})
-		})
-		s.OnDisconnect(func(reason socketio.DisconnectReason) {
-			log.Printf("user disconnected: %s (%s)", s.ID(), reason)
-		})
-	})
+	if os.Getenv("REDIS_URL") != "" {
+		log.Printf("REDIS_URL is set, but the Redis adapter is not available yet: using the in-memory adapter")
+	}
+	dist := os.Getenv("CLIENT_DIST")
+	if dist == "" {
+		dist = "node_modules/socket.io-client/dist"
+	}
+	io := socketio.NewServer(&socketio.Options{ServeClient: os.DirFS(dist)})
+	chat := newChat(io)
 
 	page, _ := fs.Sub(static, "static")
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io)
 	mux.Handle("/", http.FileServerFS(page))
-	srv := &http.Server{Addr: ":" + port, Handler: mux}
+	srv := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = io.Shutdown(shut)
-		_ = srv.Shutdown(shut)
+	news := make(chan struct{})
+	go func() { // the /news ticker
+		defer close(news)
+		chat.pushHeadlines(ctx, 5*time.Second)
 	}()
+	served := make(chan error, 1)
+	go func() { served <- srv.ListenAndServe() }()
 	log.Printf("listening on http://localhost:%s", port)
-	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+
+	select {
+	case err := <-served:
 		log.Fatal(err)
+	case <-ctx.Done():
 	}
+	log.Printf("shutting down")
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// Clients get an Engine.IO close and reconnect by themselves (to
+	// another node, or to this one once it is back).
+	if err := io.Shutdown(shut); err != nil {
+		log.Printf("socket.io shutdown: %v", err)
+	}
+	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Printf("http shutdown: %v", err)
+	}
+	<-news
 }

@@ -14,7 +14,7 @@ import { join, dirname, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { before, after } from "node:test";
-import { io } from "socket.io-client";
+import { io, Manager } from "socket.io-client";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "..", "..");
@@ -109,9 +109,10 @@ export function useServer(options) {
   });
   after(async () => {
     for (const s of ctx.clients) {
-      s.io?.opts && (s.io.opts.reconnection = false);
-      s.disconnect();
-      s.io?.engine?.close();
+      const manager = s instanceof Manager ? s : s.io;
+      manager?.reconnection(false);
+      if (!(s instanceof Manager)) s.disconnect();
+      manager?.engine?.close();
     }
     await ctx.server?.stop();
   });

@@ -243,6 +243,25 @@ describe("malformed packets over a raw websocket", () => {
     conn.close();
   });
 
+  it("should accept an event whose name is a number, as the reference parser does", async () => {
+    const conn = await openRaw();
+    conn.send('42[1,"x"]');
+    conn.send('428["echo","ok"]');
+    assert.equal(await conn.expect("438"), '438["ok"]');
+    conn.close();
+  });
+
+  it("should accept a CONNECT without a trailing comma after the namespace (40/admin)", async () => {
+    const conn = await openRaw();
+    conn.send("40/admin");
+    const ok = await conn.expect("40/admin,");
+    assert.equal(typeof JSON.parse(ok.slice("40/admin,".length)).sid, "string");
+    await conn.expect('42/admin,["welcome",');
+    conn.send('42/admin,3["echo","x"]');
+    assert.equal(await conn.expect("43/admin,3"), '43/admin,3["admin","x"]');
+    conn.close();
+  });
+
   it("should accept a binary event sent by a raw client", async () => {
     const conn = await openRaw();
     conn.send('451-5["echo",{"_placeholder":true,"num":0}]');

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gosio/sio/socketio"
+)
+
+// Limits of the chat contract.
+const (
+	maxMessage  = 2000
+	maxNickname = 32
+	maxRoom     = 64
+	defaultRoom = "general"
+)
+
+// user is what the chat keeps with each socket (Socket.SetData), so that
+// FetchSockets can list who is in a room, on every server of a cluster.
+type user struct {
+	Nickname string `json:"nickname"`
+	Room     string `json:"room"`
+}
+
+// chatMessage is the "chat message" event sent to the other members of a
+// room.
+type chatMessage struct {
+	ID   string `json:"id"`
+	From string `json:"from"`
+	Text string `json:"text"`
+	Room string `json:"room"`
+	TS   int64  `json:"ts"`
+}
+
+// notice is the "user joined" and "user left" event.
+type notice struct {
+	Nickname string `json:"nickname"`
+	Room     string `json:"room"`
+}
+
+type chat struct {
+	io *socketio.Server
+}
+
+func newChat(io *socketio.Server) *chat {
+	c := &chat{io: io}
+	io.OnConnection(c.onConnection)
+	io.Of("/news").OnConnection(func(s *socketio.Socket) {
+		_ = s.Emit("headline", headline(0))
+	})
+	return c
+}
+
+func userOf(s *socketio.Socket) user {
+	u, _ := s.Data().(user)
+	return u
+}
+
+func (c *chat) onConnection(s *socketio.Socket) {
+	log.Printf("a user connected: %s", s.ID())
+	s.SetData(user{Nickname: "guest-" + s.ID()[:4], Room: defaultRoom})
+	s.Join(defaultRoom)
+
+	s.On("set nickname", func(name string, ack socketio.Ack) {
+		name = strings.TrimSpace(name)
+		switch {
+		case name == "":
+			_ = ack(map[string]any{"ok": false, "error": "the nickname is empty"})
+		case utf8.RuneCountInString(name) > maxNickname:
+			_ = ack(map[string]any{"ok": false, "error": fmt.Sprintf("the nickname is longer than %d characters", maxNickname)})
+		default:
+			u := userOf(s)
+			u.Nickname = name
+			s.SetData(u)
+			_ = ack(map[string]any{"ok": true})
+		}
+	})
+
+	s.On("join", func(room string, ack socketio.Ack) {
+		room = strings.TrimSpace(room)
+		if room == "" || utf8.RuneCountInString(room) > maxRoom {
+			_ = ack(map[string]any{"error": fmt.Sprintf("a room name has 1 to %d characters", maxRoom)})
+			return
+		}
+		u := userOf(s)
+		if u.Room != room {
+			_ = s.To(u.Room).Emit("user left", notice{u.Nickname, u.Room})
+			s.Leave(u.Room)
+			s.Join(room)
+			u.Room = room
+			s.SetData(u)
+			_ = s.To(room).Emit("user joined", notice{u.Nickname, room})
+		}
+		_ = ack(map[string]any{"room": room, "users": c.users(room)})
+	})
+
+	s.On("chat message", func(text string, ack socketio.Ack) {
+		if text == "" || utf8.RuneCountInString(text) > maxMessage {
+			_ = ack(map[string]any{"error": fmt.Sprintf("a message has 1 to %d characters", maxMessage)})
+			return
+		}
+		u := userOf(s)
+		m := chatMessage{ID: newID(), From: u.Nickname, Text: text, Room: u.Room, TS: time.Now().UnixMilli()}
+		_ = s.To(u.Room).Emit("chat message", m)
+		_ = ack(map[string]any{"id": m.ID, "ts": m.TS})
+	})
+
+	s.On("typing", func() {
+		u := userOf(s)
+		_ = s.To(u.Room).Volatile().Emit("typing", map[string]string{"from": u.Nickname})
+	})
+
+	s.OnDisconnecting(func(socketio.DisconnectReason) {
+		u := userOf(s)
+		_ = s.To(u.Room).Emit("user left", notice{u.Nickname, u.Room})
+	})
+	s.OnDisconnect(func(reason socketio.DisconnectReason) {
+		log.Printf("user disconnected: %s (%s)", s.ID(), reason)
+	})
+}
+
+// users returns the nicknames of the sockets in room, on every server.
+func (c *chat) users(room string) []string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	sockets, err := c.io.In(room).FetchSockets(ctx)
+	if err != nil {
+		log.Printf("fetch sockets: %v", err)
+	}
+	names := make([]string, 0, len(sockets))
+	for _, rs := range sockets {
+		switch d := rs.Data().(type) {
+		case user:
+			names = append(names, d.Nickname)
+		case map[string]any: // from another server of a cluster
+			if n, ok := d["nickname"].(string); ok {
+				names = append(names, n)
+			}
+		}
+	}
+	return names
+}
+
+var headlines = []string{
+	"Go and Node servers now share one chat",
+	"Namespaces: two channels, one connection",
+	"Rooms keep conversations apart",
+	"Volatile events: typing notices that never pile up",
+	"Acks tell you the server got your message",
+}
+
+func headline(i int) map[string]any {
+	return map[string]any{"text": headlines[i%len(headlines)], "ts": time.Now().UnixMilli()}
+}
+
+// pushHeadlines sends a headline to /news every period until ctx ends.
+func (c *chat) pushHeadlines(ctx context.Context, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for i := 1; ; i++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = c.io.Of("/news").Emit("headline", headline(i))
+		}
+	}
+}
+
+func newID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

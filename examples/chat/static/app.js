@@ -1,0 +1,131 @@
+// The chat page: plain JavaScript over the official Socket.IO client.
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const manager = new io.Manager(window.location.origin);
+  const socket = manager.socket("/");     // the chat
+  const news = manager.socket("/news");   // headlines, on the same connection
+
+  let nickname = "";
+  let room = "general";
+  const typingTimers = new Map();
+
+  function add(li) {
+    $("messages").appendChild(li);
+    $("messages").scrollTop = $("messages").scrollHeight;
+    return li;
+  }
+
+  function addMessage(from, text, mine) {
+    const li = document.createElement("li");
+    if (mine) li.className = "mine";
+    const who = document.createElement("span");
+    who.className = "from";
+    who.textContent = from;
+    li.append(who, document.createTextNode(text));
+    return add(li);
+  }
+
+  function addNotice(text) {
+    const li = document.createElement("li");
+    li.className = "notice";
+    li.textContent = text;
+    add(li);
+  }
+
+  function showUsers(users) {
+    $("users").replaceChildren(...users.map((u) => {
+      const li = document.createElement("li");
+      li.textContent = u;
+      return li;
+    }));
+  }
+
+  function markRoom() {
+    $("room-title").textContent = "#" + room;
+    document.querySelectorAll(".room").forEach((b) => b.classList.toggle("active", b.dataset.room === room));
+  }
+
+  async function join(name) {
+    const res = await socket.emitWithAck("join", name);
+    if (res.error) { addNotice(res.error); return; }
+    room = res.room;
+    $("messages").replaceChildren();
+    markRoom();
+    showUsers(res.users);
+    addNotice(`You joined #${room}`);
+  }
+
+  // Nickname first.
+  $("welcome").showModal();
+  $("nick-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const res = await socket.emitWithAck("set nickname", $("nick").value);
+    if (!res.ok) { $("nick-error").textContent = res.error; return; }
+    nickname = $("nick").value.trim();
+    $("me").textContent = "as " + nickname;
+    $("welcome").close();
+    await join(room);
+    $("input").focus();
+  });
+
+  $("form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const text = $("input").value;
+    if (!text) return;
+    $("input").value = "";
+    const li = addMessage(nickname, text, true);
+    const res = await socket.emitWithAck("chat message", text);
+    if (res.error) { addNotice(res.error); li.remove(); return; }
+    const tick = document.createElement("span");
+    tick.className = "tick";
+    tick.title = "delivered";
+    tick.textContent = "✓";
+    li.appendChild(tick);
+  });
+
+  $("input").addEventListener("input", () => socket.emit("typing"));
+
+  document.querySelectorAll(".room").forEach((b) => b.addEventListener("click", () => join(b.dataset.room)));
+  $("room-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const name = $("room-name").value.trim();
+    if (name) { $("room-name").value = ""; join(name); }
+  });
+
+  socket.on("chat message", (m) => {
+    addMessage(m.from, m.text, false);
+    const t = typingTimers.get(m.from);
+    if (t) { clearTimeout(t); typingTimers.delete(m.from); renderTyping(); }
+  });
+  socket.on("user joined", (n) => { addNotice(`${n.nickname} joined`); refreshUsers(); });
+  socket.on("user left", (n) => { addNotice(`${n.nickname} left`); refreshUsers(); });
+
+  function renderTyping() {
+    const names = [...typingTimers.keys()];
+    $("typing").textContent = names.length ? `${names.join(", ")} ${names.length > 1 ? "are" : "is"} typing…` : "";
+  }
+  socket.on("typing", ({ from }) => {
+    clearTimeout(typingTimers.get(from));
+    typingTimers.set(from, setTimeout(() => { typingTimers.delete(from); renderTyping(); }, 2000));
+    renderTyping();
+  });
+
+  async function refreshUsers() {
+    const res = await socket.emitWithAck("join", room);
+    if (!res.error) showUsers(res.users);
+  }
+
+  news.on("headline", (h) => { $("news").textContent = h.text; });
+
+  // A reconnecting banner while the connection is down; on reconnection
+  // the server sees a new socket, so tell it who we are and where.
+  socket.on("disconnect", () => { $("banner").hidden = false; });
+  socket.on("connect", async () => {
+    $("banner").hidden = true;
+    if (nickname) {
+      await socket.emitWithAck("set nickname", nickname);
+      await join(room);
+    }
+  });
+  markRoom();
+})();
