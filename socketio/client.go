@@ -25,6 +25,8 @@ type client struct {
 	connecting   map[string]bool    // CONNECTs queued or in middleware
 	closed       bool
 	connectTimer *time.Timer
+	// gone is closed when the connection has closed.
+	gone chan struct{}
 }
 
 func (srv *Server) newClient(sess *engine.Session) engine.Handler {
@@ -34,6 +36,7 @@ func (srv *Server) newClient(sess *engine.Session) engine.Handler {
 		exec:       newExecutor(&srv.jobs),
 		sockets:    make(map[string]*Socket),
 		connecting: make(map[string]bool),
+		gone:       make(chan struct{}),
 	}
 	timeout := srv.opts.ConnectTimeout
 	if timeout == 0 {
@@ -203,19 +206,28 @@ func (c *client) closeAll() {
 }
 
 // OnClose implements engine.Handler: every socket of the connection
-// disconnects with the engine's reason.
+// disconnects with the engine's reason, after the packets that arrived
+// before the close have been handled (so a DISCONNECT sent just before the
+// connection closed still gives "client namespace disconnect", and the
+// events before it still reach their handlers). Waiting emitters are
+// released at once.
 func (c *client) OnClose(reason engine.CloseReason, err error) {
 	c.exec.stopReader()
 	c.mu.Lock()
 	c.closed = true
 	c.connectTimer.Stop()
-	socks := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		socks = append(socks, s)
-	}
 	c.mu.Unlock()
+	close(c.gone)
 	r := fromEngineReason(reason)
-	for _, s := range socks {
-		s.disconnect(r, false)
-	}
+	c.exec.run(func() {
+		c.mu.Lock()
+		socks := make([]*Socket, 0, len(c.sockets))
+		for _, s := range c.sockets {
+			socks = append(socks, s)
+		}
+		c.mu.Unlock()
+		for _, s := range socks {
+			s.disconnect(r, false)
+		}
+	})
 }

@@ -99,5 +99,8 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 		return nil, ctx.Err()
 	case <-s.done:
 		return nil, ErrDisconnected
+	case <-s.client.gone:
+		s.CancelAck(id)
+		return nil, ErrDisconnected
 	}
 }

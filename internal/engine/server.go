@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -464,10 +465,16 @@ func (srv *Server) post(w http.ResponseWriter, r *http.Request, s *Session) {
 	_, _ = io.WriteString(w, "ok")
 }
 
+// shutdownPollGrace is how long Shutdown waits for a long-polling client
+// with no GET pending to come for its close packet. A live client sends its
+// next GET as soon as the previous one returns, so this is short.
+const shutdownPollGrace = time.Second
+
 // Shutdown closes every session gracefully: each client is sent an
 // Engine.IO close packet (and, over websocket, a close frame 1001 "going
 // away") after what was already queued for it, with reason "server shutting
-// down". New requests are refused. Shutdown returns when every session has
+// down"; a long-polling client that has no GET pending gets a second to
+// come for it. New requests are refused. Shutdown returns when every session has
 // closed and every goroutine of the server has ended, or when ctx is done,
 // in which case the remaining sessions are closed at once and ctx.Err() is
 // returned. It is safe to call more than once.
@@ -479,7 +486,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 			_ = s.sendLocked([]*Packet{srv.closePacket})
 		}
 		s.mu.Unlock()
-		s.closeGracefully(ReasonServerShuttingDown, nil, websocket.CloseGoingAway)
+		s.closeGracefully(ReasonServerShuttingDown, nil, websocket.CloseGoingAway, shutdownPollGrace)
 	}
 	var err error
 	for _, s := range all {

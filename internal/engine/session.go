@@ -210,11 +210,15 @@ func (s *Session) recycleLocked(batch []*Packet) {
 
 // Close closes the session after writing what is queued, with reason
 // "forced close". It does not wait.
-func (s *Session) Close() { s.closeGracefully(ReasonForcedClose, nil, 1000) }
+func (s *Session) Close() {
+	s.closeGracefully(ReasonForcedClose, nil, 1000, s.srv.cfg.pingInterval()+s.srv.cfg.pingTimeout())
+}
 
 // closeGracefully stops accepting packets, lets the transport write what is
-// queued, then closes with reason; code is the websocket close code.
-func (s *Session) closeGracefully(reason CloseReason, err error, code int) {
+// queued, then closes with reason; code is the websocket close code. A
+// long-polling session waits at most pollGrace for the GET that takes the
+// rest of its queue and the close packet.
+func (s *Session) closeGracefully(reason CloseReason, err error, code int, pollGrace time.Duration) {
 	s.mu.Lock()
 	if s.state != stateOpen {
 		s.mu.Unlock()
@@ -233,7 +237,7 @@ func (s *Session) closeGracefully(reason CloseReason, err error, code int) {
 	}
 	// Long-polling: a pending GET takes the queue and the close packet; if
 	// none comes in time, give up.
-	s.resetTimerLocked(s.srv.cfg.pingInterval() + s.srv.cfg.pingTimeout())
+	s.resetTimerLocked(pollGrace)
 	select {
 	case s.wake <- struct{}{}:
 	default:

@@ -39,6 +39,12 @@ var accepted = []struct {
 	// Placeholder indexes spelled like JavaScript numbers, and escaped keys.
 	{`52-["a",{"_placeholder":true,"num":1.0},{"num":0e0,"_placeholder":true}]`, Packet{Type: BinaryEvent, Namespace: "/", Data: []byte(`["a",{"_placeholder":true,"num":1.0},{"num":0e0,"_placeholder":true}]`), Attachments: makeAtts(2)}},
 	{`51-["a",{"_placeholde\u0072":true,"n\u0075m":-0}]`, Packet{Type: BinaryEvent, Namespace: "/", Data: []byte(`["a",{"_placeholde\u0072":true,"n\u0075m":-0}]`), Attachments: makeAtts(1)}},
+	// Like socket.io-parser, which resolves placeholders in the parsed
+	// value: what a placeholder contains and members overwritten by a
+	// later duplicate key do not count.
+	{`51-["a",{"_placeholder":true,"num":0,"x":` + ph(9) + `}]`, Packet{Type: BinaryEvent, Namespace: "/", Data: []byte(`["a",{"_placeholder":true,"num":0,"x":` + ph(9) + `}]`), Attachments: makeAtts(1)}},
+	{`2["a",{"x":{"_placeholder":true},"x":1}]`, Packet{Type: Event, Namespace: "/", Data: []byte(`["a",{"x":{"_placeholder":true},"x":1}]`)}},
+	{`2["a",{"x":{"y":[{"_placeholder":true}]},"\u0078":null}]`, Packet{Type: Event, Namespace: "/", Data: []byte(`["a",{"x":{"y":[{"_placeholder":true}]},"\u0078":null}]`)}},
 	// A placeholder anywhere, including a CONNECT payload.
 	{`61-/x,0[{"deep":[[` + ph(0) + `]]}]`, Packet{Type: BinaryAck, Namespace: "/x", ID: 0, HasID: true, Data: []byte(`[{"deep":[[` + ph(0) + `]]}]`), Attachments: makeAtts(1)}},
 	// Invalid UTF-8 inside strings is accepted, as json.Valid does.
@@ -179,6 +185,10 @@ var rejected = []struct {
 	{`2["a",` + ph(0) + `]`, ErrIllegalAttachments},
 	{`0` + ph(0), ErrIllegalAttachments},
 	{`52-["a",{"x":[` + ph(2) + `]}]`, ErrIllegalAttachments},
+	{`2["a",{"x":1,"x":{"_placeholder":true}}]`, ErrIllegalAttachments},
+	{`2["a",{"x":{"_placeholder":true},"y":1}]`, ErrIllegalAttachments},
+	{`2["a",{"x":{"_placeholder":true},"x":{"_placeholder":true}}]`, ErrIllegalAttachments},
+	{`2["a",{"x":[{"_placeholder":true},{"_placeholder":true}],"y":{"_placeholder":true},"x":1}]`, ErrIllegalAttachments},
 	// Syntax errors take precedence over bad placeholders.
 	{`51-["a",` + ph(5) + ``, ErrInvalidJSON},
 	{`2[` + ph(0) + `,]`, ErrInvalidJSON},

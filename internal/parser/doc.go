@@ -26,9 +26,13 @@
 // A JSON object is a placeholder when its (last) "_placeholder" member is
 // the literal true; its (last) "num" member must then be an integral number
 // i with 0 <= i < N, N being the number of attachments of the packet.
-// [Decoder] checks this for every packet type (N is 0 for non-binary
-// types), so that [DecodeAny] and [DecodeInto] can always resolve the
-// placeholders of a packet the decoder accepted.
+// Like socket.io-parser, which resolves placeholders top-down in the value
+// JSON.parse built, only placeholders that survive in that value count:
+// not those inside another placeholder, nor those in a member overwritten
+// by a later member with the same key. [Decoder] checks placeholders for
+// every packet type (N is 0 for non-binary types), so that [DecodeAny] and
+// [DecodeInto] can always resolve the placeholders of a packet the decoder
+// accepted.
 //
 // # Aliasing
 //

@@ -42,10 +42,52 @@ type frame struct {
 	start    int // offset of the opening bracket
 	numStart int // span of the last "num" member value
 	numEnd   int
+	keyStart int // span of the key of the member being parsed (quotes included)
+	keyEnd   int
+	bad      int            // invalid placeholders in the values kept so far
+	badKeys  map[string]int // for objects, the members holding them
 	array    bool
 	key      uint8 // key of the member being parsed
+	keyEsc   bool  // the key contains escapes
 	ph       bool  // the last "_placeholder" member is true
 	numKind  byte  // kind of the last "num" member value
+}
+
+// Placeholder validation follows socket.io-parser, which resolves
+// placeholders top-down in the value JSON.parse built: a member overwritten
+// by a later one with the same key is gone, and the inside of a placeholder
+// is never looked at. So the scanner counts the invalid placeholders of
+// each container's surviving values and decides only at the end.
+
+// keep records in the container f that its current element or member holds
+// bad invalid placeholders, replacing the count of an earlier member with
+// the same key.
+func (f *frame) keep(data []byte, bad int) {
+	if f.array {
+		f.bad += bad
+		return
+	}
+	if bad == 0 && f.badKeys == nil {
+		return
+	}
+	var key string
+	if f.keyEsc {
+		b, _ := appendUnquote(nil, data[f.keyStart:f.keyEnd])
+		key = string(b)
+	} else {
+		key = string(data[f.keyStart+1 : f.keyEnd-1])
+	}
+	if old, ok := f.badKeys[key]; ok {
+		f.bad -= old
+		delete(f.badKeys, key)
+	}
+	if bad > 0 {
+		if f.badKeys == nil {
+			f.badKeys = make(map[string]int)
+		}
+		f.badKeys[key] = bad
+		f.bad += bad
+	}
 }
 
 // phSpan is a placeholder object found in the input.
@@ -62,8 +104,6 @@ type scanner struct {
 	nAtts    int
 	record   bool // record outermost placeholders in spans
 	collect  bool // collect the top-level array's elements in elems
-
-	phErr error // first placeholder error
 
 	// Results.
 	topKind   byte     // kind of the top-level value
@@ -199,6 +239,7 @@ func (s *scanner) scan(data []byte) error {
 		}
 		start := i
 		var kind byte
+		bad := 0 // invalid placeholders in the value
 		switch c := data[i]; c {
 		case '[', '{':
 			if len(stack) >= s.maxDepth {
@@ -276,7 +317,10 @@ func (s *scanner) scan(data []byte) error {
 					return ErrInvalidJSON
 				}
 				s.topKind = kind
-				return s.phErr
+				if bad > 0 {
+					return ErrIllegalAttachments
+				}
+				return nil
 			}
 			f := &stack[len(stack)-1]
 			if f.array {
@@ -298,6 +342,9 @@ func (s *scanner) scan(data []byte) error {
 					f.numStart, f.numEnd = start, i
 				}
 			}
+			if s.checkPH {
+				f.keep(data, bad)
+			}
 			i = skipSpace(data, i)
 			if i >= n {
 				return ErrInvalidJSON
@@ -318,15 +365,17 @@ func (s *scanner) scan(data []byte) error {
 			}
 			i++
 			start = f.start
+			bad = f.bad
 			if f.array {
 				kind = kindArray
 			} else {
 				kind = kindObject
 				if f.ph && s.checkPH {
-					// Syntax errors take precedence: report a bad
-					// placeholder only once the JSON is known valid.
-					if err := s.placeholder(data, f, i); err != nil && s.phErr == nil {
-						s.phErr = err
+					// A placeholder stands for its attachment:
+					// what it contains does not matter.
+					bad = 0
+					if !s.placeholder(data, f, i) {
+						bad = 1
 					}
 				}
 			}
@@ -346,6 +395,7 @@ func (s *scanner) key(data []byte, i int, f *frame) (int, error) {
 		return 0, ErrInvalidJSON
 	}
 	f.key = keyOther
+	f.keyStart, f.keyEnd, f.keyEsc = i, end, esc
 	if s.checkPH {
 		k := data[i+1 : end-1]
 		if esc {
@@ -365,15 +415,15 @@ func (s *scanner) key(data []byte, i int, f *frame) (int, error) {
 	return skipSpace(data, i+1), nil
 }
 
-// placeholder validates the placeholder object f, which closed just before
-// data[end], and records it if asked to.
-func (s *scanner) placeholder(data []byte, f *frame, end int) error {
+// placeholder reports whether the placeholder object f, which closed just
+// before data[end], is valid, and records it if asked to.
+func (s *scanner) placeholder(data []byte, f *frame, end int) bool {
 	if f.numKind != kindNumber {
-		return ErrIllegalAttachments
+		return false
 	}
 	num, ok := attachmentIndex(data[f.numStart:f.numEnd], s.nAtts)
 	if !ok {
-		return ErrIllegalAttachments
+		return false
 	}
 	if s.record {
 		// Placeholders nested in this one closed before it; only the
@@ -384,7 +434,7 @@ func (s *scanner) placeholder(data []byte, f *frame, end int) error {
 		}
 		s.spans = append(s.spans[:k], phSpan{start: f.start, end: end, num: num})
 	}
-	return nil
+	return true
 }
 
 // attachmentIndex converts the JSON number b to an attachment index, which

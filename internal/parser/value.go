@@ -255,9 +255,36 @@ func appendString(dst []byte, s string) []byte {
 
 // vframe is an array or object being built by DecodeAny.
 type vframe struct {
-	arr []any
-	obj map[string]any
-	key string
+	arr     []any
+	obj     map[string]any
+	key     string
+	bad     int            // invalid placeholders in the values kept so far
+	badKeys map[string]int // for objects, the members holding them
+}
+
+// keep stores v, which holds bad invalid placeholders, in f (see
+// frame.keep).
+func (f *vframe) keep(v any, bad int) {
+	if f.obj == nil {
+		f.arr = append(f.arr, v)
+		f.bad += bad
+		return
+	}
+	f.obj[f.key] = v
+	if bad == 0 && f.badKeys == nil {
+		return
+	}
+	if old, ok := f.badKeys[f.key]; ok {
+		f.bad -= old
+		delete(f.badKeys, f.key)
+	}
+	if bad > 0 {
+		if f.badKeys == nil {
+			f.badKeys = make(map[string]int)
+		}
+		f.badKeys[f.key] = bad
+		f.bad += bad
+	}
 }
 
 // DecodeAny decodes raw JSON into Go values like encoding/json into an
@@ -281,6 +308,7 @@ func DecodeAny(raw []byte, atts [][]byte) (any, error) {
 			return nil, ErrInvalidJSON
 		}
 		var v any
+		bad := 0 // invalid placeholders in v
 		switch c := raw[i]; c {
 		case '[', '{':
 			if len(stack) >= unboundedDepth {
@@ -357,14 +385,13 @@ func DecodeAny(raw []byte, atts [][]byte) (any, error) {
 				if deferred != nil {
 					return nil, deferred
 				}
+				if bad > 0 {
+					return nil, ErrIllegalAttachments
+				}
 				return v, nil
 			}
 			f := &stack[len(stack)-1]
-			if f.obj != nil {
-				f.obj[f.key] = v
-			} else {
-				f.arr = append(f.arr, v)
-			}
+			f.keep(v, bad)
 			i = skipSpace(raw, i)
 			if i >= n {
 				return nil, ErrInvalidJSON
@@ -384,15 +411,19 @@ func DecodeAny(raw []byte, atts [][]byte) (any, error) {
 				if c != '}' {
 					return nil, ErrInvalidJSON
 				}
-				var err error
-				if v, err = resolvePlaceholder(f.obj, atts); err != nil && deferred == nil {
-					deferred = err
+				v, bad = f.obj, f.bad
+				if ph, valid, att := placeholder(f.obj, atts); ph {
+					// What a placeholder contains does not matter.
+					v, bad = nil, 1
+					if valid {
+						v, bad = att, 0
+					}
 				}
 			} else {
 				if c != ']' {
 					return nil, ErrInvalidJSON
 				}
-				v = f.arr
+				v, bad = f.arr, f.bad
 			}
 			i++
 			*f = vframe{}
@@ -419,17 +450,17 @@ func decodeKey(raw []byte, i int, f *vframe) (int, error) {
 	return skipSpace(raw, i+1), nil
 }
 
-// resolvePlaceholder returns the attachment m refers to if m is a
-// placeholder, or m itself.
-func resolvePlaceholder(m map[string]any, atts [][]byte) (any, error) {
+// placeholder reports whether m is a placeholder and, if so, whether it
+// is valid and the attachment it refers to.
+func placeholder(m map[string]any, atts [][]byte) (ph, valid bool, att []byte) {
 	if ph, _ := m["_placeholder"].(bool); !ph {
-		return m, nil
+		return false, false, nil
 	}
 	num, ok := m["num"].(float64)
 	if !ok || num < 0 || num >= float64(len(atts)) || num != math.Trunc(num) {
-		return nil, ErrIllegalAttachments
+		return true, false, nil
 	}
-	return atts[int(num)], nil
+	return true, true, atts[int(num)]
 }
 
 // DecodeInto decodes raw JSON into v. If v is *[]byte and raw is a

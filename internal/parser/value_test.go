@@ -340,6 +340,8 @@ func TestDecodeAnyErrors(t *testing.T) {
 		{`{"_placeholder":true,"num":"0"}`, ErrIllegalAttachments},
 		{`{"_placeholder":true,"num":0.5}`, ErrIllegalAttachments},
 		{`[{"_placeholder":true}`, ErrInvalidJSON},
+		{`{"x":1,"x":{"_placeholder":true}}`, ErrIllegalAttachments},
+		{`{"x":[{"_placeholder":true},{"_placeholder":true}],"y":{"_placeholder":true},"x":1}`, ErrIllegalAttachments},
 		{`[1e400,` + ph(7) + `]`, ErrNumberRange},
 		{`[1e400,` + ph(7) + `,]`, ErrInvalidJSON},
 		{nest("[", "]", 10001, ""), ErrMaxDepth},
@@ -374,6 +376,18 @@ func TestDecodeAnyErrors(t *testing.T) {
 }
 
 func TestDecodeAnyPlaceholders(t *testing.T) {
+	// What a placeholder contains and overwritten members do not count.
+	for _, in := range []string{`{"_placeholder":true,"num":0,"x":` + ph(9) + `}`, `{"x":{"_placeholder":true},"x":1}`,
+		`{"x":{"y":[{"_placeholder":true}]},"\u0078":null}`, `[{"x":[{"_placeholder":true}],"x":{}},1]`} {
+		if _, err := DecodeAny([]byte(in), makeAtts(1)); err != nil {
+			t.Errorf("%s: %v", in, err)
+		}
+	}
+	// A nil attachment is an attachment.
+	if v, err := DecodeAny([]byte(ph(0)), [][]byte{nil}); err != nil || v.([]byte) != nil {
+		t.Errorf("nil attachment: %#v, %v", v, err)
+	}
+
 	atts := makeAtts(3)
 	got, err := DecodeAny([]byte(`[{"num":2,"_placeholder":true,"extra":1},{"_placeholder":true,"num":1e0},{"_placeholde\u0072":true,"num":-0}]`), atts)
 	if err != nil {

@@ -194,6 +194,23 @@ describe("disconnection", () => {
     observer.disconnect();
   });
 
+  it("should run the handlers of events the client sent just before disconnecting", async () => {
+    // "remember" waits behind the slow "block" handler when the client
+    // disconnects; it was received before the DISCONNECT and the close, so
+    // it must still run (before the socket's disconnect handlers).
+    const observer = srv.client("/", { transports: ["websocket"] });
+    const socket = srv.client("/", { transports: ["websocket"] });
+    await Promise.all([connected(observer), connected(socket)]);
+    const id = socket.id;
+    const key = `last-words-${id}`;
+    socket.emit("block", 200);
+    socket.emit("remember", key, "goodbye");
+    socket.disconnect();
+    await ack(observer, "wait-disconnect", id);
+    assert.equal(await ack(observer, "recall", key), "goodbye");
+    observer.disconnect();
+  });
+
   it("should report \"client namespace disconnect\" for a polling client too", async () => {
     const observer = srv.client("/", { transports: ["websocket"] });
     const socket = srv.client("/", { transports: ["polling"] });

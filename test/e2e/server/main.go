@@ -51,6 +51,8 @@
 //   - "block" (ms int, ack): a slow handler: sleeps ms (at most 2000)
 //     milliseconds, then acks with "unblocked". While it runs, the later
 //     packets of the same connection wait (handlers run in order).
+//   - "remember" (key string, value any): stores value under key, server-wide.
+//   - "recall" (key string, ack): acks with the value stored under key, or null.
 //   - "server-disconnect" (): the server calls s.Disconnect(false).
 //   - "wait-disconnect" (id string, ack): waits (up to 3 s) until the socket
 //     with that id (of any namespace) has disconnected, and acks with its
@@ -189,6 +191,7 @@ func main() {
 	}
 	io := socketio.NewServer(opts)
 	rs := &reasons{m: make(map[string]*reasonEntry)}
+	var memory sync.Map // for "remember" and "recall"
 
 	// Main namespace "/".
 	io.OnConnection(func(s *socketio.Socket) {
@@ -242,6 +245,13 @@ func main() {
 		s.On("block", func(ms int, ack socketio.Ack) {
 			time.Sleep(time.Duration(min(max(ms, 0), 2000)) * time.Millisecond)
 			_ = ack("unblocked")
+		})
+		s.On("remember", func(key string, value any) {
+			memory.Store(key, value)
+		})
+		s.On("recall", func(key string, ack socketio.Ack) {
+			v, _ := memory.Load(key)
+			_ = ack(v)
 		})
 		s.On("server-disconnect", func() {
 			s.Disconnect(false)
