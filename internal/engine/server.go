@@ -31,7 +31,10 @@ type Server struct {
 
 	mu       sync.RWMutex
 	sessions map[string]*Session
-	closed   bool
+	// lingering holds sessions closed by the client over long-polling,
+	// briefly; see Session.linger.
+	lingering map[string]*Session
+	closed    bool
 }
 
 // NewServer returns a server configured by cfg. cfg.OnConnection must be set.
@@ -42,6 +45,7 @@ func NewServer(cfg Config) *Server {
 	srv := &Server{
 		cfg:         cfg,
 		sessions:    make(map[string]*Session),
+		lingering:   make(map[string]*Session),
 		pingPacket:  NewPacket(PacketPing, nil),
 		probePacket: NewPacket(PacketPong, []byte("probe")),
 		noopPacket:  NewPacket(PacketNoop, nil),
@@ -53,7 +57,13 @@ func NewServer(cfg Config) *Server {
 		WriteBufferPool:   &sync.Pool{},
 		EnableCompression: cfg.PerMessageDeflate,
 		CheckOrigin:       func(*http.Request) bool { return true },
-		Error:             func(http.ResponseWriter, *http.Request, int, error) {},
+		// A malformed upgrade request gets a plain error, as ws answers.
+		Error: func(w http.ResponseWriter, _ *http.Request, status int, _ error) {
+			w.Header().Set("Content-Type", "text/html")
+			w.Header().Set("Connection", "close")
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, http.StatusText(status))
+		},
 	}
 	return srv
 }
@@ -107,13 +117,9 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := srv.Session(sid)
-	if s != nil && s.lingering() {
-		if r.Method == http.MethodGet && !upgrade && transport == TransportPolling {
-			srv.remove(s)
-			srv.writePayload(w, r, srv.noopPacket.Payload())
-			return
-		}
-		s = nil
+	if s == nil && r.Method == http.MethodGet && !upgrade && transport == TransportPolling && srv.takeLingering(sid) {
+		srv.writePayload(w, r, srv.noopPacket.Payload())
+		return
 	}
 	if s == nil {
 		srv.refuse(w, r, upgrade, CodeUnknownSID, "", "")
@@ -215,23 +221,26 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q map[strin
 	}
 
 	hdr := w.Header()
-	if srv.cfg.InitialHeaders != nil {
-		srv.cfg.InitialHeaders(hdr, r)
-	}
 	if transport == TransportPolling {
-		if c := srv.cfg.Cookie; c != nil {
-			hdr.Add("Set-Cookie", c.cookie(s.id).String())
-		}
 		if !srv.start(s, nil) {
 			srv.refuse(w, r, upgrade, CodeBadRequest, "", "SERVER_CLOSED")
 			return
 		}
+		if srv.cfg.InitialHeaders != nil {
+			srv.cfg.InitialHeaders(hdr, r)
+		}
+		if c := srv.cfg.Cookie; c != nil {
+			hdr.Add("Set-Cookie", c.cookie(s.id).String())
+		}
 		srv.poll(w, r, s)
 		return
 	}
+	if srv.cfg.InitialHeaders != nil {
+		srv.cfg.InitialHeaders(hdr, r)
+	}
 	conn, err := srv.upgrader.Upgrade(w, r, hdr)
 	if err != nil {
-		return // the upgrader has answered the request
+		return // the upgrader's Error hook has answered
 	}
 	wc := newWSConn(conn, srv.cfg.PerMessageDeflate)
 	if !srv.start(s, wc) {
@@ -243,6 +252,10 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q map[strin
 // start registers s, gives it its handler and starts its heartbeat and, for
 // a websocket session, its reader and writer. It reports false if the
 // server is closed.
+//
+// The session may be sent to, closed or aborted from within OnConnection:
+// a websocket session already has its transport then, and a close before
+// the handler exists is reported to the handler as soon as it does.
 func (srv *Server) start(s *Session, wc *wsConn) bool {
 	srv.mu.Lock()
 	if srv.closed {
@@ -251,12 +264,28 @@ func (srv *Server) start(s *Session, wc *wsConn) bool {
 	}
 	srv.sessions[s.id] = s
 	srv.mu.Unlock()
-	s.handler = srv.cfg.OnConnection(s)
-	s.startHeartbeat()
 	if wc != nil {
 		s.mu.Lock()
 		s.ws = wc
-		if s.state == stateOpen {
+		s.mu.Unlock()
+		wc.attach(s)
+	}
+	h := srv.cfg.OnConnection(s)
+	s.mu.Lock()
+	s.handler = h
+	early := s.earlyClose
+	s.earlyClose = nil
+	open := s.state == stateOpen
+	s.mu.Unlock()
+	if early != nil {
+		h.OnClose(early.reason, early.err)
+		s.closeFinished()
+		return true
+	}
+	s.startHeartbeat()
+	if wc != nil && open {
+		s.mu.Lock()
+		if s.state != stateClosed {
 			s.kickLocked()
 			s.wg.Add(1)
 			go s.readLoop(wc)
@@ -272,6 +301,28 @@ func (srv *Server) remove(s *Session) {
 		delete(srv.sessions, s.id)
 	}
 	srv.mu.Unlock()
+}
+
+// linger moves a session closed by its client to the lingering map for a
+// while; see Session.linger.
+func (srv *Server) linger(s *Session) {
+	srv.mu.Lock()
+	if srv.sessions[s.id] == s {
+		delete(srv.sessions, s.id)
+	}
+	srv.lingering[s.id] = s
+	srv.mu.Unlock()
+	time.AfterFunc(lingerTime, func() { srv.takeLingering(s.id) })
+}
+
+// takeLingering removes a lingering session and reports whether there was
+// one.
+func (srv *Server) takeLingering(id string) bool {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	_, ok := srv.lingering[id]
+	delete(srv.lingering, id)
+	return ok
 }
 
 // upgradeSession accepts a websocket for an existing session: the probe of
@@ -448,10 +499,8 @@ func (srv *Server) post(w http.ResponseWriter, r *http.Request, s *Session) {
 	}
 	s.readMu.Lock()
 	err = decodePayload(body, func(t PacketType, data []byte, binary bool) bool {
-		select {
-		case <-s.done:
-			return false
-		default:
+		if !s.isOpen() {
+			return false // closing: packets are ignored, as in the reference
 		}
 		return s.onPacket(t, data, binary)
 	})
@@ -491,10 +540,11 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	var err error
 	for _, s := range all {
 		select {
-		case <-s.done:
+		case <-s.finished:
 		case <-ctx.Done():
 			err = ctx.Err()
 			s.abort(ReasonServerShuttingDown, nil, 0)
+			<-s.finished
 		}
 	}
 	for _, s := range all {
@@ -512,6 +562,7 @@ func (srv *Server) Close() error {
 		s.abort(ReasonServerShuttingDown, nil, websocket.CloseGoingAway)
 	}
 	for _, s := range all {
+		<-s.finished
 		s.wg.Wait()
 	}
 	return nil

@@ -385,7 +385,7 @@ func expectWSCloseWithin(t *testing.T, c *websocket.Conn, d time.Duration) int {
 	for {
 		op, data, err := c.ReadMessage()
 		if err == nil {
-			t.Fatalf("got opcode %d %q, want the connection to close", op, data)
+			t.Fatalf("got opcode %d (%d bytes: %.40q), want the connection to close", op, len(data), data)
 		}
 		var ce *websocket.CloseError
 		if errors.As(err, &ce) {
@@ -1132,6 +1132,12 @@ func TestWebSocketCloseCodeWhileWriting(t *testing.T) {
 	})
 	writeWS(t, c, websocket.TextMessage, "4"+strings.Repeat("x", 100))
 	h.expectClose(t, ReasonTransportError, ErrPayloadTooLarge)
+	// The frame being written when the session was aborted is finished,
+	// then the close frame follows.
+	_ = c.SetReadDeadline(time.Now().Add(waitTimeout))
+	if op, data, err := c.ReadMessage(); err != nil || op != websocket.BinaryMessage || len(data) != 8<<20 {
+		t.Fatalf("got op %d, %d bytes, %v; want the 8 MiB message in progress", op, len(data), err)
+	}
 	if code := expectWSClose(t, c); code != websocket.CloseMessageTooBig {
 		t.Errorf("close code %d, want 1009 (1006: no close frame)", code)
 	}
@@ -1377,23 +1383,24 @@ func TestQueueFullPolling(t *testing.T) {
 
 func TestQueueFullWebSocket(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, Config{MaxQueueBytes: 256 << 10, WriteTimeout: time.Minute})
-	c, sid, h := ts.openWS(t)
-	_ = c // never read again: the socket buffers fill up, then the queue
+	ts := newTestServer(t, Config{MaxQueueBytes: 24 << 20, WriteTimeout: time.Minute})
+	_, sid, h := ts.openWS(t) // the client never reads again
 	s := ts.srv.Session(sid)
-	p := NewBinaryMessage(make([]byte, 64<<10))
-	var err error
-	deadline := time.Now().Add(waitTimeout)
-	for sent := 0; time.Now().Before(deadline); sent++ {
-		if err = s.Send(p); err != nil {
-			break
-		}
-		if sent%64 == 63 {
-			time.Sleep(time.Millisecond) // let the writer block on the socket
-		}
+	// Larger than the socket buffers: the writer blocks on it for good.
+	p := NewBinaryMessage(make([]byte, 16<<20))
+	if err := s.Send(p); err != nil {
+		t.Fatal(err)
 	}
-	if !errors.Is(err, ErrQueueFull) {
-		t.Fatalf("Send error: %v, want ErrQueueFull", err)
+	waitFor(t, "the writer to take the first packet", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.writing && len(s.queue) == 0
+	})
+	if err := s.Send(p); err != nil { // 16 MiB queued: under the bound
+		t.Fatalf("second Send: %v", err)
+	}
+	if err := s.Send(p); !errors.Is(err, ErrQueueFull) { // 32 MiB: over it
+		t.Fatalf("third Send: %v, want ErrQueueFull", err)
 	}
 	h.expectClose(t, ReasonTransportError, ErrQueueFull)
 	if err := s.Send(p); !errors.Is(err, ErrSessionClosed) {

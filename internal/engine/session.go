@@ -49,8 +49,10 @@ type Session struct {
 	// wg counts the session's goroutines (websocket reader and writer). Add
 	// is only called under mu while the session is not closed.
 	wg sync.WaitGroup
-	// done is closed when the session is closed.
-	done chan struct{}
+	// done is closed when the session is closed; finished, once its
+	// handler's OnClose has returned.
+	done     chan struct{}
+	finished chan struct{}
 	// wake signals a pending long-polling GET (capacity 1).
 	wake  chan struct{}
 	timer *time.Timer
@@ -83,6 +85,17 @@ type Session struct {
 	// earlier is stale and returns.
 	timerAt      time.Time
 	awaitingPong bool
+	// earlyClose records a close that happened before the handler existed
+	// (during Config.OnConnection); start reports it.
+	earlyClose *closeInfo
+	// abortCode is the close frame a busy writer writes before closing
+	// the connection after an abort.
+	abortCode int
+}
+
+type closeInfo struct {
+	reason CloseReason
+	err    error
 }
 
 func newSession(srv *Server, id string, r *http.Request) *Session {
@@ -91,8 +104,9 @@ func newSession(srv *Server, id string, r *http.Request) *Session {
 		id:     id,
 		req:    r.Clone(r.Context()),
 		issued: time.Now(),
-		done:   make(chan struct{}),
-		wake:   make(chan struct{}, 1),
+		done:     make(chan struct{}),
+		finished: make(chan struct{}),
+		wake:     make(chan struct{}, 1),
 	}
 	s.req.Body = http.NoBody
 	s.writeFn = s.writeLoop
@@ -246,33 +260,37 @@ func (s *Session) closeGracefully(reason CloseReason, err error, code int, pollG
 }
 
 // abort closes the session now, dropping what is queued. code, if not zero,
-// is the websocket close code to send.
+// is the websocket close code to send. If the websocket writer is busy, it
+// is given a short deadline to finish its batch and then writes the close
+// frame itself.
 func (s *Session) abort(reason CloseReason, err error, code int) {
 	s.mu.Lock()
 	if s.state == stateClosed {
 		s.mu.Unlock()
 		return
 	}
-	ws, probe := s.ws, s.probe
-	// Claim the writer role to write a close frame, unless a writer is
-	// busy: then closing the connection makes its write fail and return.
+	ws := s.ws
 	canWrite := ws != nil && !s.writing
 	if canWrite {
-		s.writing = true
+		s.writing = true // claim the writer role for the close frame
+	} else if ws != nil {
+		s.abortCode = code
+		_ = ws.raw.SetWriteDeadline(time.Now().Add(abortWriteGrace))
 	}
 	s.finalizeLocked()
 	s.mu.Unlock()
-	if ws != nil {
-		if canWrite && code != 0 {
-			ws.writeClose(code, s.srv.cfg.writeTimeout())
+	if canWrite {
+		if code != 0 {
+			ws.writeClose(code, abortWriteGrace)
 		}
 		ws.close()
 	}
-	if probe != nil {
-		probe.close()
-	}
 	s.closed(reason, err)
 }
+
+// abortWriteGrace bounds the writes still made for a session being
+// aborted: the end of a batch in progress and the close frame.
+const abortWriteGrace = time.Second
 
 // Abort closes the session at once with reason, dropping what is queued;
 // err is the description passed to [Handler.OnClose].
@@ -298,10 +316,14 @@ func (s *Session) clientClose() {
 	s.abort(ReasonTransportClose, nil, 0)
 }
 
-// finalizeLocked marks the session closed and stops its timer. The caller
-// then closes the transport and calls closed.
+// finalizeLocked marks the session closed, stops its timer and drops an
+// upgrade probe. The caller then closes the transport and calls closed.
 func (s *Session) finalizeLocked() {
 	s.state = stateClosed
+	if s.probe != nil {
+		s.probe.close()
+		s.probe = nil
+	}
 	if s.timer != nil {
 		s.timer.Stop()
 	}
@@ -317,14 +339,41 @@ func (s *Session) finalizeLocked() {
 func (s *Session) closed(reason CloseReason, err error) {
 	s.mu.Lock()
 	linger := s.linger
+	h := s.handler
+	if h == nil {
+		s.earlyClose = &closeInfo{reason, err}
+	}
 	s.mu.Unlock()
 	if linger {
-		time.AfterFunc(lingerTime, func() { s.srv.remove(s) })
+		s.srv.linger(s)
 	} else {
 		s.srv.remove(s)
 	}
-	if s.handler != nil {
-		s.handler.OnClose(reason, err)
+	if h != nil {
+		h.OnClose(reason, err)
+		s.closeFinished()
+	}
+}
+
+// closeFinished marks the end of the close, after OnClose.
+func (s *Session) closeFinished() { close(s.finished) }
+
+// isOpen reports whether the session is open (not closing or closed).
+func (s *Session) isOpen() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state == stateOpen
+}
+
+// sendControl queues a websocket control frame, ahead of nothing: it keeps
+// its place in the queue. It is dropped if the session is not open.
+func (s *Session) sendControl(p *Packet) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state == stateOpen && s.ws != nil {
+		s.queue = append(s.queue, p)
+		s.queued += p.size()
+		s.kickLocked()
 	}
 }
 
@@ -418,8 +467,15 @@ func (s *Session) writeLoop() {
 			batch = nil
 		}
 		if s.state == stateClosed {
+			// Aborted while this writer was busy: it writes the close
+			// frame and closes the connection.
+			code := s.abortCode
 			s.writing = false
 			s.mu.Unlock()
+			if code != 0 {
+				ws.writeClose(code, abortWriteGrace)
+			}
+			ws.close()
 			return
 		}
 		if len(s.queue) == 0 {
@@ -443,14 +499,8 @@ func (s *Session) writeLoop() {
 			s.writing = false
 			s.mu.Unlock()
 			s.abort(ReasonTransportError, err, 0)
+			ws.close()
 			return
 		}
 	}
-}
-
-// lingering reports whether s is a closed session kept only for a late GET.
-func (s *Session) lingering() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.state == stateClosed && s.linger
 }

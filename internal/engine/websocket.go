@@ -22,14 +22,25 @@ type wsConn struct {
 
 func newWSConn(c *websocket.Conn, compress bool) *wsConn {
 	wc := &wsConn{conn: c, raw: c.UnderlyingConn(), compress: compress}
-	// Answer pings and closes from our own writer path rather than letting
-	// gorilla write control frames concurrently with our raw writes.
+	// gorilla must never write control frames itself: they would race with
+	// our raw writes. Pings are answered through the session's queue once
+	// the connection is attached to a session; a close frame is echoed by
+	// the session's close.
 	c.SetPingHandler(func(string) error { return nil })
 	c.SetCloseHandler(func(int, string) error { return nil })
 	if compress {
 		c.EnableWriteCompression(true)
 	}
 	return wc
+}
+
+// attach makes c the transport of s: pings are answered with pongs
+// through the session's writer.
+func (c *wsConn) attach(s *Session) {
+	c.conn.SetPingHandler(func(data string) error {
+		s.sendControl(newControl(opPong, []byte(data)))
+		return nil
+	})
 }
 
 // write writes a batch of packets.
@@ -39,14 +50,16 @@ func (c *wsConn) write(batch []*Packet, timeout time.Duration) error {
 	}
 	if c.compress {
 		for _, p := range batch {
-			op := websocket.TextMessage
-			if p.binary {
-				op = websocket.BinaryMessage
+			var err error
+			switch {
+			case p.ctrl:
+				err = c.conn.WriteControl(int(p.frame[0]&0x0f), p.Payload(), time.Now().Add(timeout))
+			case p.binary:
+				err = c.conn.WriteMessage(websocket.BinaryMessage, p.Payload())
+			default:
+				err = c.conn.WriteMessage(websocket.TextMessage, p.Payload())
 			}
-			if p.ctrl {
-				continue
-			}
-			if err := c.conn.WriteMessage(op, p.Payload()); err != nil {
+			if err != nil {
 				return err
 			}
 		}
@@ -113,7 +126,12 @@ func (s *Session) readLoop(c *wsConn) {
 			return
 		}
 		if err != nil {
-			s.abort(readReason(err), err, 0)
+			code := 0
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure {
+				code = ce.Code // echo the client's close frame
+			}
+			s.abort(readReason(err), err, code)
 			return
 		}
 		if !s.dispatchWS(op, data) {
@@ -180,7 +198,6 @@ func (s *Session) probeLoop(c *wsConn) {
 				return
 			}
 			timer.Stop()
-			_ = c.raw.SetReadDeadline(time.Time{})
 			s.probe = nil
 			s.upgrading = false
 			s.ws = c
@@ -194,6 +211,7 @@ func (s *Session) probeLoop(c *wsConn) {
 				go s.writeFn()
 			}
 			s.mu.Unlock()
+			c.attach(s)
 			s.wg.Add(1) // readLoop's own Done
 			s.readLoop(c)
 			return

@@ -227,7 +227,10 @@ func hasLiteral(data []byte, i int, lit string) bool {
 
 // scan validates data.
 func (s *scanner) scan(data []byte) error {
-	var local [32]frame
+	// Most payloads nest only a few levels: keep their stack in this
+	// frame (it is zeroed on every call, so it is kept small); deeper
+	// ones grow it on the heap, up to maxDepth frames whatever the input.
+	var local [8]frame
 	stack := local[:0]
 	n := len(data)
 	i := skipSpace(data, 0)

@@ -291,12 +291,13 @@ func (f *vframe) keep(v any, bad int) {
 // `any` (objects as map[string]any, arrays as []any, numbers as float64),
 // except placeholders, which become the []byte attachment they reference
 // (the slice itself, not a copy). A placeholder referring to no attachment
-// gives ErrIllegalAttachments. Invalid JSON gives ErrInvalidJSON, nesting
+// gives ErrIllegalAttachments (see the package documentation for which
+// placeholders count). Invalid JSON gives ErrInvalidJSON, nesting
 // beyond 10,000 levels ErrMaxDepth, and a number beyond the float64 range
 // ErrNumberRange (where JavaScript would produce Infinity). It does not
 // recurse on the Go stack.
 func DecodeAny(raw []byte, atts [][]byte) (any, error) {
-	var local [16]vframe
+	var local [8]vframe
 	stack := local[:0]
 	// Errors found in valid JSON are reported only once the whole input
 	// is known to be valid, so that syntax errors take precedence.

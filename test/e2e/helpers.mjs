@@ -208,3 +208,57 @@ export function bytes(n, seed = 0) {
   for (let i = 0; i < n; i++) b[i] = (i * 7 + seed) & 0xff;
   return b;
 }
+
+/**
+ * Runs operation `name` of the server's "do" handler (see server/main.go)
+ * on a socket of "/", and resolves with its result; rejects with the
+ * server's error.
+ */
+export async function op(socket, name, params = {}, ms = 3000) {
+  const res = await socket.timeout(ms).emitWithAck("do", name, params);
+  if (res && typeof res === "object" && "error" in res) {
+    throw new Error(`op ${name}: ${res.error}`);
+  }
+  return res?.ok;
+}
+
+/** Like op, but resolves with the server's error text (null if none). */
+export async function opError(socket, name, params = {}, ms = 3000) {
+  const res = await socket.timeout(ms).emitWithAck("do", name, params);
+  return res && typeof res === "object" && "error" in res ? res.error : null;
+}
+
+/**
+ * Records every `event` the socket receives: returns an array that gets
+ * the arguments (an array) of each.
+ */
+export function record(socket, event) {
+  const got = [];
+  socket.on(event, (...args) => got.push(args));
+  return got;
+}
+
+let sentinels = 0;
+
+/**
+ * Makes the server emit a fresh event to the namespace of each of sockets
+ * (through the "do" handler of `via`, a socket of "/"), and resolves once
+ * every one of sockets got it. Events are delivered to a connection in the
+ * order the server queued them, so anything the server queued to those
+ * sockets before has then arrived: a way to assert that something was
+ * received exactly once, or not at all, without waiting for a fixed time.
+ */
+export async function sentinel(via, sockets, ms = 3000) {
+  const event = `sentinel-${++sentinels}`;
+  const got = Promise.all(sockets.map((s) => waitFor(s, event, ms)));
+  for (const nsp of new Set(sockets.map((s) => s.nsp))) {
+    await op(via, "emit", { via: "nsp.emit", nsp, event });
+  }
+  await got;
+}
+
+/** A name unique in this run, for rooms, events and namespaces. */
+let uniques = 0;
+export function unique(prefix) {
+  return `${prefix}-${process.pid}-${++uniques}`;
+}

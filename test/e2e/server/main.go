@@ -105,6 +105,8 @@ type reasons struct {
 type reasonEntry struct {
 	done   chan struct{}
 	reason string
+	// the socket's rooms in its OnDisconnecting and OnDisconnect handlers
+	roomsDisconnecting, roomsDisconnect []string
 }
 
 func (r *reasons) track(s *socketio.Socket) {
@@ -112,9 +114,17 @@ func (r *reasons) track(s *socketio.Socket) {
 	r.mu.Lock()
 	r.m[s.ID()] = e
 	r.mu.Unlock()
+	s.OnDisconnecting(func(socketio.DisconnectReason) {
+		rooms := s.Rooms()
+		r.mu.Lock()
+		e.roomsDisconnecting = rooms
+		r.mu.Unlock()
+	})
 	s.OnDisconnect(func(reason socketio.DisconnectReason) {
+		rooms := s.Rooms()
 		r.mu.Lock()
 		defer r.mu.Unlock()
+		e.roomsDisconnect = rooms
 		select {
 		case <-e.done:
 			e.reason += " (disconnected twice: " + reason.String() + ")"
@@ -185,6 +195,8 @@ func main() {
 		MaxHTTPBufferSize: envInt("MAX_BUFFER", 1e6),
 		PingInterval:      time.Duration(envInt("PING_INTERVAL", 30000)) * time.Millisecond,
 		PingTimeout:       time.Duration(envInt("PING_TIMEOUT", 20000)) * time.Millisecond,
+
+		CleanupEmptyChildNamespaces: os.Getenv("CLEANUP_CHILD_NAMESPACES") != "",
 	}
 	if os.Getenv("E2E_DEBUG") != "" {
 		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -192,10 +204,13 @@ func main() {
 	io := socketio.NewServer(opts)
 	rs := &reasons{m: make(map[string]*reasonEntry)}
 	var memory sync.Map // for "remember" and "recall"
+	api := newAPI(io, rs)
+	api.setup() // first: its OnNewNamespace sees every namespace created after
 
 	// Main namespace "/".
 	io.OnConnection(func(s *socketio.Socket) {
 		rs.track(s)
+		api.onMainConnection(s)
 		_ = s.Emit("welcome", map[string]any{"id": s.ID(), "nsp": "/"})
 		s.On("echo", func(args socketio.Args, ack socketio.Ack) {
 			_ = ack(asAny(args)...)
@@ -277,6 +292,9 @@ func main() {
 		})
 		s.On("admin-only", func(ack socketio.Ack) {
 			_ = ack("admin-only-ok")
+		})
+		s.On("handshake", func(ack socketio.Ack) {
+			_ = ack(handshakeInfo(s))
 		})
 	})
 
