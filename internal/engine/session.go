@@ -100,10 +100,10 @@ type closeInfo struct {
 
 func newSession(srv *Server, id string, r *http.Request) *Session {
 	s := &Session{
-		srv:    srv,
-		id:     id,
-		req:    r.Clone(r.Context()),
-		issued: time.Now(),
+		srv:      srv,
+		id:       id,
+		req:      r.Clone(r.Context()),
+		issued:   time.Now(),
 		done:     make(chan struct{}),
 		finished: make(chan struct{}),
 		wake:     make(chan struct{}, 1),
