@@ -117,6 +117,11 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := srv.Session(sid)
+	if s != nil && s.pingExpired() {
+		// Its timer is about to fire: a request must not find it alive.
+		s.abort(ReasonPingTimeout, nil, 1000)
+		s = nil
+	}
 	if s == nil && r.Method == http.MethodGet && !upgrade && transport == TransportPolling && srv.takeLingering(sid) {
 		srv.writePayload(w, r, srv.noopPacket.Payload())
 		return
@@ -356,10 +361,22 @@ func (srv *Server) poll(w http.ResponseWriter, r *http.Request, s *Session) {
 		return
 	}
 	s.getActive = true
-	for s.state == stateOpen && len(s.queue) == 0 && !s.upgrading && s.ws == nil {
+	// A GET that arrives while an upgrade is being completed waits a
+	// little: if the upgrade completes, the GET came after it and is
+	// refused like any request on the old transport; otherwise it gets a
+	// noop, as the reference sends one every 100ms during an upgrade.
+	var upgradeWait <-chan time.Time
+	if s.upgrading {
+		t := time.NewTimer(upgradeNoopDelay)
+		defer t.Stop()
+		upgradeWait = t.C
+	}
+	for s.state == stateOpen && len(s.queue) == 0 && (!s.upgrading || upgradeWait != nil) && s.ws == nil {
 		s.mu.Unlock()
 		select {
 		case <-s.wake:
+		case <-upgradeWait:
+			upgradeWait = nil
 		case <-r.Context().Done():
 			s.mu.Lock()
 			s.getActive = false
@@ -368,6 +385,12 @@ func (srv *Server) poll(w http.ResponseWriter, r *http.Request, s *Session) {
 			return
 		}
 		s.mu.Lock()
+	}
+	if upgradeWait != nil && s.ws != nil && s.state == stateOpen {
+		s.getActive = false
+		s.mu.Unlock()
+		srv.refuse(w, r, false, CodeBadRequest, "", "TRANSPORT_MISMATCH")
+		return
 	}
 	var batch []*Packet
 	var tail *Packet
@@ -513,6 +536,10 @@ func (srv *Server) post(w http.ResponseWriter, r *http.Request, s *Session) {
 	h.Set("Content-Length", "2")
 	_, _ = io.WriteString(w, "ok")
 }
+
+// upgradeNoopDelay is how long a GET that arrives during an upgrade waits
+// before it is answered with a noop.
+const upgradeNoopDelay = 100 * time.Millisecond
 
 // shutdownPollGrace is how long Shutdown waits for a long-polling client
 // with no GET pending to come for its close packet. A live client sends its

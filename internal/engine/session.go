@@ -434,12 +434,22 @@ func (s *Session) onTimer() {
 		return
 	}
 	s.awaitingPong = true
-	s.resetTimerLocked(s.srv.cfg.pingTimeout())
+	// The pong is due pingTimeout after the ping was due, however late
+	// this callback runs.
+	s.resetTimerLocked(time.Until(s.timerAt.Add(s.srv.cfg.pingTimeout())))
 	err := s.sendLocked([]*Packet{s.srv.pingPacket})
 	s.mu.Unlock()
 	if err == ErrQueueFull {
 		s.abort(ReasonTransportError, ErrQueueFull, 0)
 	}
+}
+
+// pingExpired reports whether the session's pong is overdue, even if its
+// timer has not fired yet.
+func (s *Session) pingExpired() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state == stateOpen && s.awaitingPong && time.Now().After(s.timerAt)
 }
 
 func (s *Session) onPong() {
