@@ -45,10 +45,22 @@ func (srv *Server) OfFunc(match func(name string, auth json.RawMessage) (bool, e
 
 // OfRegexp registers a dynamic namespace matcher that accepts the names
 // re matches; see [Server.OfFunc].
+//
+// A later [Server.Of] with a name that re matches returns a child of this
+// parent, as in the reference.
 func (srv *Server) OfRegexp(re *regexp.Regexp) *ParentNamespace {
-	return srv.OfFunc(func(name string, _ json.RawMessage) (bool, error) {
+	p := srv.OfFunc(func(name string, _ json.RawMessage) (bool, error) {
 		return re.MatchString(name), nil
 	})
+	srv.hookMu.Lock()
+	srv.regexpParents = append(srv.regexpParents, regexpParent{re, p})
+	srv.hookMu.Unlock()
+	return p
+}
+
+type regexpParent struct {
+	re *regexp.Regexp
+	p  *ParentNamespace
 }
 
 // Name returns the parent's internal name, "/_N" as in the reference.

@@ -27,8 +27,9 @@ type Server struct {
 	log    *slog.Logger
 	jobs   tracker // running executor goroutines
 
-	hookMu sync.RWMutex
-	onNew  []func(*Namespace)
+	hookMu        sync.RWMutex
+	onNew         []func(*Namespace)
+	regexpParents []regexpParent
 	bundle *bundle
 	closed atomic.Bool
 
@@ -73,10 +74,22 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	srv.engine.ServeHTTP(w, r)
 }
 
-// Of returns the namespace called name, creating it if needed. A name
-// without a leading "/" gets one.
+// Of returns the namespace called name, creating it if needed (as a child
+// of a [Server.OfRegexp] parent whose expression matches the name, if
+// any). A name without a leading "/" gets one.
 func (srv *Server) Of(name string) *Namespace {
 	name = namespace.Normalize(name)
+	if n, ok := srv.nsps.Get(name); ok {
+		return n
+	}
+	srv.hookMu.RLock()
+	parents := srv.regexpParents
+	srv.hookMu.RUnlock()
+	for _, rp := range parents {
+		if rp.re.MatchString(name) {
+			return srv.nsps.GetOrCreate(name, func() *Namespace { return rp.p.createChild(name) })
+		}
+	}
 	created := false
 	n := srv.nsps.GetOrCreate(name, func() *Namespace {
 		created = true

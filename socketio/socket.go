@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 	"sync"
@@ -23,7 +24,7 @@ type Handshake struct {
 	Headers http.Header `json:"headers"`
 	// Time is when the connection was opened.
 	Time time.Time `json:"-"`
-	// Address is the client's network address.
+	// Address is the client's IP address (without port).
 	Address string `json:"address"`
 	// XDomain reports whether the request had an Origin header.
 	XDomain bool `json:"xdomain"`
@@ -90,14 +91,20 @@ var (
 
 func newSocket(nsp *Namespace, c *client, auth []byte) *Socket {
 	r := c.sess.Request()
+	headers := r.Header
+	if r.Host != "" && headers.Get("Host") == "" {
+		// net/http moves Host out of the header map; the reference has it.
+		headers = headers.Clone()
+		headers.Set("Host", r.Host)
+	}
 	return &Socket{
 		id:     engine.NewID(),
 		nsp:    nsp,
 		client: c,
 		handshake: &Handshake{
-			Headers: r.Header,
-			Time:    c.sess.Issued(),
-			Address: c.sess.RemoteAddr(),
+			Headers: headers,
+			Time:    time.Now(), // like the reference: when the socket is created
+			Address: remoteIP(c.sess.RemoteAddr()),
 			XDomain: r.Header.Get("Origin") != "",
 			Secure:  r.TLS != nil,
 			URL:     r.URL.RequestURI(),
@@ -217,7 +224,7 @@ func (s *Socket) OnError(fn func(err error)) {
 }
 
 // Use adds a packet middleware, run for each incoming event, in the order
-// added, before the any-listeners and handlers. An error drops the event
+// added, after the any-listeners and before the handlers. An error drops the event
 // and goes to the socket's error handlers.
 func (s *Socket) Use(fn PacketMiddleware) {
 	s.mu.Lock()
@@ -225,7 +232,8 @@ func (s *Socket) Use(fn PacketMiddleware) {
 	s.middleware = append(s.middleware[:len(s.middleware):len(s.middleware)], fn)
 }
 
-// OnAny registers fn to receive every incoming event, before its handlers.
+// OnAny registers fn to receive every incoming event, before the packet
+// middleware and the handlers.
 // It returns a function that removes fn.
 func (s *Socket) OnAny(fn AnyListener) (off func()) { return s.addAny(&s.anyIn, fn, false) }
 
@@ -497,14 +505,16 @@ func (s *Socket) onEvent(p *parser.Packet) {
 		return
 	}
 	args := newArgs(elems[1:], p.Attachments)
+	// As in the reference, any-listeners see the event before the packet
+	// middleware.
+	for _, fn := range anyIn {
+		(*fn)(event, args)
+	}
 	for _, mw := range mws {
 		if err := mw(event, args); err != nil {
 			s.reportError(err)
 			return
 		}
-	}
-	for _, fn := range anyIn {
-		(*fn)(event, args)
 	}
 	if len(hs) == 0 {
 		return
@@ -573,6 +583,14 @@ func (s *Socket) addAck(id uint64, fn ackFunc) bool {
 	}
 	s.acks[id] = fn
 	return true
+}
+
+// remoteIP returns the host part of a network address.
+func remoteIP(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
 }
 
 func toRooms(rs []string) []room.Room {

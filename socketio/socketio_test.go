@@ -429,7 +429,7 @@ func TestPacketForANamespaceNotJoinedClosesTheConnection(t *testing.T) {
 }
 
 func TestPacketMiddlewareAndAnyListeners(t *testing.T) {
-	seen := make(chan string, 4)
+	seen := make(chan string, 8)
 	errs := make(chan error, 1)
 	handled := make(chan string, 2)
 	_, ts := newTestServer(t, nil, func(io *Server) {
@@ -458,6 +458,9 @@ func TestPacketMiddlewareAndAnyListeners(t *testing.T) {
 	c.connect("/", "")
 	c.write(`42["forbidden"]`)
 	assert.EqualError(t, waitFor(t, errs), "nope")
+	// Any-listeners see an event before the middleware drops it.
+	assert.Equal(t, "first:forbidden", waitFor(t, seen))
+	assert.Equal(t, "any:forbidden", waitFor(t, seen))
 	c.write(`42["ok"]`)
 	assert.Equal(t, "ok", waitFor(t, handled))
 	assert.Equal(t, "first:ok", waitFor(t, seen))

@@ -20,6 +20,7 @@
 //	SHUTDOWN_TIMEOUT  ms given to Server.Shutdown on SIGTERM/SIGINT (default
 //	               5000); the process exits 1 if Shutdown returns an error
 //	E2E_DEBUG      if set, the server logs at debug level to stderr
+//	CLEANUP_CHILD_NAMESPACES  if set, Options.CleanupEmptyChildNamespaces
 //
 // Namespaces and handlers (the tests rely on every one of them):
 //
@@ -61,6 +62,73 @@
 //     another namespace of the same connection) to observe the server-side
 //     reason of another socket. It waits on its own goroutine, so it does
 //     not hold up the connection's later events.
+//   - "message" (args...): sends the arguments back with s.Send (a
+//     "message" event).
+//   - "do" (op string, params object, ack): runs operation op of the public
+//     API (api.go) and acks with {"ok": <result>} or {"error": <error
+//     text>}; helpers.mjs's op() unwraps it. params fields: via, event,
+//     args, rooms, in, except, room, id, nsp, parent, tag, action, timeout
+//     (ms), close, data. Operations (s is the requesting socket):
+//   - "emit": emits event with args through the API named by via: io.emit,
+//     io.to (rooms), io.in (rooms), io.except (except), io.to.except,
+//     io.local, io.local.to, io.volatile, io.compress (Compress(false)),
+//     io.send, nsp.emit (io.Of(nsp).Emit, for an existing namespace),
+//     parent.emit (ParentNamespace parent: "dyn", "fn" or "late"),
+//     socket.emit, socket.broadcast, socket.to, socket.except,
+//     socket.volatile, socket.compress (Compress(false)), socket.send,
+//     socket.emit+volatile (s.Emit(event, "regular") then
+//     s.Volatile().Emit(event, "volatile")). The ack is queued after the
+//     event, so the event has reached s when the ack does.
+//   - "join" (rooms) / "leave" (room): s.Join / s.Leave; result: s.Rooms()
+//     sorted. "rooms" (room): {"rooms": sorted s.Rooms(), "in": s.In(room)}.
+//   - "set-data" (data): s.SetData(data).
+//   - "fetch" (rooms, except): FetchSockets (io's, or io.In(rooms).
+//     Except(except)'s); result: sorted by id, [{"id", "rooms" (sorted),
+//     "data", "local" (Local() is the socket), "handshake": {"auth",
+//     "query" (query "x"), "header" (header X-Test), "address"}}].
+//   - "remote" (id, action, event, args, rooms, close): finds socket id
+//     among io.FetchSockets and calls RemoteSocket.Emit / Join / Leave /
+//     Disconnect(close) per action ("emit", "join", "leave", "disconnect").
+//   - "sockets-join" / "sockets-leave" (in, except, rooms): io.SocketsJoin /
+//     SocketsLeave(rooms) when in and except are empty, else
+//     io.In(in).Except(except).SocketsJoin / SocketsLeave(rooms).
+//     "disconnect-sockets" (in, except, close): likewise, DisconnectSockets.
+//   - "broadcast-ack" (rooms, except, timeout, event, args): on a goroutine,
+//     io.To(rooms).Except(except)[.Timeout(timeout)].EmitWithAck (5 s
+//     context); result {"responses", "error", "isTimeout" (errors.Is
+//     ErrAckTimeout), "errorResponses" (AckTimeoutError.Responses),
+//     "elapsed" (ms)}.
+//   - "emit-with-ack" (event, args, timeout): on a goroutine,
+//     s[.Timeout(timeout)].EmitWithAck (5 s context); result {"args",
+//     "error", "isTimeout"}.
+//   - "server-side-emit" (event): io.ServerSideEmit and
+//     io.ServerSideEmitWithAck; result {"emit", "emitWithAck" (error
+//     texts), "emitNotSupported" (errors.Is adapter.ErrNotSupported),
+//     "emitReserved", "emitWithAckReserved" (errors.Is ErrReservedEvent)}.
+//   - "emit-reserved" (event): tries event with s.Emit, s.Volatile().Emit,
+//     s.Broadcast().Emit, s.To(..).Emit, io.Emit, io.To(..).Emit,
+//     s.Timeout(200ms).EmitWithAck, io.To(..).Timeout(200ms).EmitWithAck;
+//     result: {<api>: <error text or null>}.
+//   - "disconnect" (close): acks, then s.Disconnect(close).
+//   - "handshake": s.Handshake() as {"headers" (lower-case names, values
+//     joined with ", "), "time" (ms), "issued", "address", "remoteAddr"
+//     (s.RemoteAddr()), "xdomain", "secure", "url", "query" (first values),
+//     "auth"}.
+//   - "transport": {"atConnect": s.Transport() in the connection handler,
+//     "now": s.Transport()}.
+//   - "room-events" (id, rooms): the adapter events of "/" (OnRoomEvent) so
+//     far whose socket is id or whose room is id or in rooms, in order:
+//     [{"type", "room", "id"}].
+//   - "new-namespaces": the names OnNewNamespace got, in order (it is
+//     registered before every namespace but "/" is created).
+//   - "children" (parent): the sorted names of that ParentNamespace's
+//     Children().
+//   - "late-parent-use": adds to parent "late" a middleware refusing every
+//     socket with "late middleware".
+//   - "mw-log" (tag): the steps "/mw-reject" ran for auth tag.
+//   - "disconnect-info" (id): like "wait-disconnect" (on a goroutine), with
+//     the socket's rooms: {"reason", "disconnecting" (s.Rooms() in
+//     OnDisconnecting), "disconnect" (in OnDisconnect)}, sorted.
 //
 // Namespace "/admin" (independent handlers):
 //
@@ -69,11 +137,63 @@
 //     which namespace's handler answered.
 //   - "get-info" (ack): as in "/".
 //   - "admin-only" (ack): acks with "admin-only-ok" (no such handler in "/").
+//   - "handshake" (ack): as the "do" operation of "/".
 //
 // Namespace "/guarded": a middleware refuses every socket whose auth token
 // is not "let-me-in" with a *socketio.ConnectError{Message: "not
 // authorized", Data: {"reason": "bad token", "code": 4001}}. An accepted
 // socket has "echo" as in "/".
+//
+// Namespace "/mw-order": three middlewares append "first", "second",
+// "third" to the socket's Data; the connection handler emits "mw-order"
+// with them and "connection".
+//
+// Namespace "/mw-reject": middlewares mw1, mw2, mw3 and the connection
+// handler log their step under the auth "tag" (read with "do" "mw-log");
+// mw2 refuses auth {"reject": true} with a *ConnectError{Message:
+// "rejected by mw2", Data: {"tag": tag}}.
+//
+// Namespace "admin2" (given to Of without its leading slash): "who" (ack)
+// acks with the namespace's name.
+//
+// Dynamic namespaces (their sockets are tracked for "wait-disconnect"):
+//
+//   - parent "dyn", io.OfRegexp(^/dyn-[a-z0-9-]+$): a middleware refuses
+//     auth {"deny": true} with *ConnectError{"denied by parent", {"nsp":
+//     name}} and otherwise sets the socket's Data to {"parentMiddleware":
+//     name}; on connection emits "welcome" {"id", "nsp", "parent": "dyn"};
+//     "get-data" (ack) acks with the Data; "echo" as in "/". io.Of
+//     ("/dyn-static") is called after it (the reference makes that a child).
+//   - parent "fn", io.OfFunc: accepts names starting with "/fn-" whose auth
+//     has {"allow": true}; auth {"fail": true} makes it return an error. On
+//     connection emits "welcome" {"id", "nsp", "parent": "fn", "auth"}.
+//   - parent "late", io.OfRegexp(^/late-[a-z0-9-]+$): on connection emits
+//     "welcome" {"id", "nsp", "parent": "late"}; see "late-parent-use".
+//
+// Namespace "/hooks": each socket logs what its hooks see, except for the
+// event "log": packet middleware "middleware:<event>" (it refuses event
+// "forbidden" with "forbidden event"), OnAny "any1:<event> <args JSON>",
+// OnAny "any2:<event>", PrependAny "prepended:<event>", OnAnyOutgoing
+// "out:<event> <args JSON>", PrependAnyOutgoing "out-prepended:<event>",
+// OnError "error:<text>" (and emits "hooks-error" with the text), handlers
+// "handler:note" ("note") and "handler:forbidden" ("forbidden", acks "ran").
+// "log" (ack) acks with the log and clears it; "off-first-any" calls the
+// function the "any1" OnAny returned; "off-any" calls OffAny;
+// "off-any-outgoing" calls OffAnyOutgoing; "emit-out" (ack) emits "direct"
+// (1, "a") to the socket, "to-all" (2) to the namespace and "to-room" (3)
+// to the socket's own-id room, then acks "done".
+//
+// Namespace "/typed": typed handlers; OnError emits "handler-error"
+// {"message", "decode" (a *DecodeError), "event", "index"}. "ping" acks
+// "pong"; "struct" (person{name, age, tags, avatar []byte}, ack) acks
+// {name, age, tags, avatarLen, avatar}; "pointer" (*person, ack) acks the
+// name or "nil"; "bytes" (label, []byte, ack) acks (label, len, reversed);
+// "ack-first" (ack, a, b int) acks a*b; "variadic" (ack, first string,
+// rest ...int) acks (first, sum, count); "any-types" (ack, args ...any)
+// acks the %T of each; "missing" (a string, b int, c []string, ack) acks
+// (a, b, c == nil); "int" (n int, ack) acks n*2; "fails" (x string) returns
+// the error "handler failed: <x>"; "twice" has two handlers, the second
+// acks ["first", "second"]; "raw" (Raw, ack) acks its JSON text.
 package main
 
 import (
