@@ -3,7 +3,7 @@
 GO ?= go
 NPM_CI = npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: run test test-go test-bench-once test-e2e bench fuzz conformance vet
+.PHONY: run test test-go test-bench-once test-e2e test-chat screenshot bench fuzz conformance vet
 
 run: examples/chat/node_modules/.installed
 	cd examples/chat && $(GO) run .
@@ -14,7 +14,10 @@ examples/chat/node_modules/.installed: examples/chat/package-lock.json
 test/e2e/node_modules/.installed: test/e2e/package-lock.json
 	cd test/e2e && $(NPM_CI) && touch node_modules/.installed
 
-test: vet test-go test-bench-once test-e2e
+examples/chat/test/node_modules/.installed: examples/chat/test/package-lock.json
+	cd examples/chat/test && $(NPM_CI) && touch node_modules/.installed
+
+test: vet test-go test-bench-once test-e2e test-chat
 
 vet:
 	$(GO) vet ./...
@@ -29,6 +32,16 @@ test-bench-once:
 test-e2e: test/e2e/node_modules/.installed
 	$(GO) build -o test/e2e/.bin/server ./test/e2e/server
 	cd test/e2e && E2E_SERVER_BIN=$(CURDIR)/test/e2e/.bin/server npm test
+
+# The chat example's socket contract (official client) and its page in
+# Debian's Chromium (CHROMIUM overrides /usr/bin/chromium).
+test-chat: examples/chat/node_modules/.installed examples/chat/test/node_modules/.installed
+	cd examples/chat && $(GO) build -o test/.bin/chat .
+	cd examples/chat/test && CHAT_SERVER_BIN=$(CURDIR)/examples/chat/test/.bin/chat npm test
+
+# Retakes the README's screenshot of two chat windows.
+screenshot: examples/chat/node_modules/.installed examples/chat/test/node_modules/.installed
+	cd examples/chat/test && SCREENSHOT=$(CURDIR)/docs/chat.png node --test --test-force-exit browser.test.mjs
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...

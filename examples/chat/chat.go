@@ -95,8 +95,13 @@ func (c *chat) onConnection(s *socketio.Socket) {
 			s.Join(room)
 			u.Room = room
 			s.SetData(u)
-			_ = s.To(room).Emit("user joined", notice{u.Nickname, room})
 		}
+		_ = s.To(room).Emit("user joined", notice{u.Nickname, room})
+		_ = ack(map[string]any{"room": room, "users": c.users(room)})
+	})
+
+	s.On("users", func(ack socketio.Ack) {
+		room := userOf(s).Room
 		_ = ack(map[string]any{"room": room, "users": c.users(room)})
 	})
 
@@ -148,7 +153,7 @@ func (c *chat) users(room string) []string {
 }
 
 var headlines = []string{
-	"Go and Node servers now share one chat",
+	"A Go server speaks to the official Socket.IO clients",
 	"Namespaces: two channels, one connection",
 	"Rooms keep conversations apart",
 	"Volatile events: typing notices that never pile up",

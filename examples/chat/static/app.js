@@ -111,8 +111,8 @@
   });
 
   async function refreshUsers() {
-    const res = await socket.emitWithAck("join", room);
-    if (!res.error) showUsers(res.users);
+    const res = await socket.emitWithAck("users");
+    if (res.room === room) showUsers(res.users);
   }
 
   news.on("headline", (h) => { $("news").textContent = h.text; });

@@ -1,0 +1,96 @@
+// The chat page in a real browser: Debian's Chromium driven by
+// playwright-core (never a downloaded browser). Two windows chat with each
+// other. With SCREENSHOT=path, a picture of both windows is saved there.
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { chromium } from "playwright-core";
+import { startChat } from "./helpers.mjs";
+
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+let chat, browser;
+
+before(async () => {
+  assert.ok(existsSync(executablePath), `Chromium not found at ${executablePath} (apt-get install chromium)`);
+  chat = await startChat();
+  browser = await chromium.launch({
+    executablePath,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (chat) await chat.stop();
+});
+
+async function openChat(nick) {
+  const page = await browser.newPage({ viewport: { width: 760, height: 520 } });
+  page.on("pageerror", (err) => { throw err; });
+  await page.goto(chat.url);
+  await page.fill("#nick", nick);
+  await page.click("#nick-ok");
+  await page.locator("#messages li.notice", { hasText: "You joined #general" }).waitFor();
+  return page;
+}
+
+describe("chat page", () => {
+  it("should let two windows chat, with delivery ticks, typing notices, users, rooms and news", async () => {
+    const alice = await openChat("alice");
+    const bob = await openChat("bob");
+
+    // Alice sees Bob arrive; the users list of the room shows both.
+    await alice.locator("#messages li.notice", { hasText: "bob joined" }).waitFor();
+    await alice.locator("#users li", { hasText: "bob" }).waitFor();
+    await bob.locator("#users li", { hasText: "alice" }).waitFor();
+
+    // Typing notice, then a message with its delivered tick.
+    await alice.type("#input", "Hello Bob");
+    await bob.locator("#typing", { hasText: "alice is typing" }).waitFor();
+    await alice.click("#send");
+    await bob.locator("#messages li", { hasText: "Hello Bob" }).waitFor();
+    await alice.locator("#messages li.mine .tick").first().waitFor();
+    await bob.fill("#input", "Hi Alice!");
+    await bob.click("#send");
+    await alice.locator("#messages li", { hasText: "Hi Alice!" }).waitFor();
+
+    // The /news namespace shares the connection and shows a headline.
+    await alice.waitForFunction(() => document.getElementById("news").textContent.length > 3);
+
+    if (process.env.SCREENSHOT) {
+      const shots = await Promise.all([alice.screenshot(), bob.screenshot()]);
+      const sheet = await browser.newPage({ viewport: { width: 1560, height: 540 } });
+      const img = (b) => `<img src="data:image/png;base64,${b.toString("base64")}" style="border:1px solid #999;margin:4px">`;
+      await sheet.setContent(`<body style="margin:0;background:#eee;display:flex">${img(shots[0])}${img(shots[1])}</body>`);
+      await sheet.screenshot({ path: process.env.SCREENSHOT });
+      await sheet.close();
+    }
+
+    // Rooms keep conversations apart.
+    await bob.click('button[data-room="random"]');
+    await bob.locator("#messages li.notice", { hasText: "You joined #random" }).waitFor();
+    await alice.locator("#messages li.notice", { hasText: "bob left" }).waitFor();
+    await alice.fill("#input", "only general hears this");
+    await alice.click("#send");
+    await alice.locator("#messages li.mine", { hasText: "only general hears this" }).locator(".tick").waitFor();
+    await bob.fill("#input", "anyone in random?");
+    await bob.click("#send");
+    await bob.locator("#messages li.mine", { hasText: "anyone in random?" }).locator(".tick").waitFor();
+    assert.equal(await bob.locator("#messages li", { hasText: "only general hears this" }).count(), 0);
+
+    // A custom room typed by hand.
+    await bob.fill("#room-name", "go-fans");
+    await bob.click("#room-go");
+    await bob.locator("#room-title", { hasText: "#go-fans" }).waitFor();
+
+    // The server goes away: a reconnecting banner; it comes back: the
+    // page reconnects by itself, under the same nickname and room.
+    assert.equal(await chat.stop(), 0);
+    await bob.locator("#banner").waitFor({ state: "visible", timeout: 10000 });
+    chat = await startChat({}, chat.port);
+    await bob.locator("#banner").waitFor({ state: "hidden", timeout: 20000 });
+    await bob.locator("#messages li.notice", { hasText: "You joined #go-fans" }).waitFor({ timeout: 10000 });
+    await bob.locator("#users li", { hasText: "bob" }).waitFor();
+  });
+});

@@ -1,0 +1,120 @@
+// The chat's socket contract, driven with the official socket.io-client.
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startChat, client, waitFor, expectNone } from "./helpers.mjs";
+
+let chat;
+const sockets = [];
+async function user(name, room) {
+  const s = await client(chat.url);
+  sockets.push(s);
+  if (name) assert.deepEqual(await s.emitWithAck("set nickname", name), { ok: true });
+  if (room) await s.emitWithAck("join", room);
+  return s;
+}
+
+before(async () => { chat = await startChat(); });
+after(async () => {
+  sockets.forEach((s) => s.disconnect());
+  assert.equal(await chat.stop(), 0, "the chat server exits cleanly on SIGTERM");
+});
+
+describe("chat contract", () => {
+  it("should accept a nickname and refuse an empty one", async () => {
+    const s = await user();
+    assert.deepEqual(await s.emitWithAck("set nickname", "ada"), { ok: true });
+    const bad = await s.emitWithAck("set nickname", "  ");
+    assert.equal(bad.ok, false);
+    assert.match(bad.error, /empty/);
+  });
+
+  it("should put a new socket in room general", async () => {
+    const a = await user("gen-a");
+    const b = await user("gen-b");
+    const got = waitFor(b, "chat message");
+    await a.emitWithAck("chat message", "hello general");
+    const m = await got;
+    assert.equal(m.room, "general");
+    assert.equal(m.from, "gen-a");
+  });
+
+  it("should join a room, list its users and tell the others", async () => {
+    const a = await user("join-a", "lobby-1");
+    const b = await user("join-b");
+    const joined = waitFor(a, "user joined");
+    const res = await b.emitWithAck("join", "lobby-1");
+    assert.equal(res.room, "lobby-1");
+    assert.deepEqual([...res.users].sort(), ["join-a", "join-b"]);
+    assert.deepEqual(await joined, { nickname: "join-b", room: "lobby-1" });
+  });
+
+  it("should deliver a chat message to the others in the room only, and ack the sender", async () => {
+    const a = await user("msg-a", "room-x");
+    const b = await user("msg-b", "room-x");
+    const c = await user("msg-c", "room-y");
+    const toB = waitFor(b, "chat message");
+    const notC = expectNone(c, "chat message", 300);
+    const notA = expectNone(a, "chat message", 300);
+    const ack = await a.emitWithAck("chat message", "only for room-x");
+    const m = await toB;
+    assert.equal(m.text, "only for room-x");
+    assert.equal(m.from, "msg-a");
+    assert.equal(m.room, "room-x");
+    assert.equal(m.id, ack.id);
+    assert.equal(m.ts, ack.ts);
+    assert.equal(typeof ack.ts, "number");
+    await Promise.all([notA, notC]);
+  });
+
+  it("should refuse an empty or too long message without broadcasting it", async () => {
+    const a = await user("long-a", "room-long");
+    const b = await user("long-b", "room-long");
+    const none = expectNone(b, "chat message", 300);
+    assert.match((await a.emitWithAck("chat message", "x".repeat(2001))).error, /2000/);
+    assert.match((await a.emitWithAck("chat message", "")).error, /2000/);
+    await none;
+    const ok = await a.emitWithAck("chat message", "x".repeat(2000));
+    assert.ok(ok.id);
+  });
+
+  it("should send typing notices to the others in the room", async () => {
+    const a = await user("type-a", "room-t");
+    const b = await user("type-b", "room-t");
+    const got = waitFor(b, "typing");
+    a.emit("typing");
+    assert.deepEqual(await got, { from: "type-a" });
+  });
+
+  it("should tell the room when a user leaves it", async () => {
+    const a = await user("leave-a", "room-l");
+    const b = await user("leave-b", "room-l");
+    const left = waitFor(a, "user left");
+    await b.emitWithAck("join", "elsewhere");
+    assert.deepEqual(await left, { nickname: "leave-b", room: "room-l" });
+    const gone = waitFor(a, "user left");
+    const c = await user("leave-c", "room-l");
+    c.disconnect();
+    assert.deepEqual(await gone, { nickname: "leave-c", room: "room-l" });
+  });
+
+  it("should push headlines on /news over the same connection", async () => {
+    const a = await user("news-a");
+    const news = a.io.socket("/news");
+    sockets.push(news);
+    const h = await waitFor(news, "headline");
+    assert.equal(typeof h.text, "string");
+    assert.equal(news.io.engine.id, a.io.engine.id, "one engine connection for both namespaces");
+  });
+
+  it("should serve the official client bundle with caching headers", async () => {
+    const res = await fetch(chat.url + "/socket.io/socket.io.js", { headers: { "accept-encoding": "gzip" } });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type"), /javascript/);
+    const etag = res.headers.get("etag");
+    assert.ok(etag);
+    const body = await res.text();
+    assert.match(body, /Socket\.IO/);
+    const again = await fetch(chat.url + "/socket.io/socket.io.js", { headers: { "if-none-match": etag } });
+    assert.equal(again.status, 304);
+  });
+});

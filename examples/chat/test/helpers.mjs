@@ -1,0 +1,83 @@
+// Starts the chat server for a test file and stops it afterwards.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { io } from "socket.io-client";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const chatDir = path.resolve(here, "..");
+
+// The chat server binary: CHAT_SERVER_BIN, or built once into a temp dir.
+function serverBinary() {
+  if (process.env.CHAT_SERVER_BIN) return process.env.CHAT_SERVER_BIN;
+  const out = path.join(mkdtempSync(path.join(tmpdir(), "chat-")), "chat");
+  execFileSync("go", ["build", "-o", out, "."], { cwd: chatDir, stdio: "inherit" });
+  return out;
+}
+
+// startChat starts the server on a free port and resolves with its URL and
+// a stop function that sends SIGTERM and waits for a clean exit.
+export async function startChat(env = {}, port = 20000 + Math.floor(Math.random() * 20000)) {
+  const child = spawn(serverBinary(), [], {
+    cwd: chatDir,
+    env: { ...process.env, PORT: String(port), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  const listening = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("chat server did not start:\n" + log)), 15000);
+    const onData = (b) => {
+      log += b;
+      if (log.includes("listening on http://localhost:")) { clearTimeout(timer); resolve(); }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`chat server exited (${code}):\n${log}`)));
+  });
+  await listening;
+  const url = `http://localhost:${port}`;
+  return {
+    url,
+    port,
+    log: () => log,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+      child.kill("SIGTERM");
+      return withTimeout(exited, 10000, "chat server exit");
+    },
+  };
+}
+
+export function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms); }),
+  ]);
+}
+
+// waitFor resolves with the first event's arguments, or rejects after ms.
+export function waitFor(emitter, event, ms = 5000) {
+  return withTimeout(new Promise((resolve) => emitter.once(event, (...args) => resolve(args.length > 1 ? args : args[0]))), ms, event);
+}
+
+// client connects an official Socket.IO client to the chat.
+export async function client(url, nsp = "/", opts = {}) {
+  const s = io(url + nsp, { forceNew: true, reconnection: false, transports: ["websocket"], ...opts });
+  await waitFor(s, "connect");
+  return s;
+}
+
+// expectNone resolves if event does not arrive within ms (used only to
+// show that something is NOT delivered, after a later event proves the
+// server has moved on).
+export function expectNone(emitter, event, ms) {
+  return new Promise((resolve, reject) => {
+    const fail = (...args) => reject(new Error(`unexpected ${event}: ${JSON.stringify(args)}`));
+    emitter.once(event, fail);
+    setTimeout(() => { emitter.off(event, fail); resolve(); }, ms);
+  });
+}
