@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/andybalholm/brotli"
 )
 
 // clientFile matches the client bundle names the reference serves under
@@ -19,7 +21,8 @@ import (
 var clientFile = regexp.MustCompile(`^socket\.io(\.msgpack|\.esm)?(\.min)?\.js(\.map)?$`)
 
 // bundle serves the official client's files from an fs.FS, with the
-// reference's caching headers and gzip when the client accepts it.
+// reference's caching headers, compressed with brotli or gzip when the
+// client accepts it. Each file is read and compressed once.
 type bundle struct {
 	fsys  fs.FS
 	mu    sync.Mutex
@@ -27,8 +30,8 @@ type bundle struct {
 }
 
 type bundleFile struct {
-	data, gz []byte
-	etag     string
+	data, gz, br []byte
+	etag         string
 }
 
 func (b *bundle) file(name string) (*bundleFile, error) {
@@ -48,11 +51,34 @@ func (b *bundle) file(name string) (*bundleFile, error) {
 	_, _ = zw.Write(data)
 	_ = zw.Close()
 	f.gz = buf.Bytes()
+	var bbuf bytes.Buffer
+	bw := brotli.NewWriterLevel(&bbuf, 9)
+	_, _ = bw.Write(data)
+	_ = bw.Close()
+	f.br = bbuf.Bytes()
 	if b.files == nil {
 		b.files = make(map[string]*bundleFile)
 	}
 	b.files[name] = f
 	return f, nil
+}
+
+// accepts reports whether an Accept-Encoding header value accepts enc with
+// a non-zero quality.
+func accepts(header, enc string) bool {
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), enc) {
+			continue
+		}
+		_, q, found := strings.Cut(params, "q=")
+		if !found {
+			return true
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(q), 64)
+		return err == nil && v > 0
+	}
+	return false
 }
 
 // serve answers a request for a client file and reports whether name was
@@ -80,7 +106,11 @@ func (b *bundle) serve(w http.ResponseWriter, r *http.Request, name string) bool
 		h.Set("Content-Type", "application/javascript; charset=utf-8")
 	}
 	body := f.data
-	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+	switch ae := r.Header.Get("Accept-Encoding"); {
+	case accepts(ae, "br"):
+		h.Set("Content-Encoding", "br")
+		body = f.br
+	case accepts(ae, "gzip"):
 		h.Set("Content-Encoding", "gzip")
 		body = f.gz
 	}

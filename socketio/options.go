@@ -80,7 +80,8 @@ type Options struct {
 	// ServeClient, if set, is a file system holding the official client's
 	// dist folder (socket.io.js, socket.io.min.js, their .map files, ...),
 	// such as os.DirFS("node_modules/socket.io-client/dist"); those files
-	// are then served under Path with caching headers (ETag, 304) and gzip.
+	// are then served under Path with caching headers (ETag, 304), brotli
+	// or gzip.
 	// Nil means no client files are served.
 	ServeClient fs.FS
 	// Logger receives the server's diagnostics (for example an event
