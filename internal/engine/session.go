@@ -160,12 +160,13 @@ func (s *Session) Send(pkts ...*Packet) error {
 }
 
 // SendVolatile queues packets only if the transport can take them now (the
-// reference's volatile flag): if the queue is empty and, over long-polling,
-// a GET is waiting. It reports whether the packets were queued.
+// reference's volatile flag): nothing is queued or being written and, over
+// long-polling, a GET is waiting. It reports whether the packets were
+// queued.
 func (s *Session) SendVolatile(pkts ...*Packet) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.state != stateOpen || len(s.queue) > 0 || (s.ws == nil && !s.getActive) {
+	if s.state != stateOpen || len(s.queue) > 0 || s.writing || (s.ws == nil && !s.getActive) {
 		return false
 	}
 	return s.sendLocked(pkts) == nil
