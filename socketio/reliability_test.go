@@ -105,7 +105,9 @@ func TestVanishedClientIsReaped(t *testing.T) {
 	assert.Equal(t, ReasonPingTimeout, waitFor(t, reasons))
 	assert.Less(t, time.Since(start), 2*time.Second)
 	assert.ErrorIs(t, waitFor(t, acked), ErrDisconnected, "a pending ack does not outlive its socket")
-	inMemory := io.Sockets().Adapter().(interface{ Index() *room.Index[adapter.Member] })
+	inMemory := io.Sockets().Adapter().(interface {
+		Index() *room.Index[adapter.Member]
+	})
 	require.Eventually(t, func() bool { return inMemory.Index().Len() == 0 }, 2*time.Second, 10*time.Millisecond, "rooms left")
 	assert.Empty(t, io.Sockets().Sockets())
 	assert.Zero(t, io.EngineCount())
@@ -201,4 +203,3 @@ func rawArgs(args Args) []any {
 	}
 	return out
 }
-

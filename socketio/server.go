@@ -30,8 +30,8 @@ type Server struct {
 	hookMu        sync.RWMutex
 	onNew         []func(*Namespace)
 	regexpParents []regexpParent
-	bundle *bundle
-	closed atomic.Bool
+	bundle        *bundle
+	closed        atomic.Bool
 
 	adaptersClosed atomic.Bool
 }
