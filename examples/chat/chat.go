@@ -67,9 +67,14 @@ func (c *chat) onConnection(s *socketio.Socket) {
 	s.SetData(user{Nickname: "guest-" + s.ID()[:4], Room: defaultRoom})
 	s.Join(defaultRoom)
 
-	s.On("set nickname", func(name string, ack socketio.Ack) {
+	// Handlers take their argument as any and check it, so that a client
+	// sending the wrong type gets an answer rather than silence.
+	s.On("set nickname", func(arg any, ack socketio.Ack) {
+		name, ok := arg.(string)
 		name = strings.TrimSpace(name)
 		switch {
+		case !ok:
+			_ = ack(map[string]any{"ok": false, "error": "the nickname must be a string"})
 		case name == "":
 			_ = ack(map[string]any{"ok": false, "error": "the nickname is empty"})
 		case utf8.RuneCountInString(name) > maxNickname:
@@ -82,10 +87,11 @@ func (c *chat) onConnection(s *socketio.Socket) {
 		}
 	})
 
-	s.On("join", func(room string, ack socketio.Ack) {
+	s.On("join", func(arg any, ack socketio.Ack) {
+		room, ok := arg.(string)
 		room = strings.TrimSpace(room)
-		if room == "" || utf8.RuneCountInString(room) > maxRoom {
-			_ = ack(map[string]any{"error": fmt.Sprintf("a room name has 1 to %d characters", maxRoom)})
+		if !ok || room == "" || utf8.RuneCountInString(room) > maxRoom {
+			_ = ack(map[string]any{"error": fmt.Sprintf("a room name is a string of 1 to %d characters", maxRoom)})
 			return
 		}
 		u := userOf(s)
@@ -105,9 +111,10 @@ func (c *chat) onConnection(s *socketio.Socket) {
 		_ = ack(map[string]any{"room": room, "users": c.users(room)})
 	})
 
-	s.On("chat message", func(text string, ack socketio.Ack) {
-		if text == "" || utf8.RuneCountInString(text) > maxMessage {
-			_ = ack(map[string]any{"error": fmt.Sprintf("a message has 1 to %d characters", maxMessage)})
+	s.On("chat message", func(arg any, ack socketio.Ack) {
+		text, ok := arg.(string)
+		if !ok || text == "" || utf8.RuneCountInString(text) > maxMessage {
+			_ = ack(map[string]any{"error": fmt.Sprintf("a message is a string of 1 to %d characters", maxMessage)})
 			return
 		}
 		u := userOf(s)

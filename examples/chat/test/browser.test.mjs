@@ -15,7 +15,8 @@ before(async () => {
   chat = await startChat();
   browser = await chromium.launch({
     executablePath,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
 });
@@ -78,6 +79,12 @@ describe("chat page", () => {
     await bob.click("#send");
     await bob.locator("#messages li.mine", { hasText: "anyone in random?" }).locator(".tick").waitFor();
     assert.equal(await bob.locator("#messages li", { hasText: "only general hears this" }).count(), 0);
+
+    // A page that closes: the others in its room see it leave.
+    const carol = await openChat("carol");
+    await alice.locator("#messages li.notice", { hasText: "carol joined" }).waitFor();
+    await carol.close();
+    await alice.locator("#messages li.notice", { hasText: "carol left" }).waitFor();
 
     // A custom room typed by hand.
     await bob.fill("#room-name", "go-fans");

@@ -72,9 +72,31 @@ describe("chat contract", () => {
     const none = expectNone(b, "chat message", 300);
     assert.match((await a.emitWithAck("chat message", "x".repeat(2001))).error, /2000/);
     assert.match((await a.emitWithAck("chat message", "")).error, /2000/);
+    assert.match((await a.emitWithAck("chat message", "é".repeat(2001))).error, /2000/, "characters, not bytes");
     await none;
     const ok = await a.emitWithAck("chat message", "x".repeat(2000));
     assert.ok(ok.id);
+    assert.ok((await a.emitWithAck("chat message", "é".repeat(2000))).id, "2000 two-byte characters fit");
+  });
+
+  it("should answer bad input with an error and keep serving everyone", async () => {
+    const a = await user("bad-a", "room-bad");
+    const b = await user("bad-b", "room-bad");
+    const none = expectNone(b, "chat message", 300);
+    assert.match((await a.emitWithAck("chat message", 42)).error, /string/);
+    assert.match((await a.emitWithAck("chat message", { text: "hi" })).error, /string/);
+    assert.match((await a.emitWithAck("chat message", null)).error, /string/);
+    assert.equal((await a.emitWithAck("set nickname", ["x"])).ok, false);
+    assert.match((await a.emitWithAck("join", 7)).error, /string/);
+    assert.match((await a.emitWithAck("join", "r".repeat(65))).error, /64/);
+    a.emit("no such event", 1, 2, 3);
+    await none;
+    // Both clients, and a new one, are still served.
+    const got = waitFor(b, "chat message");
+    await a.emitWithAck("chat message", "still fine");
+    assert.equal((await got).text, "still fine");
+    const c = await user("bad-c", "room-bad");
+    assert.deepEqual((await c.emitWithAck("users")).users.sort(), ["bad-a", "bad-b", "bad-c"]);
   });
 
   it("should send typing notices to the others in the room", async () => {
