@@ -19,6 +19,9 @@ var (
 	// ErrNoAck is returned by the [Ack] given to a handler of an event that
 	// the client sent without asking for an acknowledgement.
 	ErrNoAck = errors.New("socketio: the client did not ask for an ack")
+	// ErrTooManyRooms is returned by [Socket.Join] when the socket would be
+	// in more rooms than Options.MaxRoomsPerSocket.
+	ErrTooManyRooms = errors.New("socketio: too many rooms for one socket")
 	// ErrServerClosed is returned after [Server.Shutdown] or [Server.Close].
 	ErrServerClosed = errors.New("socketio: server closed")
 )

@@ -16,10 +16,12 @@ type CORS = engine.CORS
 // Cookie configures the session cookie; see [Options.Cookie].
 type Cookie = engine.Cookie
 
-// Defaults of the reference server.
+// Defaults of the reference server, and of the limits this server adds.
 const (
-	DefaultPath           = "/socket.io/"
-	DefaultConnectTimeout = 45 * time.Second
+	DefaultPath                 = "/socket.io/"
+	DefaultConnectTimeout       = 45 * time.Second
+	DefaultMaxRoomsPerSocket    = 10_000
+	DefaultMaxDynamicNamespaces = 10_000
 )
 
 // Options configures a [Server]. A nil *Options, or the zero value of any
@@ -70,6 +72,16 @@ type Options struct {
 	PerMessageDeflate bool
 	// DisableHTTPCompression turns off gzip/deflate of polling responses.
 	DisableHTTPCompression bool
+	// MaxRoomsPerSocket bounds the rooms one socket may be in, its own-ID
+	// room included: [Socket.Join] past it returns [ErrTooManyRooms]. Zero
+	// means 10,000.
+	MaxRoomsPerSocket int
+	// MaxDynamicNamespaces bounds the namespaces that dynamic matchers
+	// ([Server.OfFunc], [Server.OfRegexp]) may create on this server: past
+	// it, a CONNECT to a new name is refused with "Invalid namespace".
+	// Removed children (see CleanupEmptyChildNamespaces) free their place.
+	// Zero means 10,000.
+	MaxDynamicNamespaces int
 	// Adapter creates the adapter of each namespace. Nil means
 	// [adapter.NewInMemory], for a server on its own.
 	Adapter adapter.Factory

@@ -38,6 +38,9 @@ func (srv *Server) OfFunc(match func(name string, auth json.RawMessage) (bool, e
 		children: make(map[string]*Namespace),
 	}
 	srv.nsps.AddMatcher(func(name string, auth []byte) (bool, error) {
+		if srv.dynamic.Load() >= int64(orDefault(srv.opts.MaxDynamicNamespaces, DefaultMaxDynamicNamespaces)) {
+			return false, nil
+		}
 		return match(name, json.RawMessage(auth))
 	}, p.createChild)
 	return p
@@ -110,6 +113,7 @@ func (p *ParentNamespace) createChild(name string) *Namespace {
 	n.onConnect = append([](func(*Socket))(nil), p.onConnect...)
 	p.children[name] = n
 	p.mu.Unlock()
+	p.srv.dynamic.Add(1)
 	p.srv.newNamespaceCreated(n)
 	return n
 }
@@ -123,6 +127,7 @@ func (p *ParentNamespace) cleanup(n *Namespace) {
 	}
 	delete(p.children, n.name)
 	p.mu.Unlock()
+	p.srv.dynamic.Add(-1)
 	p.srv.nsps.Remove(n.name)
 	_ = n.adapter.Close()
 }

@@ -34,6 +34,7 @@ type Server struct {
 	closed        atomic.Bool
 
 	adaptersClosed atomic.Bool
+	dynamic        atomic.Int64 // namespaces created by dynamic matchers
 }
 
 // NewServer returns a server configured by opts; nil means the defaults.

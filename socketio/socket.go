@@ -289,12 +289,33 @@ func (s *Socket) addAny(list *[]*AnyListener, fn AnyListener, prepend bool) func
 	}
 }
 
-// Join adds the socket to rooms.
-func (s *Socket) Join(rooms ...string) {
+// Join adds the socket to rooms. It returns [ErrDisconnected] for a
+// disconnected socket, and [ErrTooManyRooms] (joining none of rooms) if the
+// socket would be in more than Options.MaxRoomsPerSocket rooms.
+func (s *Socket) Join(rooms ...string) error {
 	if !s.Connected() {
-		return
+		return ErrDisconnected
 	}
-	s.nsp.adapter.AddAll(room.SocketID(s.id), s, toRooms(rooms)...)
+	id := room.SocketID(s.id)
+	if limit := orDefault(s.nsp.srv.opts.MaxRoomsPerSocket, DefaultMaxRoomsPerSocket); len(s.nsp.adapter.SocketRooms(id))+len(rooms) > limit {
+		current := s.nsp.adapter.SocketRooms(id)
+		in := make(map[room.Room]bool, len(current))
+		for _, r := range current {
+			in[r] = true
+		}
+		n := len(current)
+		for _, r := range rooms {
+			if !in[room.Room(r)] {
+				in[room.Room(r)] = true
+				n++
+			}
+		}
+		if n > limit {
+			return ErrTooManyRooms
+		}
+	}
+	s.nsp.adapter.AddAll(id, s, toRooms(rooms)...)
+	return nil
 }
 
 // Leave removes the socket from room.
@@ -591,6 +612,14 @@ func remoteIP(addr string) string {
 		return host
 	}
 	return addr
+}
+
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
 }
 
 func toRooms(rs []string) []room.Room {

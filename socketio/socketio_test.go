@@ -519,3 +519,23 @@ func TestShutdownDisconnectsEverySocket(t *testing.T) {
 	assert.Equal(t, "1", a.read()) // an Engine.IO close, so the client reconnects
 	require.NoError(t, io.Shutdown(ctx), "Shutdown is idempotent")
 }
+
+func TestLimitsOnRoomsAndDynamicNamespaces(t *testing.T) {
+	results := make(chan error, 2)
+	_, ts := newTestServer(t, &Options{MaxRoomsPerSocket: 3, MaxDynamicNamespaces: 2}, func(io *Server) {
+		io.OnConnection(func(s *Socket) {
+			results <- s.Join("a", "b")      // own room + 2 = 3
+			results <- s.Join("a", "b", "c") // a 4th
+		})
+		io.OfRegexp(regexp.MustCompile(`^/d\d$`))
+	})
+	c := dial(t, ts)
+	c.connect("/", "")
+	assert.NoError(t, waitFor(t, results))
+	assert.ErrorIs(t, waitFor(t, results), ErrTooManyRooms)
+	c.connect("/d1", "")
+	c.connect("/d2", "")
+	c.write("40/d3,")
+	assert.Equal(t, `44/d3,{"message":"Invalid namespace"}`, c.read())
+	dial(t, ts).connect("/d1", "") // existing children stay reachable
+}
