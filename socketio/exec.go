@@ -131,3 +131,10 @@ func (t *tracker) wait(ctx context.Context) error {
 		}
 	}
 }
+
+// count returns the number of counted goroutines.
+func (t *tracker) count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.n
+}

@@ -78,6 +78,16 @@ func (v nspView) Prepare(p *adapter.Packet) {
 	}
 }
 
+// PrepareWithAck encodes a packet that came from another server with a
+// new ack ID of this namespace; it implements [adapter.AckPreparer].
+func (v nspView) PrepareWithAck(p *adapter.Packet) uint64 {
+	id := v.n.ackIDs.Add(1) - 1
+	p.Encoded = encodeRaw(v.n.name, id, true, p.Data, p.Attachments)
+	return id
+}
+
+var _ adapter.AckPreparer = nspView{}
+
 // Name returns the namespace's name, such as "/" or "/chat".
 func (n *Namespace) Name() string { return n.name }
 

@@ -234,5 +234,8 @@ func (srv *Server) Close() error {
 	return err
 }
 
+// jobsRunning returns the number of running handler goroutines.
+func (srv *Server) jobsRunning() int { return srv.jobs.count() }
+
 // EngineCount returns the number of open Engine.IO connections.
 func (srv *Server) EngineCount() int { return srv.engine.Count() }
