@@ -70,4 +70,49 @@ describe("shutdown", () => {
       server.proc.kill("SIGKILL");
     }
   });
+
+  it("should deliver what was queued, then let official clients reconnect to a new server on the same port", async () => {
+    const server = await startServer();
+    const n = 20, burst = 200;
+    const clients = [];
+    let next;
+    try {
+      for (let i = 0; i < n; i++) {
+        clients.push(io(server.url, {
+          forceNew: true,
+          transports: i % 2 ? ["websocket"] : ["polling"],
+          reconnectionDelay: 50,
+          reconnectionDelayMax: 200,
+          randomizationFactor: 0,
+          timeout: 3000,
+        }));
+      }
+      await Promise.all(clients.map((c) => connected(c)));
+      const firstIds = clients.map((c) => c.id);
+      const received = clients.map(() => []);
+      clients.forEach((c, i) => c.on("seq", (k) => received[i].push(k)));
+      const gone = clients.map((c) => waitFor(c, "disconnect", 5000));
+      // Each client has `burst` events queued when the server is told to stop.
+      await Promise.all(clients.map((c) => c.timeout(3000).emitWithAck("flood", burst)));
+      const { code } = await terminate(server, 5000);
+      assert.equal(code, 0, `exit code; stderr:\n${server.stderr()}`);
+      const reasons = await Promise.all(gone);
+      reasons.forEach(([reason], i) => assert.equal(reason, "transport close", `client ${i}`));
+      received.forEach((r, i) => assert.deepEqual(r, [...Array(burst).keys()], `client ${i} got every queued event, in order`));
+      // A new server on the same port: every client reconnects by itself.
+      const back = clients.map((c) => waitFor(c, "connect", 10000));
+      next = await startServer({ env: { PORT: String(server.port) } });
+      await Promise.all(back);
+      clients.forEach((c, i) => {
+        assert.ok(c.connected, `client ${i} reconnected`);
+        assert.notEqual(c.id, firstIds[i]);
+      });
+      const echoes = await Promise.all(clients.map((c) => c.timeout(3000).emitWithAck("echo", "again")));
+      echoes.forEach((e) => assert.equal(e, "again"));
+    } finally {
+      clients.forEach((c) => c.disconnect());
+      server.proc.kill("SIGKILL");
+      if (next) await next.stop();
+    }
+  });
 });

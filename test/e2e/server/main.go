@@ -391,6 +391,14 @@ func main() {
 		s.On("server-disconnect", func() {
 			s.Disconnect(false)
 		})
+		// flood (n, ack): queues n "seq" events (0..n-1) to this socket,
+		// then acks n; the shutdown tests check they all arrive.
+		s.On("flood", func(n int, ack socketio.Ack) {
+			for i := range n {
+				_ = s.Emit("seq", i)
+			}
+			_ = ack(n)
+		})
 		s.On("wait-disconnect", func(id string, ack socketio.Ack) {
 			// Wait off the connection's handler goroutine: the awaited
 			// socket may share this connection, and its disconnect
