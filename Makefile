@@ -3,7 +3,7 @@
 GO ?= go
 NPM_CI = npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: run test test-go test-bench-once test-e2e test-chat screenshot bench fuzz conformance vet
+.PHONY: run test test-go test-bench-once test-e2e test-chat screenshot bench bench-micro bench-suite fuzz conformance vet
 
 run: examples/chat/node_modules/.installed
 	cd examples/chat && $(GO) run .
@@ -43,8 +43,17 @@ test-chat: examples/chat/node_modules/.installed examples/chat/test/node_modules
 screenshot: examples/chat/node_modules/.installed examples/chat/test/node_modules/.installed
 	cd examples/chat/test && SCREENSHOT=$(CURDIR)/docs/chat.png node --test --test-force-exit browser.test.mjs
 
-bench:
+# `make bench` measures: the Go micro-benchmarks, then the load-test suite
+# in bench/ (our server, Node socket.io and zishang520/socket.io side by
+# side; about 12 minutes on 2 cores), which writes bench/RESULTS.md. Not
+# part of `make test`. See bench/README.md.
+bench: bench-micro bench-suite
+
+bench-micro:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+bench-suite:
+	GO=$(GO) bench/run.sh
 
 # Runs each fuzzer for FUZZTIME (default 60s).
 FUZZTIME ?= 60s
@@ -54,6 +63,12 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeAny$$' -fuzztime=$(FUZZTIME) ./internal/parser/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodePayload$$' -fuzztime=$(FUZZTIME) ./internal/engine/
 	$(GO) test -run='^$$' -fuzz='^FuzzReceivePath$$' -fuzztime=$(FUZZTIME) ./socketio/
+
+# Ten minutes of mixed load with bad clients; prints RSS, goroutines and
+# fds every 10 s and fails if they grow after the warm-up. Not in CI.
+SOAK ?= 10m
+soak:
+	$(GO) run ./internal/soak -d $(SOAK)
 
 # Starts the servers the official conformance suites expect on port 3000.
 conformance:
