@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/gosio/sio/internal/engine"
 )
 
 // clientFile matches the client bundle names the reference serves under
@@ -63,24 +65,6 @@ func (b *bundle) file(name string) (*bundleFile, error) {
 	return f, nil
 }
 
-// accepts reports whether an Accept-Encoding header value accepts enc with
-// a non-zero quality.
-func accepts(header, enc string) bool {
-	for _, part := range strings.Split(header, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(name), enc) {
-			continue
-		}
-		_, q, found := strings.Cut(params, "q=")
-		if !found {
-			return true
-		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(q), 64)
-		return err == nil && v > 0
-	}
-	return false
-}
-
 // serve answers a request for a client file and reports whether name was
 // one.
 func (b *bundle) serve(w http.ResponseWriter, r *http.Request, name string) bool {
@@ -107,10 +91,10 @@ func (b *bundle) serve(w http.ResponseWriter, r *http.Request, name string) bool
 	}
 	body := f.data
 	switch ae := r.Header.Get("Accept-Encoding"); {
-	case accepts(ae, "br"):
+	case engine.AcceptsEncoding(ae, "br"):
 		h.Set("Content-Encoding", "br")
 		body = f.br
-	case accepts(ae, "gzip"):
+	case engine.AcceptsEncoding(ae, "gzip"):
 		h.Set("Content-Encoding", "gzip")
 		body = f.gz
 	}

@@ -91,7 +91,9 @@ func TestChurnLeavesNothingBehind(t *testing.T) {
 	require.Eventually(t, func() bool { return srv.EngineCount() == 0 }, 10*time.Second, 20*time.Millisecond,
 		"sessions left: %d", srv.EngineCount())
 	require.Eventually(t, func() bool { return len(srv.Sockets().Sockets()) == 0 }, 5*time.Second, 20*time.Millisecond)
-	idx := srv.Sockets().Adapter().(interface{ Index() *room.Index[adapter.Member] }).Index()
+	idx := srv.Sockets().Adapter().(interface {
+		Index() *room.Index[adapter.Member]
+	}).Index()
 	require.Eventually(t, func() bool { return idx.Len() == 0 && len(idx.AllRooms()) == 0 }, 5*time.Second, 20*time.Millisecond,
 		"rooms left: %d", len(idx.AllRooms()))
 	for _, c := range silent { // the test's own ends of the connections

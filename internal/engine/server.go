@@ -433,9 +433,6 @@ func (srv *Server) poll(w http.ResponseWriter, r *http.Request, s *Session) {
 	}
 }
 
-var gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
-var flatePool = sync.Pool{New: func() any { w, _ := flate.NewWriter(nil, flate.BestSpeed); return w }}
-
 // writePayload writes a long-polling response body, compressed when it is
 // large enough and the client accepts gzip or deflate.
 func (srv *Server) writePayload(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -444,32 +441,42 @@ func (srv *Server) writePayload(w http.ResponseWriter, r *http.Request, body []b
 	h.Set("Cache-Control", "no-store")
 	if !srv.cfg.DisableHTTPCompression && len(body) >= srv.cfg.compressionThreshold() {
 		ae := r.Header.Get("Accept-Encoding")
-		switch {
-		case acceptsEncoding(ae, "gzip"):
-			h.Set("Content-Encoding", "gzip")
-			h.Add("Vary", "Accept-Encoding")
-			zw := gzipPool.Get().(*gzip.Writer)
-			zw.Reset(w)
-			_, _ = zw.Write(body)
-			_ = zw.Close()
-			gzipPool.Put(zw)
-			return
-		case acceptsEncoding(ae, "deflate"):
-			h.Set("Content-Encoding", "deflate")
-			h.Add("Vary", "Accept-Encoding")
-			zw := flatePool.Get().(*flate.Writer)
-			zw.Reset(w)
-			_, _ = zw.Write(body)
-			_ = zw.Close()
-			flatePool.Put(zw)
-			return
+		for _, c := range compressors {
+			if AcceptsEncoding(ae, c.name) {
+				h.Set("Content-Encoding", c.name)
+				h.Add("Vary", "Accept-Encoding")
+				zw := c.pool.Get().(compressor)
+				zw.Reset(w)
+				_, _ = zw.Write(body)
+				_ = zw.Close()
+				c.pool.Put(zw)
+				return
+			}
 		}
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	_, _ = w.Write(body)
 }
 
-func acceptsEncoding(header, enc string) bool {
+// compressor is what gzip.Writer and flate.Writer have in common.
+type compressor interface {
+	io.WriteCloser
+	Reset(w io.Writer)
+}
+
+// compressors are the encodings of polling responses, in order of
+// preference, as the reference's.
+var compressors = []struct {
+	name string
+	pool *sync.Pool
+}{
+	{"gzip", &sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}},
+	{"deflate", &sync.Pool{New: func() any { w, _ := flate.NewWriter(nil, flate.BestSpeed); return w }}},
+}
+
+// AcceptsEncoding reports whether an Accept-Encoding header value accepts
+// the content coding enc with a non-zero quality.
+func AcceptsEncoding(header, enc string) bool {
 	for _, part := range strings.Split(header, ",") {
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		if !strings.EqualFold(strings.TrimSpace(name), enc) {
