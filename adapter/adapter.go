@@ -136,6 +136,18 @@ type Namespace interface {
 	Prepare(p *Packet)
 }
 
+// AckPreparer is implemented by a [Namespace] that can deliver a packet
+// from another server with an ack request, as a cluster adapter needs for
+// a broadcast with acks that entered the cluster elsewhere. The socketio
+// package's namespaces implement it.
+type AckPreparer interface {
+	// PrepareWithAck takes a new ack ID of the namespace, sets p.Encoded
+	// to the packet with that ID for local delivery, and returns the ID.
+	// The clients' answers reach the onAck given to the adapter's local
+	// BroadcastWithAck with that ID.
+	PrepareWithAck(p *Packet) uint64
+}
+
 // Factory creates the adapter of a namespace.
 type Factory func(nsp Namespace) Adapter
 
