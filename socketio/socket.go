@@ -91,18 +91,12 @@ var (
 
 func newSocket(nsp *Namespace, c *client, auth []byte) *Socket {
 	r := c.sess.Request()
-	headers := r.Header
-	if r.Host != "" && headers.Get("Host") == "" {
-		// net/http moves Host out of the header map; the reference has it.
-		headers = headers.Clone()
-		headers.Set("Host", r.Host)
-	}
 	return &Socket{
 		id:     engine.NewID(),
 		nsp:    nsp,
 		client: c,
 		handshake: &Handshake{
-			Headers: headers,
+			Headers: r.Header,
 			Time:    time.Now(), // like the reference: when the socket is created
 			Address: remoteIP(c.sess.RemoteAddr()),
 			XDomain: r.Header.Get("Origin") != "",

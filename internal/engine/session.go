@@ -109,6 +109,11 @@ func newSession(srv *Server, id string, r *http.Request) *Session {
 		wake:     make(chan struct{}, 1),
 	}
 	s.req.Body = http.NoBody
+	if r.Host != "" && s.req.Header.Get("Host") == "" {
+		// net/http moves Host out of the header map; keep it with the
+		// others, as the reference's request headers have it.
+		s.req.Header.Set("Host", r.Host)
+	}
 	s.writeFn = s.writeLoop
 	return s
 }
