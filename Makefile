@@ -3,10 +3,14 @@
 GO ?= go
 NPM_CI = npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: run test test-go test-bench-once test-e2e test-chat screenshot bench bench-micro bench-suite fuzz conformance vet
+.PHONY: run run-cluster test test-go test-bench-once test-e2e test-chat screenshot bench bench-micro bench-suite fuzz soak conformance vet
 
 run: examples/chat/node_modules/.installed
 	cd examples/chat && $(GO) run .
+
+# Two chat servers (ports 3000 and 3001) and a local redis-server: one chat.
+run-cluster: examples/chat/node_modules/.installed
+	examples/chat/cluster.sh
 
 examples/chat/node_modules/.installed: examples/chat/package-lock.json
 	cd examples/chat && $(NPM_CI) && touch node_modules/.installed
@@ -45,15 +49,15 @@ screenshot: examples/chat/node_modules/.installed examples/chat/test/node_module
 
 # `make bench` measures: the Go micro-benchmarks, then the load-test suite
 # in bench/ (our server, Node socket.io and zishang520/socket.io side by
-# side; about 12 minutes on 2 cores), which writes bench/RESULTS.md. Not
-# part of `make test`. See bench/README.md.
+# side; about 8 minutes on 2 cores, at most ~15 on a busy machine), which
+# writes bench/RESULTS.md. Not part of `make test`. See bench/README.md.
 bench: bench-micro bench-suite
 
 bench-micro:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
 bench-suite:
-	GO=$(GO) bench/run.sh
+	GO=$(GO) bash bench/run.sh
 
 # Runs each fuzzer for FUZZTIME (default 60s).
 FUZZTIME ?= 60s
@@ -63,6 +67,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeAny$$' -fuzztime=$(FUZZTIME) ./internal/parser/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodePayload$$' -fuzztime=$(FUZZTIME) ./internal/engine/
 	$(GO) test -run='^$$' -fuzz='^FuzzReceivePath$$' -fuzztime=$(FUZZTIME) ./socketio/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodePayload$$' -fuzztime=$(FUZZTIME) ./adapter/redis/
 
 # Ten minutes of mixed load with bad clients; prints RSS, goroutines and
 # fds every 10 s and fails if they grow after the warm-up. Not in CI.

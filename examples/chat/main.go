@@ -21,6 +21,9 @@ import (
 	"syscall"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
+	redisadapter "github.com/gosio/sio/adapter/redis"
 	"github.com/gosio/sio/socketio"
 )
 
@@ -32,14 +35,24 @@ func main() {
 	if port == "" {
 		port = "3000"
 	}
-	if os.Getenv("REDIS_URL") != "" {
-		log.Printf("REDIS_URL is set, but the Redis adapter is not available yet: using the in-memory adapter")
-	}
 	dist := os.Getenv("CLIENT_DIST")
 	if dist == "" {
 		dist = "node_modules/socket.io-client/dist"
 	}
-	io := socketio.NewServer(&socketio.Options{ServeClient: os.DirFS(dist)})
+	opts := &socketio.Options{ServeClient: os.DirFS(dist)}
+	// With REDIS_URL (for example redis://127.0.0.1:6379), several chat
+	// servers, Go or Node, form one chat through the Redis adapter.
+	if url := os.Getenv("REDIS_URL"); url != "" {
+		ro, err := goredis.ParseURL(url)
+		if err != nil {
+			log.Fatalf("REDIS_URL: %v", err)
+		}
+		rdb := goredis.NewClient(ro)
+		defer rdb.Close()
+		opts.Adapter = redisadapter.NewAdapter(rdb, nil)
+		log.Printf("using the Redis adapter at %s", ro.Addr)
+	}
+	io := socketio.NewServer(opts)
 	chat := newChat(io)
 
 	page, _ := fs.Sub(static, "static")
