@@ -1,0 +1,166 @@
+// Command loadgen drives a Socket.IO server that implements the bench
+// contract (see bench/README.md) and prints one JSON line of results per
+// run on stdout; progress goes to stderr.
+//
+// It speaks Engine.IO v4 / Socket.IO v5 by hand, over websocket (gorilla's
+// client) and over HTTP long-polling (net/http), and does not use the
+// library under test, so every server is measured by the same client.
+//
+// Scenarios (-scenario):
+//
+//	idle     open -n websocket sockets at -rate per second, hold them -hold;
+//	         server RSS per socket from /proc/PID/status (VmRSS after - before)
+//	connect  open -n websocket sockets, -concurrency handshakes in flight;
+//	         handshakes/s and handshake latency (dial -> "40" received)
+//	fanout   -n subscribers + 1 publisher; the publisher sends -m "broadcast"
+//	         events (after -warmup unmeasured ones) with at most -window not
+//	         yet delivered to everyone (0 = all at once); every receiver,
+//	         the publisher included, must get each exactly once
+//	echo     -k websocket clients x -r sequential "echo" emits with an ack
+//	polling-echo  the same over HTTP long-polling (clients never upgrade)
+//
+// The target must be a loopback address. Every loop is bounded by a count
+// and by -timeout; a run with no progress for -stall gives up.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"time"
+)
+
+type config struct {
+	addr, scenario, label, caseName string
+	pid, repeat                     int
+	n, m, k, r, size                int
+	window, warmup                  int
+	rate, concurrency               int
+	hold, settle, timeout, stall    time.Duration
+}
+
+// epoch is the monotonic origin of the timestamps carried in payloads.
+var epoch = time.Now()
+
+func since() int64 { return int64(time.Since(epoch)) }
+
+func main() {
+	var c config
+	flag.StringVar(&c.addr, "addr", "127.0.0.1:3000", "server address (loopback only)")
+	flag.StringVar(&c.scenario, "scenario", "", "idle | connect | fanout | echo | polling-echo")
+	flag.StringVar(&c.label, "server", "", "server name, copied into the output")
+	flag.StringVar(&c.caseName, "case", "", "case name, copied into the output (default: the scenario)")
+	flag.IntVar(&c.pid, "pid", 0, "server process ID, for RSS and CPU from /proc")
+	flag.IntVar(&c.repeat, "repeat", 0, "repeat number, copied into the output")
+	flag.IntVar(&c.n, "n", 0, "idle/connect: sockets (5000/2000); fanout: subscribers (1000)")
+	flag.IntVar(&c.m, "m", 200, "fanout: measured broadcasts")
+	flag.IntVar(&c.k, "k", 50, "echo, polling-echo: clients")
+	flag.IntVar(&c.r, "r", 0, "echo, polling-echo: measured round trips per client (2000/500)")
+	flag.IntVar(&c.size, "size", 100, "fanout, echo: payload string length in bytes")
+	flag.IntVar(&c.window, "window", 10, "fanout: broadcasts not yet delivered to everyone, at most (0 = no limit)")
+	flag.IntVar(&c.warmup, "warmup", -1, "fanout: warm-up broadcasts (20); echo: warm-up round trips per client (100, polling 20)")
+	flag.IntVar(&c.rate, "rate", 0, "sockets opened per second, at most (0 = no limit)")
+	flag.IntVar(&c.concurrency, "concurrency", 100, "handshakes in flight, at most")
+	flag.DurationVar(&c.hold, "hold", 5*time.Second, "idle: how long the sockets are held once open")
+	flag.DurationVar(&c.settle, "settle", time.Second, "idle: wait before the baseline RSS sample")
+	flag.DurationVar(&c.timeout, "timeout", 120*time.Second, "hard limit for the run")
+	flag.DurationVar(&c.stall, "stall", 15*time.Second, "give up after this long without progress")
+	flag.Parse()
+
+	if err := checkLoopback(c.addr); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(2)
+	}
+	if c.caseName == "" {
+		c.caseName = c.scenario
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+
+	res := &result{m: map[string]any{
+		"server": c.label, "case": c.caseName, "scenario": c.scenario,
+		"time": time.Now().UTC().Format(time.RFC3339), "repeat": c.repeat,
+	}}
+	switch c.scenario {
+	case "idle":
+		orDefault(&c.n, 5000)
+		runIdle(ctx, c, res)
+	case "connect":
+		orDefault(&c.n, 2000)
+		runConnect(ctx, c, res)
+	case "fanout":
+		orDefault(&c.n, 1000)
+		orDefault(&c.warmup, 20)
+		runFanout(ctx, c, res)
+	case "echo":
+		orDefault(&c.r, 2000)
+		orDefault(&c.warmup, 100)
+		runEcho(ctx, c, res)
+	case "polling-echo":
+		orDefault(&c.r, 500)
+		orDefault(&c.warmup, 20)
+		runPollingEcho(ctx, c, res)
+	default:
+		fmt.Fprintln(os.Stderr, "loadgen: -scenario must be idle, connect, fanout, echo or polling-echo")
+		os.Exit(2)
+	}
+	if c.pid > 0 {
+		res.set("server_rss_kb_end", procStatusKB(c.pid, "VmRSS"))
+		res.set("server_hwm_kb", procStatusKB(c.pid, "VmHWM"))
+	}
+	if ctx.Err() != nil {
+		res.fail("timeout after %s", c.timeout)
+	}
+	ok := len(res.errs) == 0
+	res.set("ok", ok)
+	if !ok {
+		res.set("errors", res.errs)
+	}
+	out, _ := json.Marshal(res.m)
+	fmt.Println(string(out))
+	if !ok {
+		os.Exit(1)
+	}
+}
+
+func orDefault(v *int, d int) {
+	if *v <= 0 {
+		*v = d
+	}
+}
+
+// result collects one run's measurements; any error makes the run fail.
+type result struct {
+	m    map[string]any
+	errs []string
+}
+
+func (r *result) set(k string, v any) { r.m[k] = v }
+
+func (r *result) fail(format string, a ...any) {
+	if len(r.errs) < 20 {
+		r.errs = append(r.errs, fmt.Sprintf(format, a...))
+	}
+	logf("FAIL: "+format, a...)
+}
+
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("refusing %q: only loopback targets (127.0.0.0/8, ::1, localhost)", addr)
+	}
+	return nil
+}
+
+func logf(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "loadgen %7.3fs "+format+"\n", append([]any{time.Since(epoch).Seconds()}, a...)...)
+}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// procStatusKB returns a kB field of /proc/PID/status (VmRSS, VmHWM), or -1.
+func procStatusKB(pid int, field string) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				v, err := strconv.ParseInt(f[0], 10, 64)
+				if err == nil {
+					return v
+				}
+			}
+		}
+	}
+	return -1
+}
+
+// procTicks returns the process's utime+stime from /proc/PID/stat, in
+// clock ticks of 10 ms (USER_HZ is 100 on Linux), including exited threads.
+func procTicks(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// The command name may hold spaces: the fields start after its ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 { // f[0] is field 3 (state); utime is field 14, stime 15
+		return -1
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return time.Duration(u+s) * 10 * time.Millisecond
+}
+
+// procSchedNS sums the nanosecond run times of the process's live threads
+// (/proc/PID/task/*/schedstat). It misses threads that exited.
+func procSchedNS(pid int) time.Duration {
+	paths, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	if err != nil || len(paths) == 0 {
+		return -1
+	}
+	var sum int64
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			v, _ := strconv.ParseInt(f[0], 10, 64)
+			sum += v
+		}
+	}
+	return time.Duration(sum)
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return -1
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// sysTicks returns the busy and total CPU ticks of the whole machine (all
+// cores) from the first line of /proc/stat.
+func sysTicks() (busy, total int64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return -1, -1
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return -1, -1
+	}
+	for i, x := range f[1:] {
+		if i >= 8 { // guest time is already counted in user
+			break
+		}
+		v, _ := strconv.ParseInt(x, 10, 64)
+		total += v
+		if i != 3 && i != 4 { // idle, iowait
+			busy += v
+		}
+	}
+	return busy, total
+}
+
+// cpuWindow measures the server's and the load generator's CPU time over
+// a window of wall time.
+type cpuWindow struct {
+	pid            int
+	t0             time.Time
+	ticks0, sched0 time.Duration
+	self0          time.Duration
+	busy0, total0  int64
+	otherCores     float64 // -1: unknown
+	wall           time.Duration
+	server, self   time.Duration // -1: unknown
+}
+
+func startCPU(pid int) *cpuWindow {
+	w := &cpuWindow{pid: pid, t0: time.Now(), self0: selfCPU(), ticks0: -1, sched0: -1, otherCores: -1}
+	w.busy0, w.total0 = sysTicks()
+	if pid > 0 {
+		w.ticks0, w.sched0 = procTicks(pid), procSchedNS(pid)
+	}
+	return w
+}
+
+// stop ends the window. The server's CPU is the tick count's difference,
+// replaced by the thread run times' difference (ns resolution) when both
+// agree within 20 ms + 10%, i.e. when no thread came and went in between.
+func (w *cpuWindow) stop() {
+	w.wall = time.Since(w.t0)
+	w.self = selfCPU() - w.self0
+	w.server = -1
+	busy, total := sysTicks()
+	defer func() {
+		// What the rest of the machine used meanwhile: a busy neighbour
+		// makes the run's figures unreliable.
+		if w.busy0 < 0 || busy < 0 || total <= w.total0 || w.server < 0 {
+			return
+		}
+		cores := float64(runtime.NumCPU()) * float64(busy-w.busy0) / float64(total-w.total0)
+		w.otherCores = max(0, cores-(w.server+w.self).Seconds()/w.wall.Seconds())
+	}()
+	if w.pid <= 0 || w.ticks0 < 0 {
+		return
+	}
+	ticks, sched := procTicks(w.pid), procSchedNS(w.pid)
+	if ticks < 0 {
+		return
+	}
+	w.server = ticks - w.ticks0
+	if sched >= 0 && w.sched0 >= 0 {
+		d := sched - w.sched0
+		diff := d - w.server
+		if diff < 0 {
+			diff = -diff
+		}
+		if diff <= 20*time.Millisecond+w.server/10 {
+			w.server = d
+		}
+	}
+}
+
+// report writes the window into r; ops > 0 also gives server CPU per op.
+func (w *cpuWindow) report(r *result, opName string, ops int) {
+	r.set("window_s", round(w.wall.Seconds(), 4))
+	r.set("loadgen_cpu_cores", round(w.self.Seconds()/w.wall.Seconds(), 3))
+	if w.server < 0 {
+		return
+	}
+	if w.otherCores >= 0 {
+		r.set("other_cpu_cores", round(w.otherCores, 2))
+	}
+	r.set("server_cpu_s", round(w.server.Seconds(), 4))
+	r.set("server_cpu_cores", round(w.server.Seconds()/w.wall.Seconds(), 3))
+	if ops > 0 && opName != "" {
+		r.set("server_cpu_us_per_"+opName, round(w.server.Seconds()*1e6/float64(ops), 3))
+	}
+}

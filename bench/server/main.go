@@ -1,0 +1,162 @@
+// Command server is the benchmark server of package socketio: the contract
+// that bench/loadgen drives and that every reference server in
+// bench/servers implements too.
+//
+//	broadcast (...args)      -> io.Emit("msg", ...args) to every socket, the sender included
+//	echo      (...args, ack) -> ack(...args)
+//
+// The arguments are passed on as socketio.Raw values, so they are re-sent
+// as the client wrote them, without decoding.
+//
+// Environment:
+//
+//	PORT   port to listen on, on 127.0.0.1 (HOST may name another loopback
+//	       address); default 3000
+//	PPROF  host:port (loopback) to serve net/http/pprof on, e.g. 127.0.0.1:6060
+//	CPUPROFILE, MEMPROFILE  files to write a CPU profile (from start to exit)
+//	       and a heap profile (at exit) to
+//
+// It exits on SIGTERM or SIGINT after io.Shutdown.
+package main
+
+import (
+	"context"
+	"errors"
+	"log"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"os/signal"
+	"runtime"
+	rpprof "runtime/pprof"
+	"syscall"
+	"time"
+
+	"github.com/gosio/sio/socketio"
+)
+
+func main() {
+	log.SetFlags(log.Ltime | log.Lmicroseconds)
+	port := envOr("PORT", "3000")
+	host := envOr("HOST", "127.0.0.1")
+	addr := net.JoinHostPort(host, port)
+	if err := loopbackOnly(addr); err != nil {
+		log.Fatal(err)
+	}
+
+	if path := os.Getenv("CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := rpprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer func() { rpprof.StopCPUProfile(); f.Close() }()
+	}
+	if pa := os.Getenv("PPROF"); pa != "" {
+		if err := loopbackOnly(pa); err != nil {
+			log.Fatal(err)
+		}
+		go servePprof(pa)
+	}
+
+	io := socketio.NewServer(nil) // the Node.js server's defaults
+	io.OnConnection(func(s *socketio.Socket) {
+		s.On("broadcast", func(args socketio.Args) {
+			_ = io.Emit("msg", rawArgs(args)...)
+		})
+		s.On("echo", func(args socketio.Args, ack socketio.Ack) {
+			if ack != nil {
+				_ = ack(rawArgs(args)...)
+			}
+		})
+	})
+
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", io)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("bench server (github.com/gosio/sio) listening on %s", ln.Addr())
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case s := <-sig:
+		log.Printf("%v: shutting down", s)
+	case err := <-served:
+		log.Printf("serve: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := io.Shutdown(ctx); err != nil {
+		log.Printf("socket.io shutdown: %v", err)
+	}
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		log.Printf("http shutdown: %v", err)
+	}
+	if path := os.Getenv("MEMPROFILE"); path != "" {
+		writeHeap(path)
+	}
+}
+
+// rawArgs passes received arguments on unchanged.
+func rawArgs(args socketio.Args) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		out[i] = a
+	}
+	return out
+}
+
+func servePprof(addr string) {
+	m := http.NewServeMux()
+	m.HandleFunc("/debug/pprof/", pprof.Index)
+	m.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	m.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	m.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	m.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Printf("pprof on http://%s/debug/pprof/", addr)
+	log.Printf("pprof: %v", http.ListenAndServe(addr, m))
+}
+
+func writeHeap(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		log.Printf("heap profile: %v", err)
+		return
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := rpprof.WriteHeapProfile(f); err != nil {
+		log.Printf("heap profile: %v", err)
+	}
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// loopbackOnly refuses an address that is not on this machine's loopback.
+func loopbackOnly(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return errors.New("refusing to listen on non-loopback address " + addr)
+	}
+	return nil
+}

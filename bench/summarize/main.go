@@ -1,0 +1,315 @@
+// Command summarize renders the JSON lines that bench/run.sh collects
+// (one per loadgen run) as markdown: medians over repeats with ratios to a
+// reference server, the run-to-run spread, and the targets of the bench
+// suite against that reference.
+//
+//	summarize [-ref node] [-order sio,node,zishang] raw.jsonl
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+type run map[string]any
+
+func (r run) str(k string) string { s, _ := r[k].(string); return s }
+
+func (r run) num(k string) (float64, bool) {
+	v, ok := r[k].(float64)
+	return v, ok
+}
+
+type metric struct {
+	cs, key, label string
+	agg            string // "median" (default), "sum", "min" or "max": over runs
+}
+
+// metrics lists the rows of the table, in order.
+var metrics = []metric{
+	{cs: "idle", key: "rss_per_socket_kb", label: "idle: server RSS per socket (KiB, lower is better)"},
+	{cs: "idle", key: "rss_after_kb", label: "idle: server RSS with 5000 sockets (KiB)"},
+	{cs: "idle", key: "alive_at_end", label: "idle: sockets alive at the end (worst run)", agg: "min"},
+	{cs: "connect", key: "handshakes_per_s", label: "connect: handshakes/s"},
+	{cs: "connect", key: "handshake_p50_ms", label: "connect: handshake p50 (ms)"},
+	{cs: "connect", key: "handshake_p99_ms", label: "connect: handshake p99 (ms)"},
+	{cs: "connect", key: "server_cpu_us_per_handshake", label: "connect: server CPU per handshake (µs)"},
+	{cs: "fanout_w10", key: "msgs_per_s", label: "fan-out w10: delivered msgs/s"},
+	{cs: "fanout_w10", key: "latency_p50_ms", label: "fan-out w10: latency p50 (ms)"},
+	{cs: "fanout_w10", key: "latency_p99_ms", label: "fan-out w10: latency p99 (ms)"},
+	{cs: "fanout_w10", key: "server_cpu_us_per_delivery", label: "fan-out w10: server CPU per delivery (µs)"},
+	{cs: "fanout_w10", key: "server_hwm_kb", label: "fan-out w10: server peak RSS (KiB)"},
+	{cs: "fanout_burst", key: "msgs_per_s", label: "fan-out burst: delivered msgs/s"},
+	{cs: "fanout_burst", key: "latency_p50_ms", label: "fan-out burst: latency p50 (ms)"},
+	{cs: "fanout_burst", key: "latency_p99_ms", label: "fan-out burst: latency p99 (ms)"},
+	{cs: "fanout_burst", key: "server_cpu_us_per_delivery", label: "fan-out burst: server CPU per delivery (µs)"},
+	{cs: "fanout_burst", key: "server_hwm_kb", label: "fan-out burst: server peak RSS (KiB)"},
+	{cs: "fanout_w1", key: "msgs_per_s", label: "fan-out w1: delivered msgs/s"},
+	{cs: "fanout_w1", key: "latency_p50_ms", label: "fan-out w1: latency p50 (ms)"},
+	{cs: "fanout_w1", key: "latency_p99_ms", label: "fan-out w1: latency p99 (ms)"},
+	{cs: "fanout_w1", key: "server_cpu_us_per_delivery", label: "fan-out w1: server CPU per delivery (µs)"},
+	{cs: "echo", key: "round_trips_per_s", label: "echo: round trips/s"},
+	{cs: "echo", key: "rtt_p50_ms", label: "echo: round trip p50 (ms)"},
+	{cs: "echo", key: "rtt_p99_ms", label: "echo: round trip p99 (ms)"},
+	{cs: "echo", key: "server_cpu_us_per_round_trip", label: "echo: server CPU per round trip (µs)"},
+	{cs: "polling_echo", key: "round_trips_per_s", label: "polling echo: round trips/s"},
+	{cs: "polling_echo", key: "rtt_p50_ms", label: "polling echo: round trip p50 (ms)"},
+	{cs: "polling_echo", key: "rtt_p99_ms", label: "polling echo: round trip p99 (ms)"},
+	{cs: "polling_echo", key: "server_cpu_us_per_round_trip", label: "polling echo: server CPU per round trip (µs)"},
+	{cs: "", key: "other_cpu_cores", label: "CPU used by other processes while measuring (cores, worst run)", agg: "max"},
+	{cs: "", key: "dropped", label: "fan-out: dropped deliveries (all runs)", agg: "sum"},
+	{cs: "", key: "duplicates", label: "fan-out: duplicate deliveries (all runs)", agg: "sum"},
+}
+
+// spreadKeys are the rows repeated in the spread table.
+var spreadKeys = map[string]bool{"rss_per_socket_kb": true, "handshakes_per_s": true, "msgs_per_s": true,
+	"round_trips_per_s": true, "server_cpu_us_per_delivery": true, "server_cpu_us_per_round_trip": true, "latency_p99_ms": true}
+
+type target struct {
+	cs, key string
+	op      string // ">=" or "<="
+	ratio   float64
+	text    string
+}
+
+var targets = []target{
+	{"fanout_w10", "msgs_per_s", ">=", 5, "fan-out w10 msgs/s >= 5x Node"},
+	{"fanout_burst", "msgs_per_s", ">=", 10, "fan-out burst msgs/s >= 10x Node"},
+	{"echo", "round_trips_per_s", ">=", 2, "echo round trips/s >= 2x Node"},
+	{"connect", "handshakes_per_s", ">=", 3, "connect handshakes/s >= 3x Node"},
+	{"idle", "rss_per_socket_kb", "<=", 0.5, "idle RSS per socket <= 0.5x Node"},
+	{"polling_echo", "round_trips_per_s", ">=", 2, "long-polling echo round trips/s >= 2x Node"},
+}
+
+func main() {
+	ref := flag.String("ref", "node", "reference server for the ratios and targets")
+	order := flag.String("order", "", "comma-separated column order (default: order of appearance)")
+	subject := flag.String("subject", "sio", "server whose targets are checked")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: summarize [-ref node] [-order a,b,c] raw.jsonl")
+		os.Exit(2)
+	}
+	runs, err := load(flag.Arg(0))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "summarize:", err)
+		os.Exit(1)
+	}
+	var servers, cases []string
+	if *order != "" {
+		servers = strings.Split(*order, ",")
+	}
+	for _, r := range runs {
+		if s := r.str("server"); !slices.Contains(servers, s) {
+			servers = append(servers, s)
+		}
+		if c := r.str("case"); !slices.Contains(cases, c) {
+			cases = append(cases, c)
+		}
+	}
+	by := map[[2]string][]run{}
+	for _, r := range runs {
+		k := [2]string{r.str("case"), r.str("server")}
+		by[k] = append(by[k], r)
+	}
+	values := func(cs, srv, key string) []float64 {
+		var vs []float64
+		for _, r := range by[[2]string{cs, srv}] {
+			if v, ok := r.num(key); ok {
+				vs = append(vs, v)
+			}
+		}
+		return vs
+	}
+	w := bufio.NewWriter(os.Stdout)
+	defer w.Flush()
+
+	fmt.Fprintf(w, "Medians over repeats; in brackets the ratio to %s (value / %s's value).\n\n", *ref, *ref)
+	fmt.Fprintf(w, "| metric | %s |\n|---|%s\n", strings.Join(servers, " | "), strings.Repeat("---|", len(servers)))
+	for _, m := range metrics {
+		if m.cs != "" && !slices.Contains(cases, m.cs) {
+			continue
+		}
+		row := []string{m.label}
+		refV, refOK := 0.0, false
+		if m.agg == "" {
+			if vs := values(m.cs, *ref, m.key); len(vs) > 0 {
+				refV, refOK = median(vs), true
+			}
+		}
+		any := false
+		for _, s := range servers {
+			var vs []float64
+			if m.cs == "" {
+				for _, c := range cases {
+					vs = append(vs, values(c, s, m.key)...)
+				}
+			} else {
+				vs = values(m.cs, s, m.key)
+			}
+			if len(vs) == 0 {
+				row = append(row, "-")
+				continue
+			}
+			any = true
+			switch m.agg {
+			case "sum":
+				t := 0.0
+				for _, v := range vs {
+					t += v
+				}
+				row = append(row, fmtNum(t))
+			case "min":
+				row = append(row, fmtNum(slices.Min(vs)))
+			case "max":
+				row = append(row, fmtNum(slices.Max(vs)))
+			default:
+				v := median(vs)
+				cell := fmtNum(v)
+				if refOK && refV != 0 && s != *ref {
+					cell += fmt.Sprintf(" (%.2fx)", v/refV)
+				}
+				row = append(row, cell)
+			}
+		}
+		if any {
+			fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
+		}
+	}
+	// Runs ok per case.
+	row := []string{"runs ok (" + strings.Join(cases, ", ") + ")"}
+	for _, s := range servers {
+		var cells []string
+		for _, c := range cases {
+			ok := 0
+			for _, r := range by[[2]string{c, s}] {
+				if b, _ := r["ok"].(bool); b {
+					ok++
+				}
+			}
+			cells = append(cells, fmt.Sprintf("%d/%d", ok, len(by[[2]string{c, s}])))
+		}
+		row = append(row, strings.Join(cells, " "))
+	}
+	fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
+
+	fmt.Fprintf(w, "\nRun-to-run spread (min .. max over repeats):\n\n")
+	fmt.Fprintf(w, "| metric | %s |\n|---|%s\n", strings.Join(servers, " | "), strings.Repeat("---|", len(servers)))
+	for _, m := range metrics {
+		if m.agg != "" || !spreadKeys[m.key] || !slices.Contains(cases, m.cs) {
+			continue
+		}
+		row := []string{m.label}
+		for _, s := range servers {
+			vs := values(m.cs, s, m.key)
+			if len(vs) == 0 {
+				row = append(row, "-")
+				continue
+			}
+			row = append(row, fmtNum(slices.Min(vs))+" .. "+fmtNum(slices.Max(vs)))
+		}
+		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
+	}
+
+	// Failures, listed so that a failed run is never hidden by a median.
+	var fails []string
+	for _, r := range runs {
+		if b, _ := r["ok"].(bool); !b {
+			errs, _ := json.Marshal(r["errors"])
+			fails = append(fails, fmt.Sprintf("- %s %s repeat %v: %s", r.str("server"), r.str("case"), r["repeat"], errs))
+		}
+	}
+	if len(fails) > 0 {
+		fmt.Fprintf(w, "\nFailed runs:\n\n%s\n", strings.Join(fails, "\n"))
+	}
+
+	if !slices.Contains(servers, *subject) || !slices.Contains(servers, *ref) {
+		return
+	}
+	fmt.Fprintf(w, "\nTargets for %s against %s (medians):\n\n| target | ratio | holds |\n|---|---|---|\n", *subject, *ref)
+	for _, t := range targets {
+		a, b := values(t.cs, *subject, t.key), values(t.cs, *ref, t.key)
+		if len(a) == 0 || len(b) == 0 || median(b) == 0 {
+			fmt.Fprintf(w, "| %s | - | not measured |\n", t.text)
+			continue
+		}
+		rt := median(a) / median(b)
+		holds := rt >= t.ratio
+		if t.op == "<=" {
+			holds = rt <= t.ratio
+		}
+		fmt.Fprintf(w, "| %s | %.3fx | %s |\n", t.text, rt, yesNo(holds))
+	}
+	bad := 0.0
+	for _, c := range cases {
+		for _, k := range []string{"dropped", "duplicates"} {
+			for _, v := range values(c, *subject, k) {
+				bad += v
+			}
+		}
+	}
+	allOK := true
+	for _, c := range cases {
+		for _, r := range by[[2]string{c, *subject}] {
+			if b, _ := r["ok"].(bool); !b {
+				allOK = false
+			}
+		}
+	}
+	fmt.Fprintf(w, "| zero drops and duplicates, every run ok | %s drops+dups | %s |\n", fmtNum(bad), yesNo(bad == 0 && allOK))
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "**no**"
+}
+
+func load(path string) ([]run, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var runs []run
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var r run
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		runs = append(runs, r)
+	}
+	return runs, sc.Err()
+}
+
+func median(vs []float64) float64 {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// fmtNum prints 3 significant digits, or the integer part of larger values.
+func fmtNum(v float64) string {
+	if v == 0 || math.Abs(v) >= 1000 {
+		return strconv.FormatFloat(math.Round(v), 'f', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
