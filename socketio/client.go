@@ -33,7 +33,7 @@ func (srv *Server) newClient(sess *engine.Session) engine.Handler {
 	c := &client{
 		srv:        srv,
 		sess:       sess,
-		exec:       newExecutor(&srv.jobs),
+		exec:       newExecutor(&srv.jobs, srv.workers),
 		sockets:    make(map[string]*Socket),
 		connecting: make(map[string]bool),
 		gone:       make(chan struct{}),

@@ -3,6 +3,8 @@ package socketio
 import (
 	"context"
 	"sync"
+
+	"github.com/gosio/sio/internal/workers"
 )
 
 // maxPendingJobs bounds the events waiting for one connection's handlers;
@@ -16,6 +18,8 @@ const maxPendingJobs = 256
 // client.
 type executor struct {
 	tr      *tracker
+	pool    *workers.Pool
+	drainFn func() // e.drain, made once
 	mu      sync.Mutex
 	space   sync.Cond // signalled when the queue shrinks
 	q       []func()
@@ -25,9 +29,10 @@ type executor struct {
 	readerDone bool
 }
 
-func newExecutor(tr *tracker) *executor {
-	e := &executor{tr: tr}
+func newExecutor(tr *tracker, pool *workers.Pool) *executor {
+	e := &executor{tr: tr, pool: pool}
 	e.space.L = &e.mu
+	e.drainFn = e.drain
 	return e
 }
 
@@ -65,7 +70,7 @@ func (e *executor) push(f func()) {
 	if !e.running {
 		e.running = true
 		e.tr.add()
-		go e.drain()
+		e.pool.Go(e.drainFn)
 	}
 }
 

@@ -45,9 +45,11 @@ type Options struct {
 	// that sends more is disconnected (close code 1009, "transport error");
 	// a larger POST is refused with 413. Zero means 1e6.
 	MaxHTTPBufferSize int64
-	// MaxQueueBytes bounds the bytes waiting to be written to one client; a
-	// client that falls further behind is disconnected with "transport
-	// error". Zero means 4 MiB.
+	// MaxQueueBytes bounds the bytes waiting for one client: queued, or
+	// (over websocket, on Linux) written but still held by the kernel
+	// because the client does not read. A client that falls further behind
+	// is disconnected with "transport error" as soon as it crosses the
+	// bound. Zero means 1 MiB.
 	MaxQueueBytes int
 	// Transports lists the allowed transports, of "polling" and
 	// "websocket". Nil means both.

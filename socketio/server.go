@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gosio/sio/internal/engine"
+	"github.com/gosio/sio/internal/workers"
 	"github.com/gosio/sio/namespace"
 )
 
@@ -19,13 +20,14 @@ import (
 // path it serves (by default "/socket.io/") of any Go HTTP server, router
 // or framework. Its methods are safe for concurrent use.
 type Server struct {
-	opts   Options
-	path   string
-	engine *engine.Server
-	nsps   namespace.Registry[*Namespace]
-	main   *Namespace
-	log    *slog.Logger
-	jobs   tracker // running executor goroutines
+	opts    Options
+	path    string
+	engine  *engine.Server
+	nsps    namespace.Registry[*Namespace]
+	main    *Namespace
+	log     *slog.Logger
+	jobs    tracker       // running executor goroutines
+	workers *workers.Pool // runs the executors
 
 	hookMu        sync.RWMutex
 	onNew         []func(*Namespace)
@@ -48,6 +50,7 @@ func NewServer(opts *Options) *Server {
 		srv.path = DefaultPath
 	}
 	srv.path = strings.TrimSuffix(srv.path, "/") + "/"
+	srv.workers = workers.New(64, 2*time.Second)
 	srv.log = srv.opts.Logger
 	if srv.log == nil {
 		srv.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -204,6 +207,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	if cerr := srv.closeAdapters(); err == nil {
 		err = cerr
 	}
+	srv.workers.Close()
 	return err
 }
 
@@ -231,6 +235,7 @@ func (srv *Server) Close() error {
 	if cerr := srv.closeAdapters(); err == nil {
 		err = cerr
 	}
+	srv.workers.Close()
 	return err
 }
 

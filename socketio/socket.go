@@ -83,6 +83,11 @@ type Socket struct {
 	anyOut          []*AnyListener
 	acks            map[uint64]ackFunc
 	data            any
+
+	// live mirrors connected and hasOut whether anyOut is non-empty, so
+	// that the broadcast path reads them without taking mu.
+	live   atomic.Bool
+	hasOut atomic.Bool
 }
 
 var (
@@ -91,7 +96,7 @@ var (
 
 func newSocket(nsp *Namespace, c *client, auth []byte) *Socket {
 	r := c.sess.Request()
-	return &Socket{
+	s := &Socket{
 		id:     engine.NewID(),
 		nsp:    nsp,
 		client: c,
@@ -110,6 +115,8 @@ func newSocket(nsp *Namespace, c *client, auth []byte) *Socket {
 		handlers:  make(map[string][]*eventHandler),
 		acks:      make(map[uint64]ackFunc),
 	}
+	s.live.Store(true)
+	return s
 }
 
 // ID returns the socket's ID, distinct from the connection's Engine.IO ID.
@@ -257,6 +264,7 @@ func (s *Socket) PrependAnyOutgoing(fn AnyListener) (off func()) {
 func (s *Socket) OffAnyOutgoing() {
 	s.mu.Lock()
 	s.anyOut = nil
+	s.hasOut.Store(false)
 	s.mu.Unlock()
 }
 
@@ -269,6 +277,7 @@ func (s *Socket) addAny(list *[]*AnyListener, fn AnyListener, prepend bool) func
 	} else {
 		*list = append(old[:len(old):len(old)], p)
 	}
+	s.hasOut.Store(len(s.anyOut) > 0)
 	s.mu.Unlock()
 	return func() {
 		s.mu.Lock()
@@ -277,9 +286,10 @@ func (s *Socket) addAny(list *[]*AnyListener, fn AnyListener, prepend bool) func
 		for i, q := range cur {
 			if q == p {
 				*list = append(cur[:i:i], cur[i+1:]...)
-				return
+				break
 			}
 		}
+		s.hasOut.Store(len(s.anyOut) > 0)
 	}
 }
 
@@ -403,6 +413,7 @@ func (s *Socket) disconnect(reason DisconnectReason, notify bool) {
 		return
 	}
 	s.connected = false
+	s.live.Store(false)
 	s.acks = nil
 	s.mu.Unlock()
 	close(s.done)
@@ -430,14 +441,13 @@ func (s *Socket) disconnect(reason DisconnectReason, notify bool) {
 
 // send queues an encoded packet, telling the outgoing listeners.
 func (s *Socket) send(enc *encoded, volatile bool) error {
-	s.mu.Lock()
-	connected := s.connected
-	out := s.anyOut
-	s.mu.Unlock()
-	if !connected {
+	if !s.live.Load() {
 		return ErrDisconnected
 	}
-	if len(out) > 0 && enc.event != "" {
+	if s.hasOut.Load() && enc.event != "" {
+		s.mu.Lock()
+		out := s.anyOut
+		s.mu.Unlock()
 		args := enc.args()
 		for _, fn := range out {
 			(*fn)(enc.event, args)

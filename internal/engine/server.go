@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/gosio/sio/internal/workers"
 )
 
 // A Server is an Engine.IO server: an [http.Handler] for the requests under
@@ -23,6 +25,8 @@ import (
 type Server struct {
 	cfg      Config
 	upgrader websocket.Upgrader
+	// workers run the sessions' websocket writers.
+	workers *workers.Pool
 
 	pingPacket  *Packet
 	probePacket *Packet
@@ -44,6 +48,7 @@ func NewServer(cfg Config) *Server {
 	}
 	srv := &Server{
 		cfg:         cfg,
+		workers:     workers.New(writerPoolSize, writerIdle),
 		sessions:    make(map[string]*Session),
 		lingering:   make(map[string]*Session),
 		pingPacket:  NewPacket(PacketPing, nil),
@@ -52,8 +57,11 @@ func NewServer(cfg Config) *Server {
 		closePacket: NewPacket(PacketClose, nil),
 	}
 	srv.upgrader = websocket.Upgrader{
-		// Reuse the HTTP server's read buffer and write from our own
-		// frames: no per-connection gorilla buffers.
+		// A small read buffer of our own, rather than keeping net/http's
+		// 4 KiB one for the life of the connection: most Socket.IO frames
+		// are small, and larger ones are read straight into the message.
+		// Writes go from our own frames: no gorilla write buffer.
+		ReadBufferSize:    wsReadBufferSize,
 		WriteBufferPool:   &sync.Pool{},
 		EnableCompression: cfg.PerMessageDeflate,
 		CheckOrigin:       func(*http.Request) bool { return true },
@@ -544,6 +552,17 @@ func (srv *Server) post(w http.ResponseWriter, r *http.Request, s *Session) {
 	_, _ = io.WriteString(w, "ok")
 }
 
+// The websocket writers run on a pool that keeps up to writerPoolSize of
+// them parked for writerIdle between runs: a busy server reuses warm
+// goroutines, an idle one keeps none.
+const (
+	writerPoolSize = 64
+	writerIdle     = 2 * time.Second
+)
+
+// wsReadBufferSize is the websocket read buffer of each connection.
+const wsReadBufferSize = 256
+
 // upgradeNoopDelay is how long a GET that arrives during an upgrade waits
 // before it is answered with a noop.
 const upgradeNoopDelay = 100 * time.Millisecond
@@ -584,6 +603,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	for _, s := range all {
 		s.wg.Wait()
 	}
+	srv.workers.Close()
 	return err
 }
 
@@ -599,6 +619,7 @@ func (srv *Server) Close() error {
 		<-s.finished
 		s.wg.Wait()
 	}
+	srv.workers.Close()
 	return nil
 }
 

@@ -990,17 +990,20 @@ func TestPollingHeartbeat(t *testing.T) {
 	const interval, timeout = 100 * time.Millisecond, time.Second
 	ts := newTestServer(t, Config{PingInterval: interval, PingTimeout: timeout})
 	sid, h := ts.openPolling(t)
+	var lastPong time.Time
 	for i := 0; i < 3; i++ {
 		if r := ts.get(t, sid); r.status != 200 || r.body != "2" {
 			t.Fatalf("poll %d: %d %q, want ping", i, r.status, r.body)
 		}
+		lastPong = time.Now()
 		if r := ts.post(t, sid, "3"); r.status != 200 {
 			t.Fatalf("pong %d: %d", i, r.status)
 		}
 	}
 	h.noClose(t)
-	// Silence: the session closes with "ping timeout".
-	start := time.Now()
+	// Silence: the session closes with "ping timeout", interval+timeout
+	// after the last pong reached the server (which is after lastPong).
+	start := lastPong
 	ev := h.waitClose(t)
 	if ev.reason != ReasonPingTimeout || ev.err != nil {
 		t.Errorf("OnClose(%v, %v), want ping timeout", ev.reason, ev.err)

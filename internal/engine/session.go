@@ -201,7 +201,7 @@ func (s *Session) kickLocked() {
 		if !s.writing {
 			s.writing = true
 			s.wg.Add(1)
-			go s.writeFn()
+			s.srv.workers.Go(s.writeFn)
 		}
 		return
 	}
@@ -250,7 +250,7 @@ func (s *Session) closeGracefully(reason CloseReason, err error, code int, pollG
 		if !s.writing {
 			s.writing = true
 			s.wg.Add(1)
-			go s.writeFn()
+			s.srv.workers.Go(s.writeFn)
 		}
 		s.mu.Unlock()
 		return
@@ -515,6 +515,14 @@ func (s *Session) writeLoop() {
 			s.writing = false
 			s.mu.Unlock()
 			s.abort(ReasonTransportError, err, 0)
+			ws.close()
+			return
+		}
+		if ws.stalled(batch, s.srv.cfg.maxQueue()) {
+			s.mu.Lock()
+			s.writing = false
+			s.mu.Unlock()
+			s.abort(ReasonTransportError, ErrQueueFull, 0)
 			ws.close()
 			return
 		}

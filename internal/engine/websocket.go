@@ -18,6 +18,28 @@ type wsConn struct {
 	raw      net.Conn
 	compress bool        // permessage-deflate negotiated: write through gorilla
 	bufs     net.Buffers // scratch for the writer
+	deadline time.Time   // the write deadline last set by the writer
+	sinceOut int         // bytes written since the kernel's queue was last checked
+}
+
+// outqCheckEvery is how many bytes a writer writes between two looks at
+// the kernel's send queue.
+const outqCheckEvery = 64 << 10
+
+// stalled reports whether the peer has stopped reading: the bytes written
+// to the connection that the kernel still holds exceed max. The kernel's
+// send buffer can hold megabytes, which would hide a stalled client from
+// the session's own queue bound; it is checked after every outqCheckEvery
+// bytes written.
+func (c *wsConn) stalled(batch []*Packet, max int) bool {
+	for _, p := range batch {
+		c.sinceOut += len(p.frame)
+	}
+	if c.sinceOut < outqCheckEvery {
+		return false
+	}
+	c.sinceOut = 0
+	return unsentBytes(c.raw) > max
 }
 
 func newWSConn(c *websocket.Conn, compress bool) *wsConn {
@@ -45,8 +67,15 @@ func (c *wsConn) attach(s *Session) {
 
 // write writes a batch of packets.
 func (c *wsConn) write(batch []*Packet, timeout time.Duration) error {
-	if err := c.raw.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
-		return err
+	// Move the deadline only when it has come within a second of the
+	// bound: setting it costs more than the check, and a busy writer
+	// writes many batches a second. A shorter deadline set by an abort
+	// is therefore kept.
+	if now := time.Now(); now.Add(timeout).Sub(c.deadline) > time.Second {
+		c.deadline = now.Add(timeout)
+		if err := c.raw.SetWriteDeadline(c.deadline); err != nil {
+			return err
+		}
 	}
 	if c.compress {
 		for _, p := range batch {
@@ -208,7 +237,7 @@ func (s *Session) probeLoop(c *wsConn) {
 			if len(s.queue) > 0 && !s.writing {
 				s.writing = true
 				s.wg.Add(1)
-				go s.writeFn()
+				s.srv.workers.Go(s.writeFn)
 			}
 			s.mu.Unlock()
 			c.attach(s)
