@@ -15,6 +15,7 @@ import (
 	"errors"
 	"io/fs"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -68,8 +69,12 @@ func main() {
 		defer close(news)
 		chat.pushHeadlines(ctx, 5*time.Second)
 	}()
+	ln, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		log.Fatal(err)
+	}
 	served := make(chan error, 1)
-	go func() { served <- srv.ListenAndServe() }()
+	go func() { served <- srv.Serve(ln) }()
 	log.Printf("listening on http://localhost:%s", port)
 
 	select {
