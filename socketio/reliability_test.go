@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -51,6 +52,12 @@ func TestSlowConsumerIsDisconnectedAlone(t *testing.T) {
 					return
 				}
 				if strings.HasPrefix(s, `42["m",`) {
+					// In order: the n-th message carries n.
+					want := fmt.Sprintf(`42["m",%d,`, counts[i].Load())
+					if !strings.HasPrefix(s, want) {
+						t.Errorf("fast client %d: got %.20q, want %s...", i, s, want)
+						return
+					}
 					counts[i].Add(1)
 				}
 			}
