@@ -45,11 +45,12 @@ type Options struct {
 	// that sends more is disconnected (close code 1009, "transport error");
 	// a larger POST is refused with 413. Zero means 1e6.
 	MaxHTTPBufferSize int64
-	// MaxQueueBytes bounds the bytes waiting for one client: queued, or
-	// (over websocket, on Linux) written but still held by the kernel
-	// because the client does not read. A client that falls further behind
-	// is disconnected with "transport error" as soon as it crosses the
-	// bound. Zero means 1 MiB.
+	// MaxQueueBytes bounds the bytes waiting to be written to one client,
+	// beyond what the kernel's socket buffers hold. A client that falls
+	// further behind is disconnected with "transport error" as soon as it
+	// crosses the bound. Zero means 1 MiB. Independently, a websocket
+	// client that takes none of the bytes sent to it for 5 seconds while
+	// more keep coming is disconnected with "transport error" (on Linux).
 	MaxQueueBytes int
 	// Transports lists the allowed transports, of "polling" and
 	// "websocket". Nil means both.

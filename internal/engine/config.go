@@ -17,8 +17,8 @@ const (
 	DefaultPingTimeout       = 20 * time.Second
 	DefaultUpgradeTimeout    = 10 * time.Second
 	DefaultMaxHTTPBufferSize = 1_000_000
-	// DefaultMaxQueueBytes bounds what may wait for one session: in its
-	// send queue, and written but still held by the kernel.
+	// DefaultMaxQueueBytes bounds what may wait in one session's send
+	// queue.
 	DefaultMaxQueueBytes = 1 << 20
 	// DefaultWriteTimeout bounds one websocket write.
 	DefaultWriteTimeout = 10 * time.Second
@@ -47,11 +47,12 @@ type Config struct {
 	// websocket message or one polling POST, in bytes; it is advertised to
 	// the client as maxPayload. Zero means 1e6.
 	MaxHTTPBufferSize int64
-	// MaxQueueBytes bounds the bytes waiting for one session: in its send
-	// queue, and (over websocket, on Linux) written but still held by the
-	// kernel because the client does not read. A session whose client
+	// MaxQueueBytes bounds the bytes waiting in one session's send queue,
+	// beyond what the kernel's socket buffers hold. A session whose client
 	// does not read fast enough to stay under it is closed with "transport
-	// error" ([ErrQueueFull]). Zero means 1 MiB.
+	// error" ([ErrQueueFull]). Zero means 1 MiB. Independently, a websocket
+	// client that takes none of the bytes sent to it for 5 seconds while
+	// more keep coming is closed with [ErrStalled] (on Linux).
 	MaxQueueBytes int
 	// WriteTimeout bounds one websocket write; a peer that does not read for
 	// that long is closed with "transport error". Zero means 10s.

@@ -13,6 +13,10 @@ var (
 	// ErrQueueFull is the description of a close caused by a client that does
 	// not read fast enough: its send queue passed Config.MaxQueueBytes.
 	ErrQueueFull = errors.New("engine: send queue full")
+	// ErrStalled is the description of a close caused by a websocket
+	// client that took none of the bytes written to it for 5 seconds
+	// while more kept coming.
+	ErrStalled = errors.New("engine: client stopped reading")
 	// ErrPayloadTooLarge is the description of a close caused by a websocket
 	// message larger than Config.MaxHTTPBufferSize.
 	ErrPayloadTooLarge = errors.New("engine: max payload size exceeded")

@@ -294,6 +294,10 @@ func (s *Session) abort(reason CloseReason, err error, code int) {
 	s.closed(reason, err)
 }
 
+// stallPatience is how long a websocket peer may take none of the bytes
+// written to it, while more keep coming, before it is dropped.
+const stallPatience = 5 * time.Second
+
 // abortWriteGrace bounds the writes still made for a session being
 // aborted: the end of a batch in progress and the close frame.
 const abortWriteGrace = time.Second
@@ -518,11 +522,11 @@ func (s *Session) writeLoop() {
 			ws.close()
 			return
 		}
-		if ws.stalled(batch, s.srv.cfg.maxQueue()) {
+		if ws.stalled(batch, stallPatience) {
 			s.mu.Lock()
 			s.writing = false
 			s.mu.Unlock()
-			s.abort(ReasonTransportError, ErrQueueFull, 0)
+			s.abort(ReasonTransportError, ErrStalled, 0)
 			ws.close()
 			return
 		}

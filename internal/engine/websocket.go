@@ -19,27 +19,45 @@ type wsConn struct {
 	compress bool        // permessage-deflate negotiated: write through gorilla
 	bufs     net.Buffers // scratch for the writer
 	deadline time.Time   // the write deadline last set by the writer
-	sinceOut int         // bytes written since the kernel's queue was last checked
+
+	// Progress of the peer, for stall detection (writer only).
+	written  int64     // bytes written to the connection
+	sinceOut int64     // bytes written since the last look at the kernel's queue
+	acked    int64     // bytes the peer had taken at the last look that saw progress
+	ackedAt  time.Time // when that was
 }
 
 // outqCheckEvery is how many bytes a writer writes between two looks at
 // the kernel's send queue.
 const outqCheckEvery = 64 << 10
 
-// stalled reports whether the peer has stopped reading: the bytes written
-// to the connection that the kernel still holds exceed max. The kernel's
-// send buffer can hold megabytes, which would hide a stalled client from
-// the session's own queue bound; it is checked after every outqCheckEvery
-// bytes written.
-func (c *wsConn) stalled(batch []*Packet, max int) bool {
+// stalled reports whether the peer has stopped reading: the kernel still
+// holds bytes written to it, and the peer has taken none of them for
+// longer than patience. The kernel's send buffer can hold megabytes, so a
+// client that stops reading could otherwise go unnoticed until the
+// heartbeat catches it; a client that reads, however slowly, is never
+// called stalled. It looks at the kernel's queue after every
+// outqCheckEvery bytes written.
+func (c *wsConn) stalled(batch []*Packet, patience time.Duration) bool {
 	for _, p := range batch {
-		c.sinceOut += len(p.frame)
+		n := int64(len(p.frame))
+		c.written += n
+		c.sinceOut += n
 	}
 	if c.sinceOut < outqCheckEvery {
 		return false
 	}
 	c.sinceOut = 0
-	return unsentBytes(c.raw) > max
+	unsent := unsentBytes(c.raw)
+	if unsent < 0 {
+		return false
+	}
+	now := time.Now()
+	if acked := c.written - int64(unsent); acked != c.acked || unsent == 0 || c.ackedAt.IsZero() {
+		c.acked, c.ackedAt = acked, now
+		return false
+	}
+	return now.Sub(c.ackedAt) > patience
 }
 
 func newWSConn(c *websocket.Conn, compress bool) *wsConn {
