@@ -91,6 +91,10 @@ type Session struct {
 	// abortCode is the close frame a busy writer writes before closing
 	// the connection after an abort.
 	abortCode int
+	// stallTimer and stallCheck make the writer look at a quiet peer's
+	// progress; see checkStall.
+	stallTimer *time.Timer
+	stallCheck bool
 }
 
 type closeInfo struct {
@@ -337,6 +341,9 @@ func (s *Session) finalizeLocked() {
 	if s.timer != nil {
 		s.timer.Stop()
 	}
+	if s.stallTimer != nil {
+		s.stallTimer.Stop()
+	}
 	s.queue, s.spare, s.queued = nil, nil, 0
 	close(s.done)
 	select {
@@ -508,6 +515,14 @@ func (s *Session) writeLoop() {
 				s.closed(reason, err)
 				return
 			}
+			if s.stallCheck {
+				s.stallCheck = false
+				s.mu.Unlock()
+				if s.checkStall(ws, nil, true) {
+					return
+				}
+				continue
+			}
 			s.writing = false
 			s.mu.Unlock()
 			return
@@ -522,13 +537,52 @@ func (s *Session) writeLoop() {
 			ws.close()
 			return
 		}
-		if ws.stalled(batch, stallPatience) {
-			s.mu.Lock()
-			s.writing = false
-			s.mu.Unlock()
-			s.abort(ReasonTransportError, ErrStalled, 0)
-			ws.close()
+		if s.checkStall(ws, batch, false) {
 			return
 		}
+	}
+}
+
+// checkStall, run by the writer after writing batch (or, with force, when
+// the stall timer asks), drops the session if its peer has stalled, and
+// reports whether it did. While the peer takes nothing but is still within
+// its patience, a timer makes the writer look again even if nothing more
+// is written: a stalled client is found after a burst too.
+func (s *Session) checkStall(ws *wsConn, batch []*Packet, force bool) bool {
+	stalled, waiting := ws.stalled(batch, stallPatience, force)
+	if stalled {
+		s.mu.Lock()
+		s.writing = false
+		s.mu.Unlock()
+		s.abort(ReasonTransportError, ErrStalled, 0)
+		ws.close()
+		return true
+	}
+	if waiting {
+		s.mu.Lock()
+		if s.state == stateOpen {
+			if s.stallTimer == nil {
+				s.stallTimer = time.AfterFunc(stallPatience, s.onStallTimer)
+			} else {
+				s.stallTimer.Reset(stallPatience)
+			}
+		}
+		s.mu.Unlock()
+	}
+	return false
+}
+
+// onStallTimer asks the writer to look at its peer's progress.
+func (s *Session) onStallTimer() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != stateOpen || s.ws == nil {
+		return
+	}
+	s.stallCheck = true
+	if !s.writing {
+		s.writing = true
+		s.wg.Add(1)
+		s.srv.workers.Go(s.writeFn)
 	}
 }

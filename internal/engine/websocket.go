@@ -33,31 +33,36 @@ const outqCheckEvery = 64 << 10
 
 // stalled reports whether the peer has stopped reading: the kernel still
 // holds bytes written to it, and the peer has taken none of them for
-// longer than patience. The kernel's send buffer can hold megabytes, so a
-// client that stops reading could otherwise go unnoticed until the
-// heartbeat catches it; a client that reads, however slowly, is never
-// called stalled. It looks at the kernel's queue after every
-// outqCheckEvery bytes written.
-func (c *wsConn) stalled(batch []*Packet, patience time.Duration) bool {
+// longer than patience. waiting reports that the peer has taken nothing
+// since the last look but is still within its patience. The kernel's send
+// buffer can hold megabytes, so a client that stops reading could
+// otherwise go unnoticed until the heartbeat catches it; a client that
+// reads, however slowly, is never called stalled. It looks at the kernel's
+// queue after every outqCheckEvery bytes written, or when force is set.
+func (c *wsConn) stalled(batch []*Packet, patience time.Duration, force bool) (stalled, waiting bool) {
 	for _, p := range batch {
 		n := int64(len(p.frame))
 		c.written += n
 		c.sinceOut += n
 	}
-	if c.sinceOut < outqCheckEvery {
-		return false
+	if c.sinceOut < outqCheckEvery && !force {
+		return false, false
 	}
 	c.sinceOut = 0
 	unsent := unsentBytes(c.raw)
-	if unsent < 0 {
-		return false
+	if unsent <= 0 {
+		c.ackedAt = time.Time{}
+		return false, false
 	}
 	now := time.Now()
-	if acked := c.written - int64(unsent); acked != c.acked || unsent == 0 || c.ackedAt.IsZero() {
+	if acked := c.written - int64(unsent); acked != c.acked || c.ackedAt.IsZero() {
 		c.acked, c.ackedAt = acked, now
-		return false
+		return false, true
 	}
-	return now.Sub(c.ackedAt) > patience
+	if now.Sub(c.ackedAt) > patience {
+		return true, false
+	}
+	return false, true
 }
 
 func newWSConn(c *websocket.Conn, compress bool) *wsConn {
