@@ -295,8 +295,9 @@ func malformed() {
 			_ = c.conn.WriteMessage(websocket.TextMessage, []byte(p))
 			_ = c.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
 			for {
-				if _, _, err := c.conn.ReadMessage(); err != nil {
-					break
+				_, m, err := c.conn.ReadMessage()
+				if err != nil || strings.HasPrefix(string(m), "44") {
+					break // closed, or refused with CONNECT_ERROR
 				}
 			}
 			c.conn.Close()
