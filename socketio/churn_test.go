@@ -41,6 +41,8 @@ func TestChurnLeavesNothingBehind(t *testing.T) {
 	})
 	runtime.GC()
 	baseGoroutines, baseFDs := runtime.NumGoroutine(), openFDs()
+	var baseMem runtime.MemStats
+	runtime.ReadMemStats(&baseMem)
 
 	url := "ws" + strings.TrimPrefix(ts.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
 	var wg sync.WaitGroup
@@ -107,4 +109,10 @@ func TestChurnLeavesNothingBehind(t *testing.T) {
 	}, 10*time.Second, 50*time.Millisecond, "goroutines %d (baseline %d), fds %d (baseline %d)",
 		runtime.NumGoroutine(), baseGoroutines, openFDs(), baseFDs)
 	assert.Zero(t, srv.jobsRunning())
+	var mem runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&mem)
+	growth := int64(mem.HeapAlloc) - int64(baseMem.HeapAlloc)
+	t.Logf("live heap %d -> %d bytes after %d vanished clients", baseMem.HeapAlloc, mem.HeapAlloc, wsClients+pollClients)
+	assert.Less(t, growth, int64(4<<20), "the live heap returns to its baseline")
 }
