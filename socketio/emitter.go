@@ -3,6 +3,8 @@ package socketio
 import (
 	"context"
 	"errors"
+	"reflect"
+	"sync"
 	"time"
 
 	"github.com/gosio/sio/internal/parser"
@@ -52,11 +54,72 @@ func (e Emitter) Emit(event string, args ...any) error {
 	if reservedEvents[event] {
 		return ErrReservedEvent
 	}
+	if n := len(args); n > 0 && reflect.TypeOf(args[n-1]) != nil && reflect.TypeOf(args[n-1]).Kind() == reflect.Func {
+		return e.emitWithCallback(event, args[:n-1], args[n-1])
+	}
 	enc, err := encode(parser.Event, e.s.nsp.name, 0, false, event, args)
 	if err != nil {
 		return err
 	}
 	return e.s.send(enc, e.volatile)
+}
+
+// emitWithCallback sends an event with an ack request; cb runs with the
+// client's ack arguments decoded into its parameters, like an event
+// handler (see [Socket.On]), on the connection's handler goroutine. If
+// cb's first parameter is an error, it receives nil, or [ErrAckTimeout]
+// (an [*AckTimeoutError]) when the timeout set with Timeout passes first,
+// or [ErrDisconnected]; without an error parameter cb is then not called.
+func (e Emitter) emitWithCallback(event string, args []any, cb any) error {
+	h := newHandler(cb)
+	withErr := h.fn.IsValid() && len(h.in) > 0 && h.in[0] == errorType
+	s := e.s
+	id := s.nsp.ackIDs.Add(1) - 1
+	enc, err := encode(parser.Event, s.nsp.name, id, true, event, args)
+	if err != nil {
+		return err
+	}
+	var once sync.Once
+	var timer *time.Timer
+	finish := func(ackArgs Args, failure error) {
+		once.Do(func() {
+			if timer != nil {
+				timer.Stop()
+			}
+			if failure != nil && !withErr {
+				return
+			}
+			s.client.exec.run(func() {
+				if withErr {
+					h.callWithError(event, failure, ackArgs)
+					return
+				}
+				if err := h.call(event, ackArgs, nil); err != nil {
+					s.reportError(err)
+				}
+			})
+		})
+	}
+	if !s.addAck(id, func(data []byte, atts [][]byte) {
+		elems, _ := parser.SplitArray(data)
+		finish(newArgs(elems, atts), nil)
+	}) {
+		return ErrDisconnected
+	}
+	if e.timeout > 0 {
+		timer = time.AfterFunc(e.timeout, func() {
+			s.CancelAck(id)
+			finish(nil, &AckTimeoutError{})
+		})
+	}
+	if err := s.send(enc, e.volatile); err != nil {
+		s.CancelAck(id)
+		if timer != nil {
+			timer.Stop()
+		}
+		return err
+	}
+	return nil
 }
 
 // EmitWithAck sends an event with an ack request and waits for the ack;

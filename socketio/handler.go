@@ -137,3 +137,42 @@ func decodeArg(a Raw, v any) error {
 	}
 	return parser.DecodeInto(a.data, a.atts, v)
 }
+
+// callWithError calls a callback whose first parameter is an error with
+// failure and the remaining parameters decoded from args.
+func (h *eventHandler) callWithError(event string, failure error, args Args) {
+	in := make([]reflect.Value, len(h.in))
+	if failure != nil {
+		in[0] = reflect.ValueOf(&failure).Elem()
+	} else {
+		in[0] = reflect.Zero(errorType)
+	}
+	next := 0
+	for i := 1; i < len(h.in); i++ {
+		p := h.in[i]
+		switch {
+		case h.variadic && i == len(h.in)-1:
+			rest := args[min(next, len(args)):]
+			sl := reflect.MakeSlice(p, len(rest), len(rest))
+			for j, a := range rest {
+				_ = decodeArg(a, sl.Index(j).Addr().Interface())
+			}
+			in[i] = sl
+		case p == argsType:
+			in[i] = reflect.ValueOf(args[min(next, len(args)):])
+			next = len(args)
+		default:
+			ptr := reflect.New(p)
+			if next < len(args) {
+				_ = decodeArg(args[next], ptr.Interface())
+			}
+			next++
+			in[i] = ptr.Elem()
+		}
+	}
+	if h.variadic {
+		h.fn.CallSlice(in)
+	} else {
+		h.fn.Call(in)
+	}
+}

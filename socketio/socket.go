@@ -362,6 +362,15 @@ func (s *Socket) Broadcast() *BroadcastOperator {
 // encoding/json, except []byte (also inside []any and map[string]any),
 // which travels as binary, and [Raw], written as received. Emit does not
 // wait for the write.
+//
+// As in the reference, a function as the last argument asks the client
+// for an ack: it is called with the ack's arguments decoded into its
+// parameters, as an event handler's (see [Socket.On]), on the
+// connection's handler goroutine. If its first parameter is an error, it
+// is also called with [ErrAckTimeout] when a timeout set with
+// [Socket.Timeout] passes first:
+//
+//	s.Timeout(5*time.Second).Emit("question", "ready?", func(err error, answer string) { ... })
 func (s *Socket) Emit(event string, args ...any) error { return s.emitter().Emit(event, args...) }
 
 // Send emits a "message" event, like the reference's socket.send.

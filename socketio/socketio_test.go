@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -538,4 +539,28 @@ func TestLimitsOnRoomsAndDynamicNamespaces(t *testing.T) {
 	c.write("40/d3,")
 	assert.Equal(t, `44/d3,{"message":"Invalid namespace"}`, c.read())
 	dial(t, ts).connect("/d1", "") // existing children stay reachable
+}
+
+func TestEmitWithCallbackAck(t *testing.T) {
+	answers := make(chan string, 2)
+	timeouts := make(chan error, 1)
+	_, ts := newTestServer(t, nil, func(io *Server) {
+		io.OnConnection(func(s *Socket) {
+			require.NoError(t, s.Emit("question", "name?", func(name string, n int) {
+				answers <- fmt.Sprintf("%s/%d", name, n)
+			}))
+			require.NoError(t, s.Timeout(100*time.Millisecond).Emit("never", func(err error, x string) {
+				timeouts <- err
+			}))
+		})
+	})
+	c := dial(t, ts)
+	c.connect("/", "")
+	got := c.read()
+	require.True(t, strings.HasSuffix(got, `["question","name?"]`), got)
+	id := strings.TrimSuffix(strings.TrimPrefix(got, "42"), `["question","name?"]`)
+	c.read() // the "never" event, not answered
+	c.write("43" + id + `["ada",7]`)
+	assert.Equal(t, "ada/7", waitFor(t, answers))
+	assert.ErrorIs(t, waitFor(t, timeouts), ErrAckTimeout)
 }
