@@ -1,7 +1,6 @@
 package socketio
 
 import (
-	"encoding/json"
 	"reflect"
 	"sync"
 
@@ -66,7 +65,7 @@ func appendArgs(dst []byte, event string, args []any) ([]byte, [][]byte, error) 
 	var err error
 	dst = append(dst, '[')
 	if event != "" {
-		dst, _ = appendJSONString(dst, event)
+		dst = parser.AppendString(dst, event)
 	}
 	for i, a := range args {
 		if i > 0 || event != "" {
@@ -82,19 +81,6 @@ func appendArgs(dst []byte, event string, args []any) ([]byte, [][]byte, error) 
 		}
 	}
 	return append(dst, ']'), atts, nil
-}
-
-func appendJSONString(dst []byte, s string) ([]byte, error) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == '"' || c == '\\' || c >= 0x7f || c == '<' || c == '>' || c == '&' {
-			b, err := json.Marshal(s)
-			return append(dst, b...), err
-		}
-	}
-	dst = append(dst, '"')
-	dst = append(dst, s...)
-	return append(dst, '"'), nil
 }
 
 // encoded is a Socket.IO packet ready to be queued: the text packet

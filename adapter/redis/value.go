@@ -14,6 +14,8 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
+
+	"github.com/gosio/sio/internal/parser"
 )
 
 // The adapter handles every message as a small value tree, the same one
@@ -500,7 +502,7 @@ func appendJSON(b []byte, v any, mode jsonMode, atts *[][]byte) []byte {
 		}
 		return append(b, "false"...)
 	case string:
-		return appendJSONString(b, v)
+		return parser.AppendString(b, v)
 	case int64:
 		return strconv.AppendInt(b, v, 10)
 	case float64:
@@ -521,7 +523,7 @@ func appendJSON(b []byte, v any, mode jsonMode, atts *[][]byte) []byte {
 		}
 		return append(b, "]}"...)
 	case time.Time:
-		return appendJSONString(b, jsDate(v))
+		return parser.AppendString(b, jsDate(v))
 	case []any:
 		b = append(b, '[')
 		for i, e := range v {
@@ -537,7 +539,7 @@ func appendJSON(b []byte, v any, mode jsonMode, atts *[][]byte) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, m.key)
+			b = parser.AppendString(b, m.key)
 			b = append(b, ':')
 			b = appendJSON(b, m.val, mode, atts)
 		}
@@ -573,49 +575,6 @@ func appendJSONFloat(b []byte, f float64) []byte {
 		}
 	}
 	return b
-}
-
-const hexDigits = "0123456789abcdef"
-
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, "\uFFFD"...) // invalid UTF-8 becomes U+FFFD
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // --- tree -> msgpack ------------------------------------------------------

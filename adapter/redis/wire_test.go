@@ -251,9 +251,18 @@ func FuzzDecodePayload(f *testing.F) {
 		if err != nil {
 			t.Fatalf("decode own JSON %s: %v", j, err)
 		}
+		// Invalid UTF-8 is written as the escape \ufffd, which reads back
+		// as a valid U+FFFD and is then written as such: from there on the
+		// JSON round trip is exact.
 		var atts3 [][]byte
-		if j3 := appendJSON(nil, v3, jsonPlaceholders, &atts3); !bytes.Equal(j, j3) {
-			t.Fatalf("JSON round trip: %s != %s", j, j3)
+		j3 := appendJSON(nil, v3, jsonPlaceholders, &atts3)
+		v4, err := parseJSON(j3, atts3)
+		if err != nil {
+			t.Fatalf("decode own JSON %s: %v", j3, err)
+		}
+		var atts4 [][]byte
+		if j4 := appendJSON(nil, v4, jsonPlaceholders, &atts4); !bytes.Equal(j3, j4) {
+			t.Fatalf("JSON round trip: %s != %s", j3, j4)
 		}
 	})
 }

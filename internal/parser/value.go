@@ -50,7 +50,7 @@ func appendValue(dst []byte, v any, atts [][]byte, depth int) ([]byte, [][]byte,
 	case bool:
 		return strconv.AppendBool(dst, x), atts, nil
 	case string:
-		return appendString(dst, x), atts, nil
+		return AppendString(dst, x), atts, nil
 	case int:
 		return strconv.AppendInt(dst, int64(x), 10), atts, nil
 	case int8:
@@ -135,7 +135,7 @@ func appendValue(dst []byte, v any, atts [][]byte, depth int) ([]byte, [][]byte,
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, k)
+			dst = AppendString(dst, k)
 			dst = append(dst, ':')
 			var err error
 			if dst, atts, err = appendValue(dst, x[k], atts, depth+1); err != nil {
@@ -198,10 +198,10 @@ func appendFloat(dst []byte, f float64, bits int) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// appendString appends s as a JSON string, escaped like encoding/json
-// without HTML escaping: invalid UTF-8 becomes U+FFFD and U+2028 and U+2029
-// are escaped.
-func appendString(dst []byte, s string) []byte {
+// AppendString appends s to dst as a JSON string, escaped like
+// encoding/json without HTML escaping: invalid UTF-8 becomes U+FFFD and
+// U+2028 and U+2029 are escaped.
+func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
