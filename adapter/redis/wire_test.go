@@ -256,6 +256,9 @@ func FuzzDecodePayload(f *testing.F) {
 		// JSON round trip is exact.
 		var atts3 [][]byte
 		j3 := appendJSON(nil, v3, jsonPlaceholders, &atts3)
+		if !bytes.Contains(j, []byte(`\ufffd`)) && !bytes.Equal(j, j3) {
+			t.Fatalf("JSON round trip: %s != %s", j, j3)
+		}
 		v4, err := parseJSON(j3, atts3)
 		if err != nil {
 			t.Fatalf("decode own JSON %s: %v", j3, err)
