@@ -93,9 +93,6 @@ type encoded struct {
 	atts  [][]byte // binary attachments
 }
 
-// packets returns the engine packets to send, in order.
-func (e *encoded) packets() []*engine.Packet { return e.pkts }
-
 // args returns the packet's arguments (after the event name, if any).
 func (e *encoded) args() Args {
 	elems, err := parser.SplitArray(e.data)
@@ -180,7 +177,6 @@ var reservedEvents = map[string]bool{
 }
 
 var (
-	rawType   = reflect.TypeFor[Raw]()
 	argsType  = reflect.TypeFor[Args]()
 	ackType   = reflect.TypeFor[Ack]()
 	errorType = reflect.TypeFor[error]()

@@ -220,12 +220,6 @@ func (c *wsClient) onPacket(s string) error {
 	return nil
 }
 
-// emit sends an event to the server.
-func (c *wsClient) emit(event string, args ...any) {
-	b, _ := json.Marshal(append([]any{event}, args...))
-	c.write("42" + string(b))
-}
-
 // call sends an event with an ack request and returns the ack's arguments.
 func (c *wsClient) call(event string, args ...any) []json.RawMessage {
 	c.t.Helper()
@@ -268,16 +262,6 @@ func (c *wsClient) expect(name string) event {
 	return ev
 }
 
-// expectNone fails if an event arrives within d.
-func (c *wsClient) expectNone(d time.Duration) {
-	c.t.Helper()
-	select {
-	case ev := <-c.events:
-		c.t.Fatalf("%s: unexpected event %s", c.name, ev)
-	case <-time.After(d):
-	}
-}
-
 // expectGone waits for the server to disconnect the socket.
 func (c *wsClient) expectGone() {
 	c.t.Helper()
@@ -285,15 +269,6 @@ func (c *wsClient) expectGone() {
 	case <-c.gone:
 	case <-time.After(5 * time.Second):
 		c.t.Fatalf("%s: not disconnected", c.name)
-	}
-}
-
-func (c *wsClient) isGone() bool {
-	select {
-	case <-c.gone:
-		return true
-	default:
-		return false
 	}
 }
 

@@ -96,7 +96,7 @@ func (c *chat) onConnection(s *socketio.Socket) {
 		}
 		u := userOf(s)
 		if u.Room != room {
-			_ = s.To(u.Room).Emit("user left", notice{u.Nickname, u.Room})
+			_ = s.To(u.Room).Emit("user left", notice(u))
 			s.Leave(u.Room)
 			s.Join(room)
 			u.Room = room
@@ -130,7 +130,7 @@ func (c *chat) onConnection(s *socketio.Socket) {
 
 	s.OnDisconnecting(func(socketio.DisconnectReason) {
 		u := userOf(s)
-		_ = s.To(u.Room).Emit("user left", notice{u.Nickname, u.Room})
+		_ = s.To(u.Room).Emit("user left", notice(u))
 	})
 	s.OnDisconnect(func(reason socketio.DisconnectReason) {
 		log.Printf("user disconnected: %s (%s)", s.ID(), reason)

@@ -382,21 +382,19 @@ func expectWSClose(t *testing.T, c *websocket.Conn) int {
 func expectWSCloseWithin(t *testing.T, c *websocket.Conn, d time.Duration) int {
 	t.Helper()
 	_ = c.SetReadDeadline(time.Now().Add(d))
-	for {
-		op, data, err := c.ReadMessage()
-		if err == nil {
-			t.Fatalf("got opcode %d (%d bytes: %.40q), want the connection to close", op, len(data), data)
-		}
-		var ce *websocket.CloseError
-		if errors.As(err, &ce) {
-			return ce.Code
-		}
-		var ne interface{ Timeout() bool }
-		if errors.As(err, &ne) && ne.Timeout() {
-			t.Fatalf("connection still open after %v", d)
-		}
-		return -1
+	op, data, err := c.ReadMessage()
+	if err == nil {
+		t.Fatalf("got opcode %d (%d bytes: %.40q), want the connection to close", op, len(data), data)
 	}
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
+	var ne interface{ Timeout() bool }
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("connection still open after %v", d)
+	}
+	return -1
 }
 
 func writeWS(t *testing.T, c *websocket.Conn, op int, data string) {
