@@ -12,12 +12,23 @@
 # runs with PORT and HOST=127.0.0.1 set and is exec'd, so that its PID is
 # the server's). Default: sio node zishang.
 #
+# The cluster case runs each server as a pair of processes joined by a
+# fresh local redis-server (REDIS_URL set; zishang has no Redis adapter and
+# is skipped): CLUSTER_N subscribers, half on each node, the publisher on
+# the first. It needs redis-server and redis-cli on the PATH.
+#
 # Knobs (environment), with their defaults:
-#   REPEATS=3  CASES="idle connect fanout_w10 fanout_burst fanout_w1 echo polling_echo"
+#   REPEATS=3  CASES="idle connect fanout_w10 fanout_burst fanout_w1 echo polling_echo cluster"
 #   IDLE_N=5000 CONNECT_N=2000 CONNECT_CONC=50 FANOUT_N=1000 FANOUT_M=200 SIZE=100
 #   ECHO_K=50 ECHO_R=2000 POLL_K=50 POLL_R=500 BASE_PORT=22000
-#   OUT=bench/results/<UTC time>   where raw.jsonl, table.md and logs/ go
-#   RESULTS_MD=bench/RESULTS.md    the report; set it empty to skip it
+#   CLUSTER_N=1000 CLUSTER_M=200 CLUSTER_WINDOW=10 CLUSTER_WARMUP=20
+#   OUT=bench/results/<UTC time>   where raw.jsonl (cluster.raw.jsonl),
+#                                  table.md (cluster.md) and logs/ go
+#   RESULTS_MD=bench/RESULTS.md    the report; set it empty to skip it. The
+#                                  single-server cases write everything above
+#                                  its "## Cluster (Redis adapter)" section,
+#                                  the cluster case that section; a run keeps
+#                                  the part it did not measure
 #   QUIET_CORES=0.3 QUIET_BUDGET=480  before each run, wait while other
 #                                  processes use more than QUIET_CORES cores,
 #                                  for at most QUIET_BUDGET seconds in all
@@ -32,7 +43,8 @@ export PATH="$PATH:/usr/local/go/bin"
 GO=${GO:-go}
 
 REPEATS=${REPEATS:-3}
-CASES=${CASES:-"idle connect fanout_w10 fanout_burst fanout_w1 echo polling_echo"}
+DEFAULT_CASES="idle connect fanout_w10 fanout_burst fanout_w1 echo polling_echo cluster"
+CASES=${CASES:-$DEFAULT_CASES}
 IDLE_N=${IDLE_N:-5000}
 CONNECT_N=${CONNECT_N:-2000}
 CONNECT_CONC=${CONNECT_CONC:-50}
@@ -43,6 +55,10 @@ ECHO_K=${ECHO_K:-50}
 ECHO_R=${ECHO_R:-2000}
 POLL_K=${POLL_K:-50}
 POLL_R=${POLL_R:-500}
+CLUSTER_N=${CLUSTER_N:-1000}
+CLUSTER_M=${CLUSTER_M:-200}
+CLUSTER_WINDOW=${CLUSTER_WINDOW:-10}
+CLUSTER_WARMUP=${CLUSTER_WARMUP:-20}
 BASE_PORT=${BASE_PORT:-22000} # below the ephemeral port range, so no client socket holds it
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=${OUT:-"$BENCH/results/$STAMP"}
@@ -53,6 +69,9 @@ QUIET_BUDGET=${QUIET_BUDGET:-480}
 BIN="$BENCH/.bin"
 NODE_DIR="$BENCH/servers/node"
 COMMAND="bench/run.sh${*:+ $*}"
+[ "$CASES" = "$DEFAULT_CASES" ] || COMMAND="CASES=\"$CASES\" $COMMAND"
+[ "$REPEATS" = 3 ] || COMMAND="REPEATS=$REPEATS $COMMAND"
+if [ "$COMMAND" = bench/run.sh ]; then SHOWN="make bench    # runs: bench/run.sh"; else SHOWN=$COMMAND; fi
 
 SERVERS=("$@")
 [ ${#SERVERS[@]} -gt 0 ] || SERVERS=(sio node zishang)
@@ -89,11 +108,34 @@ case_args() { # case -> loadgen flags
     fanout_w1) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 1 -warmup 20" ;;
     echo) echo "-scenario echo -k $ECHO_K -r $ECHO_R -size $SIZE -warmup 100" ;;
     polling_echo) echo "-scenario polling-echo -k $POLL_K -r $POLL_R -size $SIZE -warmup 20" ;;
+    cluster) echo "-scenario cluster-fanout -n $CLUSTER_N -m $CLUSTER_M -size $SIZE -window $CLUSTER_WINDOW -warmup $CLUSTER_WARMUP" ;;
     *) echo "run.sh: unknown case '$1'" >&2; return 1 ;;
   esac
 }
+case_servers() { # case -> the servers it runs against
+  local s
+  for s in "${SERVERS[@]}"; do
+    # zishang520/socket.io has no adapter for @socket.io/redis-adapter's protocol.
+    if [ "$1" = cluster ] && [ "$s" = zishang ]; then continue; fi
+    echo "$s"
+  done
+}
 for s in "${SERVERS[@]}"; do server_cmd "$s" >/dev/null; done
-for c in $CASES; do case_args "$c" >/dev/null; done
+SINGLE_CASES=""
+CLUSTER_RUN=0
+for c in $CASES; do
+  case_args "$c" >/dev/null
+  if [ "$c" = cluster ]; then CLUSTER_RUN=1; else SINGLE_CASES="${SINGLE_CASES:+$SINGLE_CASES }$c"; fi
+done
+if [ $CLUSTER_RUN = 1 ]; then
+  for t in redis-server redis-cli; do
+    command -v $t >/dev/null || { echo "run.sh: the cluster case needs $t (Debian: apt-get install redis-server)" >&2; exit 1; }
+  done
+  if [ -z "$(case_servers cluster)" ]; then
+    echo "run.sh: none of the servers ($*) takes part in the cluster case" >&2
+    exit 1
+  fi
+fi
 names=()
 for s in "${SERVERS[@]}"; do names+=("${s%%=*}"); done
 
@@ -147,49 +189,146 @@ MEM_GIB=$(awk '/MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
 CPU_MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
 NODE_V=$(node --version 2>/dev/null || echo none)
 SIO_V=$(cd "$NODE_DIR" && node -p 'require("socket.io/package.json").version' 2>/dev/null || echo "?")
+REDIS_V=$(redis-server --version 2>/dev/null | grep -o 'v=[0-9.]*' | cut -d= -f2 || true)
+REDIS_ADAPTER_V=$(cd "$NODE_DIR" && node -p 'require("@socket.io/redis-adapter/package.json").version + " on redis " + require("redis/package.json").version' 2>/dev/null || echo "?")
+GO_REDIS_V=$(awk '$1 == "github.com/redis/go-redis/v9" { print $2 } $1 == "require" && $2 == "github.com/redis/go-redis/v9" { print $3 }' "$ROOT/go.mod" | head -1)
 ZS_V=$(awk '$1 == "require" && $2 ~ /servers\/socket\/v3/ { print $3 } $1 ~ /servers\/socket\/v3$/ { print $2 }' "$BENCH/servers/zishang/go.mod" | head -1)
 PARAMS="REPEATS=$REPEATS IDLE_N=$IDLE_N CONNECT_N=$CONNECT_N CONNECT_CONC=$CONNECT_CONC FANOUT_N=$FANOUT_N FANOUT_M=$FANOUT_M SIZE=$SIZE ECHO_K=$ECHO_K ECHO_R=$ECHO_R POLL_K=$POLL_K POLL_R=$POLL_R"
+CLUSTER_PARAMS="REPEATS=$REPEATS CLUSTER_N=$CLUSTER_N CLUSTER_M=$CLUSTER_M CLUSTER_WINDOW=$CLUSTER_WINDOW CLUSTER_WARMUP=$CLUSTER_WARMUP SIZE=$SIZE"
 {
   echo "machine: nproc $(nproc), $CPU_MODEL, $MEM_GIB GiB RAM, Linux $(uname -r), ulimit -n $NOFILE"
   echo "toolchains: $("$GO" version | cut -d' ' -f3), node $NODE_V; socket.io $SIO_V; zishang520/socket.io servers/socket/v3 $ZS_V"
+  if [ $CLUSTER_RUN = 1 ]; then
+    echo "cluster: redis-server $REDIS_V; go-redis $GO_REDIS_V; @socket.io/redis-adapter $REDIS_ADAPTER_V"
+  fi
   echo "servers: ${SERVERS[*]}"
   echo "cases: $CASES"
-  echo "params: $PARAMS"
+  [ -z "$SINGLE_CASES" ] || echo "params: $PARAMS"
+  [ $CLUSTER_RUN = 0 ] || echo "cluster params: $CLUSTER_PARAMS"
 } | tee "$OUT/meta.txt" >&2
 
-T0=$(date +%s)
+# free_port prints the next port after $port that nothing listens on and
+# advances $port past it (call it without a subshell: free_port; p=$PORT_OUT).
 port=$BASE_PORT
-nserv=${#SERVERS[@]}
+free_port() {
+  for _ in $(seq 200); do
+    port=$((port + 1))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then PORT_OUT=$port; return 0; fi
+  done
+  echo "run.sh: no free port above $BASE_PORT" >&2
+  exit 1
+}
+# wait_port PORT PID: until PORT accepts connections (at most ~10 s) or
+# PID dies.
+wait_port() {
+  for _ in $(seq 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    proc_alive "$2" || return 1
+    sleep 0.05
+  done
+  return 1
+}
+# stop PID...: SIGTERM, then SIGKILL after 5 s.
+stop() {
+  local pid
+  kill -TERM "$@" 2>/dev/null || true
+  for pid in "$@"; do
+    for _ in $(seq 50); do proc_alive "$pid" || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+}
+# cluster_formed PORT: every node of the pair subscribed to the Redis at
+# PORT, by the channels of the main namespace that both adapters use (the
+# broadcast pattern socket.io#/#* and the request channel socket.io-request#/#).
+cluster_formed() {
+  local psub numsub
+  psub=$(redis-cli -p "$1" CLIENT LIST 2>/dev/null | grep -c ' psub=[1-9]') || true
+  numsub=$(redis-cli -p "$1" PUBSUB NUMSUB 'socket.io-request#/#' 2>/dev/null | sed -n 2p) || true
+  [ "${psub:-0}" -ge 2 ] && [ "${numsub:-0}" -ge 2 ]
+}
+
+# run_single CASE SPEC NAME REP LOG: one server process, one loadgen run.
+run_single() {
+  local c=$1 spec=$2 name=$3 rep=$4 log=$5 pid line=""
+  free_port
+  local p=$PORT_OUT
+  PORT=$p HOST=127.0.0.1 bash -c "$(server_cmd "$spec")" >"$log.server.log" 2>&1 &
+  pid=$!
+  if wait_port "$p" "$pid"; then
+    # shellcheck disable=SC2046
+    line=$(timeout 180 "$BIN/loadgen" -addr "127.0.0.1:$p" -pid "$pid" -server "$name" -case "$c" \
+      -repeat "$rep" -timeout 150s $(case_args "$c") 2>"$log.loadgen.log" || true)
+  fi
+  stop "$pid"
+  RUN_LINE=$line
+}
+
+# run_cluster SPEC NAME REP LOG: a fresh redis-server and two server
+# processes of SPEC with REDIS_URL; the load generator spreads the
+# subscribers over both and measures the CPU of both (and of Redis).
+run_cluster() {
+  local spec=$1 name=$2 rep=$3 log=$4 rpid apid bpid line="" ok=1
+  free_port
+  local rp=$PORT_OUT
+  redis-server --port "$rp" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
+    --protected-mode yes >"$log.redis.log" 2>&1 &
+  rpid=$!
+  wait_port "$rp" "$rpid" || ok=0
+  free_port
+  local ap=$PORT_OUT
+  free_port
+  local bp=$PORT_OUT
+  REDIS_URL="redis://127.0.0.1:$rp" PORT=$ap HOST=127.0.0.1 bash -c "$(server_cmd "$spec")" >"$log.a.server.log" 2>&1 &
+  apid=$!
+  REDIS_URL="redis://127.0.0.1:$rp" PORT=$bp HOST=127.0.0.1 bash -c "$(server_cmd "$spec")" >"$log.b.server.log" 2>&1 &
+  bpid=$!
+  [ $ok = 1 ] && wait_port "$ap" "$apid" && wait_port "$bp" "$bpid" || ok=0
+  if [ $ok = 1 ]; then
+    ok=0
+    for _ in $(seq 100); do # at most ~10 s
+      if cluster_formed "$rp"; then ok=1; break; fi
+      sleep 0.1
+    done
+    [ $ok = 1 ] || echo "run.sh: the pair did not subscribe to Redis within 10 s" >>"$log.loadgen.log"
+  fi
+  if [ $ok = 1 ]; then
+    # shellcheck disable=SC2046
+    line=$(timeout 180 "$BIN/loadgen" -addrs "127.0.0.1:$ap,127.0.0.1:$bp" -pid "$apid,$bpid" -redis-pid "$rpid" \
+      -server "$name" -case cluster -repeat "$rep" -timeout 150s $(case_args cluster) 2>>"$log.loadgen.log" || true)
+  fi
+  stop "$apid" "$bpid"
+  stop "$rpid"
+  RUN_LINE=$line
+}
+
+T0=$(date +%s)
+SINGLE_SECS=0  # time spent in the runs of each part, for the report
+CLUSTER_SECS=0
 for ((rep = 1; rep <= REPEATS; rep++)); do
   for c in $CASES; do
+    mapfile -t servers < <(case_servers "$c")
+    nserv=${#servers[@]}
+    raw="$OUT/raw.jsonl"
+    [ "$c" != cluster ] || raw="$OUT/cluster.raw.jsonl"
     for ((j = 0; j < nserv; j++)); do
-      spec=${SERVERS[$(((j + rep - 1) % nserv))]} # rotate the order every repeat
+      spec=${servers[$(((j + rep - 1) % nserv))]} # rotate the order every repeat
       name=${spec%%=*}
-      port=$((port + 1))
       log="$OUT/logs/$c.$name.$rep"
       wait_quiet
-      PORT=$port HOST=127.0.0.1 bash -c "$(server_cmd "$spec")" >"$log.server.log" 2>&1 &
-      pid=$!
-      ready=0
-      for _ in $(seq 200); do # at most ~10 s
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then ready=1; break; fi
-        proc_alive "$pid" || break
-        sleep 0.05
-      done
-      line=""
-      if [ $ready = 1 ]; then
-        # shellcheck disable=SC2046
-        line=$(timeout 180 "$BIN/loadgen" -addr "127.0.0.1:$port" -pid "$pid" -server "$name" -case "$c" \
-          -repeat "$rep" -timeout 150s $(case_args "$c") 2>"$log.loadgen.log" || true)
+      t1=$(date +%s)
+      if [ "$c" = cluster ]; then
+        run_cluster "$spec" "$name" "$rep" "$log"
+        CLUSTER_SECS=$((CLUSTER_SECS + $(date +%s) - t1))
+      else
+        run_single "$c" "$spec" "$name" "$rep" "$log"
+        SINGLE_SECS=$((SINGLE_SECS + $(date +%s) - t1))
       fi
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 50); do proc_alive "$pid" || break; sleep 0.1; done
-      kill -KILL "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
+      line=$RUN_LINE
       if [ -z "$line" ]; then
         line="{\"server\":\"$name\",\"case\":\"$c\",\"repeat\":$rep,\"ok\":false,\"errors\":[\"no result (server not ready or loadgen died): see $log.*\"]}"
       fi
-      echo "$line" >>"$OUT/raw.jsonl"
+      echo "$line" >>"$raw"
       ok=$(echo "$line" | grep -o '"ok":[a-z]*' | cut -d: -f2)
       tput=$(echo "$line" | grep -oE '"(msgs_per_s|round_trips_per_s|handshakes_per_s|rss_per_socket_kb)":[0-9.e+]*' | head -1)
       printf '[%4ds] rep %d %-13s %-8s ok=%s %s\n' $(($(date +%s) - T0)) "$rep" "$c" "$name" "$ok" "$tput" >&2
@@ -201,37 +340,112 @@ done
 order=$(IFS=,; echo "${names[*]}")
 ref=node
 [[ " ${names[*]} " == *" node "* ]] || ref=${names[0]}
-"$BIN/summarize" -ref "$ref" -order "$order" "$OUT/raw.jsonl" >"$OUT/table.md"
-cat "$OUT/table.md"
+if [ -n "$SINGLE_CASES" ]; then
+  "$BIN/summarize" -ref "$ref" -order "$order" "$OUT/raw.jsonl" >"$OUT/table.md"
+  cat "$OUT/table.md"
+fi
+if [ $CLUSTER_RUN = 1 ]; then
+  corder=$(case_servers cluster | sed 's/=.*//' | paste -sd,)
+  cref=node
+  [[ ",$corder," == *",node,"* ]] || cref=${corder%%,*}
+  "$BIN/summarize" -ref "$cref" -order "$corder" "$OUT/cluster.raw.jsonl" >"$OUT/cluster.md"
+  echo
+  echo "Cluster (Redis adapter): pairs of server processes joined by one redis-server"
+  echo
+  cat "$OUT/cluster.md"
+fi
 ELAPSED=$(($(date +%s) - T0))
 
+REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- socketio internal adapter room namespace 2>/dev/null || echo ', with uncommitted changes')"
+CLUSTER_HEADING="## Cluster (Redis adapter)"
+
+# The single-server part of the report (everything above the cluster section).
+single_report() {
+  echo "# Benchmark results"
+  echo
+  echo "Written by \`bench/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'); the measuring took ${SINGLE_SECS} s."
+  echo "What each case measures and how to read it: [README.md](README.md). The targets against the raw-websocket"
+  echo "floor server (go-floor) come from the shared harness: see [CROSSCHECK.md](CROSSCHECK.md). Two servers of"
+  echo "each kind joined by Redis: [the cluster section](#cluster-redis-adapter) below."
+  echo
+  echo "## Machine"
+  echo
+  echo "- nproc: $(nproc); CPU: $CPU_MODEL; memory: $MEM_GIB GiB; Linux $(uname -r); \`ulimit -n\` $NOFILE"
+  echo "- $("$GO" version | cut -d' ' -f3), Node $NODE_V"
+  echo "- servers: sio = \`bench/server\` (this repository, $REV); node = socket.io $SIO_V (\`bench/servers/node\`); zishang = github.com/zishang520/socket.io/servers/socket/v3 $ZS_V (\`bench/servers/zishang\`); all with default options"
+  echo "- the load generator (\`bench/loadgen\`) and the server share the same cores; other processes on the machine: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; the runs waited ${QUIET_SPENT} s in all for other processes to go below $QUIET_CORES cores (see the \"CPU used by other processes\" row)"
+  echo
+  echo "## Command"
+  echo
+  echo "    $SHOWN"
+  echo
+  echo "with $PARAMS; cases: $SINGLE_CASES; servers, in rotating order: ${SERVERS[*]}."
+  echo "One fresh server process per (repeat, case, server)."
+  echo
+  echo "## Results"
+  echo
+  cat "$OUT/table.md"
+}
+
+# The cluster section.
+cluster_report() {
+  local na=$((CLUSTER_N - CLUSTER_N / 2)) nb=$((CLUSTER_N / 2)) # as loadgen: subscriber i on node i mod 2
+  echo "$CLUSTER_HEADING"
+  echo
+  echo "Written by \`bench/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'); the cluster runs took ${CLUSTER_SECS} s"
+  echo "(each: start Redis and two servers, wait until both subscribed, connect, measure, stop)."
+  echo
+  echo "Each run starts a fresh \`redis-server\` $REDIS_V on a free loopback port (\`--save \"\" --appendonly no\`) and two"
+  echo "processes of one server kind with \`REDIS_URL\` pointing at it: **sio pair** = two \`bench/server\`"
+  echo "(this repository, $REV; \`adapter/redis\` \`NewAdapter\` with default options on go-redis $GO_REDIS_V), **node pair** ="
+  echo "two \`bench/servers/node\` (socket.io $SIO_V, @socket.io/redis-adapter $REDIS_ADAPTER_V, \`createAdapter(pub, sub)\` with"
+  echo "default options). The load generator connects $na subscribers to node A and $nb to node B, and the publisher to"
+  echo "node A: every \`broadcast\` enters at A, which emits \`msg\` to all $((CLUSTER_N + 1)) sockets of the cluster (its own"
+  echo "$((na + 1)) directly, B's $nb through one Redis message that B delivers). $CLUSTER_WARMUP warm-up then $CLUSTER_M measured"
+  echo "broadcasts of a $SIZE-byte string, at most $CLUSTER_WINDOW not yet received by every socket (as fan-out w10); every"
+  echo "receiver must get every broadcast exactly once. Delivered msgs/s = deliveries to all $((CLUSTER_N + 1)) sockets / time from"
+  echo "the first send to the last delivery; server CPU is the sum of both nodes (redis-server's is shown apart); all"
+  echo "of it shares the machine's $(nproc) cores with the load generator. Node: $NODE_V, $("$GO" version | cut -d' ' -f3)."
+  echo
+  echo "    $SHOWN"
+  echo
+  echo "with $CLUSTER_PARAMS; servers (pairs), in rotating order: $(case_servers cluster | sed 's/=.*//' | paste -sd' '). The runs waited"
+  echo "for other processes as above (load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)."
+  echo
+  cat "$OUT/cluster.md"
+}
+
 if [ -n "$RESULTS_MD" ]; then
+  old_single="" old_cluster=""
+  if [ -f "$RESULTS_MD" ]; then
+    old_single=$(awk -v h="$CLUSTER_HEADING" '$0 == h { exit } { print }' "$RESULTS_MD")
+    old_cluster=$(awk -v h="$CLUSTER_HEADING" '$0 == h { on = 1 } on { print }' "$RESULTS_MD")
+  fi
   {
-    echo "# Benchmark results"
-    echo
-    echo "Written by \`bench/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'); the measuring took ${ELAPSED} s."
-    echo "What each case measures and how to read it: [README.md](README.md). The targets against the raw-websocket"
-    echo "floor server (go-floor) come from the shared harness: see [CROSSCHECK.md](CROSSCHECK.md)."
-    echo
-    echo "## Machine"
-    echo
-    echo "- nproc: $(nproc); CPU: $CPU_MODEL; memory: $MEM_GIB GiB; Linux $(uname -r); \`ulimit -n\` $NOFILE"
-    echo "- $("$GO" version | cut -d' ' -f3), Node $NODE_V"
-    echo "- servers: sio = \`bench/server\` (this repository, $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- socketio internal adapter room namespace 2>/dev/null || echo ', with uncommitted changes')); node = socket.io $SIO_V (\`bench/servers/node\`); zishang = github.com/zishang520/socket.io/servers/socket/v3 $ZS_V (\`bench/servers/zishang\`); all with default options"
-    echo "- the load generator (\`bench/loadgen\`) and the server share the same cores; other processes on the machine: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; the runs waited ${QUIET_SPENT} s in all for other processes to go below $QUIET_CORES cores (see the \"CPU used by other processes\" row)"
-    echo
-    echo "## Command"
-    echo
-    echo "    make bench    # runs: $COMMAND"
-    echo
-    echo "with $PARAMS; cases: $CASES; servers, in rotating order: ${SERVERS[*]}."
-    echo "One fresh server process per (repeat, case, server)."
-    echo
-    echo "## Results"
-    echo
-    cat "$OUT/table.md"
-  } >"$RESULTS_MD"
-  cp "$OUT/raw.jsonl" "${RESULTS_MD%.md}.raw.jsonl"
-  echo "wrote $RESULTS_MD and ${RESULTS_MD%.md}.raw.jsonl" >&2
+    if [ -n "$SINGLE_CASES" ]; then
+      single_report
+      echo
+    elif [ -n "$old_single" ]; then
+      printf '%s\n\n' "$old_single"
+    else
+      printf '# Benchmark results\n\nWhat each case measures and how to read it: [README.md](README.md).\n\n'
+    fi
+    if [ $CLUSTER_RUN = 1 ]; then
+      cluster_report
+    elif [ -n "$old_cluster" ]; then
+      printf '%s\n' "$old_cluster"
+    fi
+  } >"$RESULTS_MD.tmp"
+  mv "$RESULTS_MD.tmp" "$RESULTS_MD"
+  wrote="$RESULTS_MD"
+  if [ -n "$SINGLE_CASES" ]; then
+    cp "$OUT/raw.jsonl" "${RESULTS_MD%.md}.raw.jsonl"
+    wrote="$wrote, ${RESULTS_MD%.md}.raw.jsonl"
+  fi
+  if [ $CLUSTER_RUN = 1 ]; then
+    cp "$OUT/cluster.raw.jsonl" "${RESULTS_MD%.md}.cluster.raw.jsonl"
+    wrote="$wrote, ${RESULTS_MD%.md}.cluster.raw.jsonl"
+  fi
+  echo "wrote $wrote" >&2
 fi
 echo "results in $OUT" >&2

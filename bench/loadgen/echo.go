@@ -58,7 +58,7 @@ func runRoundTrips(ctx context.Context, c config, r *result, clients []roundTrip
 		}()
 	}
 	warm.Wait()
-	cpu := startCPU(c.pid)
+	cpu := startCPU(c.pids)
 	t0 := time.Now()
 	close(start)
 	done.Wait()

@@ -38,6 +38,7 @@ func newPhase(tag byte, idx, m, window int) *phase {
 
 type receiver struct {
 	s          *wsSocket
+	node       int         // index of its server in config.addrs
 	seen       [2][]uint64 // bitmaps per phase
 	lat        []time.Duration
 	got        [2]int
@@ -86,10 +87,27 @@ func parseMsg(p []byte, size int) (tag byte, seq int, ts int64, ok bool) {
 }
 
 // runFanout measures broadcast delivery: msgs/s, latency, CPU per delivery,
-// and that every receiver got every broadcast exactly once.
+// and that every receiver got every broadcast exactly once. Subscriber i
+// connects to c.addrs[i mod len(c.addrs)] and the publisher to c.addrs[0]:
+// with several addresses (cluster-fanout) the broadcasts enter at the
+// first server and reach the others' sockets through the cluster.
 func runFanout(ctx context.Context, c config, r *result) {
 	n, m := c.n, c.m
 	nrecv := n + 1 // the publisher receives its own broadcasts too
+	nodeOf := func(i int) int {
+		if i == n { // the publisher
+			return 0
+		}
+		return i % len(c.addrs)
+	}
+	if len(c.addrs) > 1 {
+		perNode := make([]int, len(c.addrs))
+		for i := range nrecv {
+			perNode[nodeOf(i)]++
+		}
+		r.set("nodes", len(c.addrs))
+		r.set("receivers_per_node", perNode)
+	}
 	r.set("subscribers", n)
 	r.set("receivers", nrecv)
 	r.set("broadcasts", m)
@@ -102,7 +120,7 @@ func runFanout(ctx context.Context, c config, r *result) {
 	recv := make([]*receiver, nrecv)
 	for i := range recv {
 		recv[i] = &receiver{seen: [2][]uint64{make([]uint64, (c.warmup+63)/64), make([]uint64, (m+63)/64)},
-			lat: make([]time.Duration, 0, m)}
+			lat: make([]time.Duration, 0, m), node: nodeOf(i)}
 	}
 	var readers sync.WaitGroup
 	read := func(rc *receiver) {
@@ -155,7 +173,7 @@ func runFanout(ctx context.Context, c config, r *result) {
 		}
 	}
 
-	o := openSockets(ctx, c.addr, nrecv, c.concurrency, c.rate, func(i int, s *wsSocket) {
+	o := openSocketsOn(ctx, func(i int) string { return c.addrs[nodeOf(i)] }, nrecv, c.concurrency, c.rate, func(i int, s *wsSocket) {
 		recv[i].s = s
 		readers.Add(1)
 		go read(recv[i])
@@ -229,7 +247,7 @@ func runFanout(ctx context.Context, c config, r *result) {
 	okMeas := false
 	if okWarm {
 		time.Sleep(100 * time.Millisecond)
-		cpu = startCPU(c.pid)
+		cpu = startCPU(c.pids, c.redisPID)
 		okMeas = run(phases[1])
 		cpu.stop()
 	}
@@ -242,8 +260,22 @@ func runFanout(ctx context.Context, c config, r *result) {
 	var lat []time.Duration
 	var got, dup, bad, unexp, lost, missing int
 	var lostErr string
+	var gotByNode, missingByNode []int
+	var latFirst, latOthers []time.Duration // cluster: at the publisher's server, at the others
+	if len(c.addrs) > 1 {
+		gotByNode, missingByNode = make([]int, len(c.addrs)), make([]int, len(c.addrs))
+	}
 	for _, rc := range recv {
 		lat = append(lat, rc.lat...)
+		if gotByNode != nil {
+			gotByNode[rc.node] += rc.got[1]
+			missingByNode[rc.node] += c.warmup + m - rc.got[0] - rc.got[1]
+			if rc.node == 0 {
+				latFirst = append(latFirst, rc.lat...)
+			} else {
+				latOthers = append(latOthers, rc.lat...)
+			}
+		}
 		got += rc.got[1]
 		dup += rc.dup
 		bad += rc.bad
@@ -260,6 +292,10 @@ func runFanout(ctx context.Context, c config, r *result) {
 	r.set("malformed", bad)
 	r.set("unexpected_packets", unexp)
 	r.set("receivers_lost", lost)
+	if gotByNode != nil {
+		r.set("delivered_per_node", gotByNode)
+		r.set("dropped_per_node", missingByNode)
+	}
 	if missing > 0 {
 		r.fail("%d deliveries missing", missing)
 	}
@@ -289,6 +325,10 @@ func runFanout(ctx context.Context, c config, r *result) {
 	r.set("measured_s", round(wall.Seconds(), 4))
 	r.set("msgs_per_s", round(float64(got)/wall.Seconds(), 4))
 	latencies(r, "latency", lat)
+	if gotByNode != nil {
+		latencies(r, "latency_first_node", latFirst)
+		latencies(r, "latency_other_nodes", latOthers)
+	}
 	latencies(r, "all_received", allGot)
 	cpu.report(r, "delivery", got)
 }

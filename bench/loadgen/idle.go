@@ -42,7 +42,7 @@ func runIdle(ctx context.Context, c config, r *result) {
 	var dead, unexpected atomic.Int64
 	var lastErr atomic.Value
 	var readers sync.WaitGroup
-	cpu := startCPU(c.pid)
+	cpu := startCPU(c.pids)
 	o := openSockets(ctx, c.addr, c.n, c.concurrency, c.rate, func(_ int, s *wsSocket) {
 		watch(&readers, s, &stopping, &dead, &unexpected, &lastErr)
 	})
@@ -88,7 +88,7 @@ func runConnect(ctx context.Context, c config, r *result) {
 	var dead, unexpected atomic.Int64
 	var lastErr atomic.Value
 	var readers sync.WaitGroup
-	cpu := startCPU(c.pid)
+	cpu := startCPU(c.pids)
 	o := openSockets(ctx, c.addr, c.n, c.concurrency, 0, func(_ int, s *wsSocket) {
 		watch(&readers, s, &stopping, &dead, &unexpected, &lastErr)
 	})

@@ -16,6 +16,10 @@
 //	         events (after -warmup unmeasured ones) with at most -window not
 //	         yet delivered to everyone (0 = all at once); every receiver,
 //	         the publisher included, must get each exactly once
+//	cluster-fanout  the same against the servers of a cluster (-addrs A,B,...:
+//	         subscriber i on address i mod len, the publisher on the first);
+//	         every broadcast enters at the first server, which must relay it
+//	         to the others (Redis adapter); CPU is the sum over -pid A,B,...
 //	echo     -k websocket clients x -r sequential "echo" emits with an ack
 //	polling-echo  the same over HTTP long-polling (clients never upgrade)
 //
@@ -30,12 +34,17 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 )
 
 type config struct {
 	addr, scenario, label, caseName string
-	pid, repeat                     int
+	addrs                           []string // cluster-fanout; else [addr]
+	pid, repeat                     int      // pid: the first of pids
+	pids                            []int    // server processes (a cluster's nodes)
+	redisPID                        int
 	n, m, k, r, size                int
 	window, warmup                  int
 	rate, concurrency               int
@@ -50,10 +59,22 @@ func since() int64 { return int64(time.Since(epoch)) }
 func main() {
 	var c config
 	flag.StringVar(&c.addr, "addr", "127.0.0.1:3000", "server address (loopback only)")
-	flag.StringVar(&c.scenario, "scenario", "", "idle | connect | fanout | echo | polling-echo")
+	addrsFlag := flag.String("addrs", "", "cluster-fanout: the servers' addresses, comma-separated (loopback only); the publisher connects to the first")
+	flag.StringVar(&c.scenario, "scenario", "", "idle | connect | fanout | cluster-fanout | echo | polling-echo")
 	flag.StringVar(&c.label, "server", "", "server name, copied into the output")
 	flag.StringVar(&c.caseName, "case", "", "case name, copied into the output (default: the scenario)")
-	flag.IntVar(&c.pid, "pid", 0, "server process ID, for RSS and CPU from /proc")
+	flag.Func("pid", "server process ID, for RSS and CPU from /proc; cluster-fanout: the nodes' IDs, comma-separated (CPU and RSS are summed)", func(v string) error {
+		c.pids = nil
+		for _, f := range strings.Split(v, ",") {
+			id, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || id < 0 {
+				return fmt.Errorf("bad process ID %q", f)
+			}
+			c.pids = append(c.pids, id)
+		}
+		return nil
+	})
+	flag.IntVar(&c.redisPID, "redis-pid", 0, "cluster-fanout: the redis-server's process ID, for its CPU (reported apart)")
 	flag.IntVar(&c.repeat, "repeat", 0, "repeat number, copied into the output")
 	flag.IntVar(&c.n, "n", 0, "idle/connect: sockets (5000/2000); fanout: subscribers (1000)")
 	flag.IntVar(&c.m, "m", 200, "fanout: measured broadcasts")
@@ -70,8 +91,30 @@ func main() {
 	flag.DurationVar(&c.stall, "stall", 15*time.Second, "give up after this long without progress")
 	flag.Parse()
 
-	if err := checkLoopback(c.addr); err != nil {
-		fmt.Fprintln(os.Stderr, "loadgen:", err)
+	c.addrs = []string{c.addr}
+	if *addrsFlag != "" {
+		if c.scenario != "cluster-fanout" {
+			fmt.Fprintln(os.Stderr, "loadgen: -addrs is for -scenario cluster-fanout (the others take -addr)")
+			os.Exit(2)
+		}
+		c.addrs = strings.Split(*addrsFlag, ",")
+	}
+	if c.scenario == "cluster-fanout" && len(c.addrs) < 2 {
+		fmt.Fprintln(os.Stderr, "loadgen: cluster-fanout needs -addrs with two addresses or more")
+		os.Exit(2)
+	}
+	for _, a := range c.addrs {
+		if err := checkLoopback(a); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(2)
+		}
+	}
+	c.addr = c.addrs[0]
+	if len(c.pids) > 0 {
+		c.pid = c.pids[0]
+	}
+	if len(c.pids) > 1 && c.scenario != "cluster-fanout" {
+		fmt.Fprintln(os.Stderr, "loadgen: several -pid values are for -scenario cluster-fanout")
 		os.Exit(2)
 	}
 	if c.caseName == "" {
@@ -91,7 +134,7 @@ func main() {
 	case "connect":
 		orDefault(&c.n, 2000)
 		runConnect(ctx, c, res)
-	case "fanout":
+	case "fanout", "cluster-fanout":
 		orDefault(&c.n, 1000)
 		orDefault(&c.warmup, 20)
 		runFanout(ctx, c, res)
@@ -104,12 +147,12 @@ func main() {
 		orDefault(&c.warmup, 20)
 		runPollingEcho(ctx, c, res)
 	default:
-		fmt.Fprintln(os.Stderr, "loadgen: -scenario must be idle, connect, fanout, echo or polling-echo")
+		fmt.Fprintln(os.Stderr, "loadgen: -scenario must be idle, connect, fanout, cluster-fanout, echo or polling-echo")
 		os.Exit(2)
 	}
-	if c.pid > 0 {
-		res.set("server_rss_kb_end", procStatusKB(c.pid, "VmRSS"))
-		res.set("server_hwm_kb", procStatusKB(c.pid, "VmHWM"))
+	if c.pid > 0 { // summed over a cluster's nodes
+		res.set("server_rss_kb_end", sumStatusKB(c.pids, "VmRSS"))
+		res.set("server_hwm_kb", sumStatusKB(c.pids, "VmHWM"))
 	}
 	if ctx.Err() != nil {
 		res.fail("timeout after %s", c.timeout)

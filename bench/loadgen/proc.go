@@ -32,6 +32,19 @@ func procStatusKB(pid int, field string) int64 {
 	return -1
 }
 
+// sumStatusKB sums procStatusKB over pids; -1 if any is unknown.
+func sumStatusKB(pids []int, field string) int64 {
+	var sum int64
+	for _, pid := range pids {
+		v := procStatusKB(pid, field)
+		if v < 0 {
+			return -1
+		}
+		sum += v
+	}
+	return sum
+}
+
 // procTicks returns the process's utime+stime from /proc/PID/stat, in
 // clock ticks of 10 ms (USER_HZ is 100 on Linux), including exited threads.
 func procTicks(pid int) time.Duration {
@@ -110,69 +123,123 @@ func sysTicks() (busy, total int64) {
 	return busy, total
 }
 
-// cpuWindow measures the server's and the load generator's CPU time over
-// a window of wall time.
-type cpuWindow struct {
+// procCPU is one process's CPU time over a window.
+type procCPU struct {
 	pid            int
-	t0             time.Time
 	ticks0, sched0 time.Duration
-	self0          time.Duration
-	busy0, total0  int64
-	otherCores     float64 // -1: unknown
-	wall           time.Duration
-	server, self   time.Duration // -1: unknown
+	used           time.Duration // -1: unknown
 }
 
-func startCPU(pid int) *cpuWindow {
-	w := &cpuWindow{pid: pid, t0: time.Now(), self0: selfCPU(), ticks0: -1, sched0: -1, otherCores: -1}
+func startProc(pid int) procCPU {
+	return procCPU{pid: pid, ticks0: procTicks(pid), sched0: procSchedNS(pid), used: -1}
+}
+
+// stop ends the window. The CPU time is the tick count's difference,
+// replaced by the thread run times' difference (ns resolution) when both
+// agree within 20 ms + 10%, i.e. when no thread came and went in between.
+func (p *procCPU) stop() {
+	p.used = -1
+	if p.ticks0 < 0 {
+		return
+	}
+	ticks, sched := procTicks(p.pid), procSchedNS(p.pid)
+	if ticks < 0 {
+		return
+	}
+	p.used = ticks - p.ticks0
+	if sched >= 0 && p.sched0 >= 0 {
+		d := sched - p.sched0
+		diff := d - p.used
+		if diff < 0 {
+			diff = -diff
+		}
+		if diff <= 20*time.Millisecond+p.used/10 {
+			p.used = d
+		}
+	}
+}
+
+// sumCPU adds the processes' CPU times; -1 if any is unknown or there are
+// none.
+func sumCPU(ps []procCPU) time.Duration {
+	if len(ps) == 0 {
+		return -1
+	}
+	var sum time.Duration
+	for _, p := range ps {
+		if p.used < 0 {
+			return -1
+		}
+		sum += p.used
+	}
+	return sum
+}
+
+// cpuWindow measures the CPU time of the server (the sum over its
+// processes: the nodes of a cluster), of Redis and of
+// the load generator over a window of wall time.
+type cpuWindow struct {
+	servers, redis   []procCPU
+	t0               time.Time
+	self0            time.Duration
+	busy0, total0    int64
+	otherCores       float64 // -1: unknown
+	wall             time.Duration
+	server, redisCPU time.Duration // -1: unknown
+	self             time.Duration
+}
+
+// startCPU starts a window over the server processes pids (none or 0:
+// the server's CPU is not measured) and the Redis processes.
+func startCPU(pids []int, redis ...int) *cpuWindow {
+	w := &cpuWindow{t0: time.Now(), self0: selfCPU(), otherCores: -1}
 	w.busy0, w.total0 = sysTicks()
-	if pid > 0 {
-		w.ticks0, w.sched0 = procTicks(pid), procSchedNS(pid)
+	for _, pid := range pids {
+		if pid > 0 {
+			w.servers = append(w.servers, startProc(pid))
+		}
+	}
+	for _, pid := range redis {
+		if pid > 0 {
+			w.redis = append(w.redis, startProc(pid))
+		}
 	}
 	return w
 }
 
-// stop ends the window. The server's CPU is the tick count's difference,
-// replaced by the thread run times' difference (ns resolution) when both
-// agree within 20 ms + 10%, i.e. when no thread came and went in between.
+// stop ends the window.
 func (w *cpuWindow) stop() {
 	w.wall = time.Since(w.t0)
 	w.self = selfCPU() - w.self0
-	w.server = -1
 	busy, total := sysTicks()
-	defer func() {
-		// What the rest of the machine used meanwhile: a busy neighbour
-		// makes the run's figures unreliable.
-		if w.busy0 < 0 || busy < 0 || total <= w.total0 || w.server < 0 {
-			return
-		}
-		cores := float64(runtime.NumCPU()) * float64(busy-w.busy0) / float64(total-w.total0)
-		w.otherCores = max(0, cores-(w.server+w.self).Seconds()/w.wall.Seconds())
-	}()
-	if w.pid <= 0 || w.ticks0 < 0 {
+	for i := range w.servers {
+		w.servers[i].stop()
+	}
+	for i := range w.redis {
+		w.redis[i].stop()
+	}
+	w.server, w.redisCPU = sumCPU(w.servers), sumCPU(w.redis)
+	// What the rest of the machine used meanwhile: a busy neighbour makes
+	// the run's figures unreliable.
+	if w.busy0 < 0 || busy < 0 || total <= w.total0 || w.server < 0 {
 		return
 	}
-	ticks, sched := procTicks(w.pid), procSchedNS(w.pid)
-	if ticks < 0 {
-		return
+	ours := w.server + w.self
+	if w.redisCPU > 0 {
+		ours += w.redisCPU
 	}
-	w.server = ticks - w.ticks0
-	if sched >= 0 && w.sched0 >= 0 {
-		d := sched - w.sched0
-		diff := d - w.server
-		if diff < 0 {
-			diff = -diff
-		}
-		if diff <= 20*time.Millisecond+w.server/10 {
-			w.server = d
-		}
-	}
+	cores := float64(runtime.NumCPU()) * float64(busy-w.busy0) / float64(total-w.total0)
+	w.otherCores = max(0, cores-ours.Seconds()/w.wall.Seconds())
 }
 
 // report writes the window into r; ops > 0 also gives server CPU per op.
+// With several server processes, server_cpu_s_each lists each one's share.
 func (w *cpuWindow) report(r *result, opName string, ops int) {
 	r.set("window_s", round(w.wall.Seconds(), 4))
 	r.set("loadgen_cpu_cores", round(w.self.Seconds()/w.wall.Seconds(), 3))
+	if w.redisCPU >= 0 {
+		r.set("redis_cpu_cores", round(w.redisCPU.Seconds()/w.wall.Seconds(), 3))
+	}
 	if w.server < 0 {
 		return
 	}
@@ -181,6 +248,13 @@ func (w *cpuWindow) report(r *result, opName string, ops int) {
 	}
 	r.set("server_cpu_s", round(w.server.Seconds(), 4))
 	r.set("server_cpu_cores", round(w.server.Seconds()/w.wall.Seconds(), 3))
+	if len(w.servers) > 1 {
+		each := make([]float64, len(w.servers))
+		for i, p := range w.servers {
+			each[i] = round(p.used.Seconds(), 4)
+		}
+		r.set("server_cpu_s_each", each)
+	}
 	if ops > 0 && opName != "" {
 		r.set("server_cpu_us_per_"+opName, round(w.server.Seconds()*1e6/float64(ops), 3))
 	}

@@ -158,6 +158,11 @@ type opened struct {
 // if rate > 0, at most rate per second. onOpen runs for each socket once it
 // is connected (on the goroutine that opened it).
 func openSockets(ctx context.Context, addr string, n, conc, rate int, onOpen func(i int, s *wsSocket)) *opened {
+	return openSocketsOn(ctx, func(int) string { return addr }, n, conc, rate, onOpen)
+}
+
+// openSocketsOn is openSockets with socket i connecting to addrOf(i).
+func openSocketsOn(ctx context.Context, addrOf func(i int) string, n, conc, rate int, onOpen func(i int, s *wsSocket)) *opened {
 	o := &opened{socks: make([]*wsSocket, n), handshakes: make([]time.Duration, n), errs: map[string]int{}}
 	sem := make(chan struct{}, max(conc, 1))
 	var mu sync.Mutex
@@ -184,7 +189,7 @@ func openSockets(ctx context.Context, addr string, n, conc, rate int, onOpen fun
 		go func() {
 			defer wg.Done()
 			t0 := time.Now()
-			s, err := dialSocket(ctx, addr, 15*time.Second)
+			s, err := dialSocket(ctx, addrOf(i), 15*time.Second)
 			d := time.Since(t0)
 			<-sem
 			mu.Lock()

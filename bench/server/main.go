@@ -15,6 +15,11 @@
 //	PPROF  host:port (loopback) to serve net/http/pprof on, e.g. 127.0.0.1:6060
 //	CPUPROFILE, MEMPROFILE  files to write a CPU profile (from start to exit)
 //	       and a heap profile (at exit) to
+//	REDIS_URL  redis://host:port (any URL go-redis's ParseURL takes): join a
+//	       cluster through the Redis adapter (adapter/redis NewAdapter,
+//	       default options, diagnostics to the log), so that io.Emit reaches the sockets of every
+//	       server of the cluster, Node's @socket.io/redis-adapter included.
+//	       The server pings Redis before it listens.
 //
 // It exits on SIGTERM or SIGINT after io.Shutdown.
 package main
@@ -23,6 +28,7 @@ import (
 	"context"
 	"errors"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -33,6 +39,9 @@ import (
 	"syscall"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
+	redisadapter "github.com/gosio/sio/adapter/redis"
 	"github.com/gosio/sio/socketio"
 )
 
@@ -62,7 +71,15 @@ func main() {
 		go servePprof(pa)
 	}
 
-	io := socketio.NewServer(nil) // the Node.js server's defaults
+	var opts *socketio.Options // nil: the Node.js server's defaults
+	if url := os.Getenv("REDIS_URL"); url != "" {
+		rdb := redisClient(url)
+		defer rdb.Close()
+		// Default options; its diagnostics (Redis lost, publish errors) go
+		// to the log.
+		opts = &socketio.Options{Adapter: redisadapter.NewAdapter(rdb, &redisadapter.Options{Logger: slog.Default()})}
+	}
+	io := socketio.NewServer(opts)
 	io.OnConnection(func(s *socketio.Socket) {
 		s.On("broadcast", func(args socketio.Args) {
 			_ = io.Emit("msg", rawArgs(args)...)
@@ -113,6 +130,23 @@ func rawArgs(args socketio.Args) []any {
 		out[i] = a
 	}
 	return out
+}
+
+// redisClient connects to the Redis server at url and checks that it
+// answers; it exits if it does not within 5 s.
+func redisClient(url string) *goredis.Client {
+	o, err := goredis.ParseURL(url)
+	if err != nil {
+		log.Fatalf("REDIS_URL: %v", err)
+	}
+	rdb := goredis.NewClient(o)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		log.Fatalf("REDIS_URL %s: %v", url, err)
+	}
+	log.Printf("redis adapter on %s", o.Addr)
+	return rdb
 }
 
 func servePprof(addr string) {
