@@ -12,8 +12,8 @@ import (
 const maxPendingJobs = 256
 
 // executor runs one connection's jobs (events, connects, disconnects) one
-// at a time, in order, on a goroutine that exists only while there is work:
-// an idle connection costs no goroutine. Handlers therefore never run on
+// at a time, in order, on a goroutine taken from the server's pool only
+// while there is work: an idle connection costs no goroutine. Handlers therefore never run on
 // the connection's reader, so a handler may wait for an ack from its own
 // client.
 type executor struct {

@@ -16,9 +16,11 @@
 // other send methods only append already-encoded [Packet] values to the
 // session's queue, which is bounded in bytes; the transport drains the queue
 // in batches: a pending long-polling GET returns every queued packet in one
-// payload, and a WebSocket writer goroutine, started only while there is
-// something to write and ended as soon as the queue is empty, writes every
-// pending frame with one vectored write. A [Packet] is immutable once built,
+// payload, and a WebSocket writer, which runs only while there is something
+// to write (on a goroutine from a small pool of the server's, so that an
+// idle session holds none), writes every pending frame with one vectored
+// write. A client that stops reading is found by the queue's bound and by
+// watching whether it takes the bytes written to it. A [Packet] is immutable once built,
 // so one packet can be queued to any number of sessions without being
 // encoded again; broadcasting relies on this.
 //
@@ -29,6 +31,7 @@
 //
 // Heartbeats use one timer per session and no goroutine. A WebSocket session
 // has one reader goroutine for its lifetime; a long-polling session has none
-// of its own. Every goroutine ends when its session closes, and
+// of its own. Every goroutine ends when its session closes (pooled writers
+// are parked for at most two seconds), and
 // [Server.Shutdown] returns only after every session has closed.
 package engine
