@@ -46,8 +46,11 @@ func newNamespace(srv *Server, name string) *Namespace {
 // nspView is the namespace as its adapter sees it.
 type nspView struct{ n *Namespace }
 
+// Name implements adapter.Namespace.
 func (v nspView) Name() string { return v.n.name }
 
+// OnAdapterEvent implements adapter.Namespace: it hands the room event to
+// the namespace's OnRoomEvent listeners.
 func (v nspView) OnAdapterEvent(ev adapter.Event) {
 	v.n.mu.RLock()
 	fns := v.n.onRoom
@@ -57,6 +60,8 @@ func (v nspView) OnAdapterEvent(ev adapter.Event) {
 	}
 }
 
+// OnServerSideEmit implements adapter.Namespace: it hands an event from
+// another server to the namespace's OnServerSideEmit listeners.
 func (v nspView) OnServerSideEmit(args []any, ack func(any)) {
 	if len(args) == 0 {
 		return

@@ -236,6 +236,7 @@ type eventTap struct {
 	a *Adapter
 }
 
+// OnAdapterEvent implements adapter.Namespace.
 func (t eventTap) OnAdapterEvent(ev adapter.Event) {
 	switch ev.Type {
 	case adapter.CreateRoom, adapter.DeleteRoom:

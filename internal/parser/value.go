@@ -163,6 +163,7 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 // appendWriter is an io.Writer appending to a byte slice.
 type appendWriter []byte
 
+// Write implements io.Writer.
 func (w *appendWriter) Write(p []byte) (int, error) {
 	*w = append(*w, p...)
 	return len(p), nil
