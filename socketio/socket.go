@@ -319,6 +319,11 @@ func (s *Socket) Join(rooms ...string) error {
 		}
 	}
 	s.nsp.adapter.AddAll(id, s, toRooms(rooms)...)
+	if !s.live.Load() {
+		// Disconnected meanwhile: its rooms may already have been left.
+		s.nsp.adapter.DelAll(id)
+		return ErrDisconnected
+	}
 	return nil
 }
 
