@@ -3,19 +3,10 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import net from "node:net";
-import { startChat, client, waitFor, withTimeout } from "./helpers.mjs";
+import { startChat, client, waitFor, withTimeout, freePort } from "./helpers.mjs";
 
 let redis, a, b;
 const sockets = [];
-
-async function freePort() {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 before(async () => {
   const port = await freePort();

@@ -1,6 +1,7 @@
 // Starts the chat server for a test file and stops it afterwards.
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,7 +20,8 @@ function serverBinary() {
 
 // startChat starts the server on a free port and resolves with its URL and
 // a stop function that sends SIGTERM and waits for a clean exit.
-export async function startChat(env = {}, port = 20000 + Math.floor(Math.random() * 20000)) {
+export async function startChat(env = {}, port) {
+  port ??= await freePort();
   const child = spawn(serverBinary(), [], {
     cwd: chatDir,
     env: { ...process.env, PORT: String(port), ...env },
@@ -49,6 +51,18 @@ export async function startChat(env = {}, port = 20000 + Math.floor(Math.random(
       return withTimeout(exited, 10000, "chat server exit");
     },
   };
+}
+
+// freePort asks the system for a free port on 127.0.0.1.
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 export function withTimeout(promise, ms, what) {
