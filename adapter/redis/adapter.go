@@ -405,12 +405,8 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts adapter.BroadcastOption
 		return local, nil
 	}
 	r := &request{kind: kFetch, expected: n - 1, sockets: local, done: make(chan struct{})}
-	id, err := a.startRequest(r)
+	id, err := a.sendRequest(r, &message{kind: kFetch, opts: opts})
 	if err != nil {
-		return nil, err
-	}
-	if err := a.publish(&message{kind: kFetch, requestID: id, opts: opts}); err != nil {
-		a.dropRequest(id)
 		return nil, err
 	}
 	if err := a.await(ctx, id, r, a.timeout(opts.Flags), "fetchSockets"); err != nil {
@@ -479,12 +475,8 @@ func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, args []any) ([]any,
 		return []any{}, nil
 	}
 	r := &request{kind: kServerSideEmit, expected: n - 1, responses: []any{}, done: make(chan struct{})}
-	id, err := a.startRequest(r)
+	id, err := a.sendRequest(r, &message{kind: kServerSideEmit, value: tree})
 	if err != nil {
-		return nil, err
-	}
-	if err := a.publish(&message{kind: kServerSideEmit, requestID: id, value: tree}); err != nil {
-		a.dropRequest(id)
 		return nil, err
 	}
 	err = a.await(ctx, id, r, a.opts.RequestsTimeout, "serverSideEmit")
@@ -510,14 +502,22 @@ func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
 }
 
 // startRequest registers r under a new request ID.
-func (a *Adapter) startRequest(r *request) (string, error) {
+// sendRequest registers r under a new request ID and publishes m with that
+// ID; if the publish fails, r is forgotten.
+func (a *Adapter) sendRequest(r *request, m *message) (string, error) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	if a.closed {
+		a.mu.Unlock()
 		return "", errClosed
 	}
 	id := a.proto.requestID()
 	a.requests[id] = r
+	a.mu.Unlock()
+	m.requestID = id
+	if err := a.publish(m); err != nil {
+		a.dropRequest(id)
+		return "", err
+	}
 	return id, nil
 }
 
