@@ -92,6 +92,10 @@ func (c *client) OnMessage(data []byte, binary bool) {
 	}
 }
 
+// OnBurstEnd implements engine.BurstHandler: the handlers of the packets
+// just read run now, on this goroutine when the engine lets them.
+func (c *client) OnBurstEnd(inline bool) { c.exec.readerPaused(inline) }
+
 // route hands a packet other than CONNECT to its namespace's socket. A
 // packet for a namespace the client has not joined is a protocol
 // violation that closes the connection, as in the reference.
@@ -154,7 +158,7 @@ func (c *client) connect(p *parser.Packet) {
 	c.connectTimer.Stop()
 	c.mu.Unlock()
 	nsp.add(s)
-	c.send(encodeControl(parser.Connect, name, []byte(`{"sid":"`+s.id+`"}`)))
+	c.sendNow(encodeControl(parser.Connect, name, []byte(`{"sid":"`+s.id+`"}`)))
 	for _, fn := range onConnect {
 		fn(s)
 	}
@@ -179,6 +183,13 @@ func connectErrorPayload(err error) []byte {
 
 func (c *client) send(pkts ...*engine.Packet) error {
 	return c.sess.Send(pkts...)
+}
+
+// sendNow sends a reply to the client (an ack, a CONNECT answer), writing
+// it on the calling goroutine when the connection is free; see
+// engine.Session.SendNow.
+func (c *client) sendNow(pkts ...*engine.Packet) error {
+	return c.sess.SendNow(pkts...)
 }
 
 // removeSocket forgets a socket that left its namespace.

@@ -27,6 +27,10 @@ type executor struct {
 	// readerDone: the connection closed; the reader queues nothing more
 	// and stops waiting for room.
 	readerDone bool
+	// owed: running is set but no goroutine drains yet: the reader queued
+	// the first job of a burst and drains itself when the burst ends (see
+	// readerPaused), saving a goroutine handoff per message.
+	owed bool
 }
 
 func newExecutor(tr *tracker, pool *workers.Pool) *executor {
@@ -48,12 +52,44 @@ func (e *executor) run(f func()) {
 func (e *executor) runFromReader(f func()) {
 	e.mu.Lock()
 	for len(e.q) >= maxPendingJobs && e.running && !e.readerDone {
+		e.startOwedLocked() // the reader cannot drain while it waits here
 		e.space.Wait()
 	}
 	if !e.readerDone {
-		e.push(f)
+		e.q = append(e.q, f)
+		if !e.running {
+			e.running = true
+			e.owed = true
+			e.tr.add()
+		}
 	}
 	e.mu.Unlock()
+}
+
+// readerPaused is called by the reader at the end of a burst of messages:
+// it runs the jobs it deferred, on the calling goroutine if inline, or else
+// on one from the pool.
+func (e *executor) readerPaused(inline bool) {
+	e.mu.Lock()
+	if !e.owed {
+		e.mu.Unlock()
+		return
+	}
+	e.owed = false
+	e.mu.Unlock()
+	if inline {
+		e.drain()
+		return
+	}
+	e.pool.Go(e.drainFn)
+}
+
+// startOwedLocked starts draining on the pool if the reader owes it.
+func (e *executor) startOwedLocked() {
+	if e.owed {
+		e.owed = false
+		e.pool.Go(e.drainFn)
+	}
 }
 
 // stopReader releases a reader waiting in runFromReader and makes it drop
@@ -61,6 +97,7 @@ func (e *executor) runFromReader(f func()) {
 func (e *executor) stopReader() {
 	e.mu.Lock()
 	e.readerDone = true
+	e.startOwedLocked()
 	e.space.Broadcast()
 	e.mu.Unlock()
 }

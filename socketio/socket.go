@@ -95,19 +95,19 @@ var (
 )
 
 func newSocket(nsp *Namespace, c *client, auth []byte) *Socket {
-	r := c.sess.Request()
+	sess := c.sess
 	s := &Socket{
 		id:     engine.NewID(),
 		nsp:    nsp,
 		client: c,
 		handshake: &Handshake{
-			Headers: r.Header,
+			Headers: sess.Header(),
 			Time:    time.Now(), // like the reference: when the socket is created
-			Address: remoteIP(c.sess.RemoteAddr()),
-			XDomain: r.Header.Get("Origin") != "",
-			Secure:  r.TLS != nil,
-			URL:     r.URL.RequestURI(),
-			Query:   r.URL.Query(),
+			Address: remoteIP(sess.RemoteAddr()),
+			XDomain: sess.Header().Get("Origin") != "",
+			Secure:  sess.Secure(),
+			URL:     sess.URL().RequestURI(),
+			Query:   sess.URL().Query(),
 			Auth:    json.RawMessage(auth),
 		},
 		done:      make(chan struct{}),
@@ -596,7 +596,7 @@ func (s *Socket) ackFor(p *parser.Packet) Ack {
 		if !s.Connected() {
 			return ErrDisconnected
 		}
-		return s.client.send(enc.pkts...)
+		return s.client.sendNow(enc.pkts...)
 	}
 }
 

@@ -25,8 +25,12 @@ import (
 type Server struct {
 	cfg      Config
 	upgrader websocket.Upgrader
-	// workers run the sessions' websocket writers.
+	// workers run the sessions' websocket writers and readers.
 	workers *workers.Pool
+
+	pollMu    sync.Mutex
+	pollr     *poller // made by the first websocket; nil if none can be
+	pollTried bool
 
 	pingPacket  *Packet
 	probePacket *Packet
@@ -255,7 +259,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q map[strin
 	if err != nil {
 		return // the upgrader's Error hook has answered
 	}
-	wc := newWSConn(conn, srv.cfg.PerMessageDeflate)
+	wc := newWSConn(conn, srv.cfg.PerMessageDeflate && offersDeflate(r), srv.cfg.maxBuffer())
 	if !srv.start(s, wc) {
 		wc.writeClose(websocket.CloseGoingAway, srv.cfg.writeTimeout())
 		wc.close()
@@ -286,6 +290,7 @@ func (srv *Server) start(s *Session, wc *wsConn) bool {
 	h := srv.cfg.OnConnection(s)
 	s.mu.Lock()
 	s.handler = h
+	s.burst, _ = h.(BurstHandler)
 	early := s.earlyClose
 	s.earlyClose = nil
 	open := s.state == stateOpen
@@ -300,8 +305,7 @@ func (srv *Server) start(s *Session, wc *wsConn) bool {
 		s.mu.Lock()
 		if s.state != stateClosed {
 			s.kickLocked()
-			s.wg.Add(1)
-			go s.readLoop(wc)
+			s.startReadingLocked(wc)
 		}
 		s.mu.Unlock()
 	}
@@ -345,7 +349,7 @@ func (srv *Server) upgradeSession(w http.ResponseWriter, r *http.Request, s *Ses
 	if err != nil {
 		return
 	}
-	wc := newWSConn(conn, srv.cfg.PerMessageDeflate)
+	wc := newWSConn(conn, srv.cfg.PerMessageDeflate && offersDeflate(r), srv.cfg.maxBuffer())
 	s.mu.Lock()
 	if s.state != stateOpen || s.ws != nil || s.probe != nil || srv.cfg.DisallowUpgrades {
 		s.mu.Unlock()
@@ -543,6 +547,7 @@ func (srv *Server) post(w http.ResponseWriter, r *http.Request, s *Session) {
 		return s.onPacket(t, data, binary)
 	})
 	s.readMu.Unlock()
+	s.burstEnd(false)
 	if err != nil {
 		s.abort(ReasonParseError, ErrParse, 0)
 	}
@@ -560,7 +565,9 @@ const (
 	writerIdle     = 2 * time.Second
 )
 
-// wsReadBufferSize is the websocket read buffer of each connection.
+// wsReadBufferSize is the read buffer of a websocket read by a goroutine
+// of its own, and gorilla's, which reads nothing unless permessage-deflate
+// is on.
 const wsReadBufferSize = 256
 
 // upgradeNoopDelay is how long a GET that arrives during an upgrade waits
@@ -603,6 +610,7 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	for _, s := range all {
 		s.wg.Wait()
 	}
+	srv.stopPoller()
 	srv.workers.Close()
 	return err
 }
@@ -619,8 +627,46 @@ func (srv *Server) Close() error {
 		<-s.finished
 		s.wg.Wait()
 	}
+	srv.stopPoller()
 	srv.workers.Close()
 	return nil
+}
+
+// poller returns the server's poller, made on first use, or nil if there
+// is none: the platform has none, or the server is closed.
+func (srv *Server) poller() *poller {
+	srv.pollMu.Lock()
+	defer srv.pollMu.Unlock()
+	if !srv.pollTried {
+		srv.pollTried = true
+		if p, err := newPoller(); err == nil {
+			srv.pollr = p
+		}
+	}
+	return srv.pollr
+}
+
+// stopPoller stops the poller; websockets opened afterwards are read by
+// goroutines of their own.
+func (srv *Server) stopPoller() {
+	srv.pollMu.Lock()
+	p := srv.pollr
+	srv.pollr, srv.pollTried = nil, true
+	srv.pollMu.Unlock()
+	if p != nil {
+		p.close()
+	}
+}
+
+// offersDeflate reports whether a websocket upgrade request offers the
+// permessage-deflate extension.
+func offersDeflate(r *http.Request) bool {
+	for _, v := range r.Header.Values("Sec-WebSocket-Extensions") {
+		if strings.Contains(strings.ToLower(v), "permessage-deflate") {
+			return true
+		}
+	}
+	return false
 }
 
 // stop refuses new sessions and returns the open ones.

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"net/http"
+	"net/url"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -22,6 +24,24 @@ type Handler interface {
 	OnClose(reason CloseReason, err error)
 }
 
+// A BurstHandler is a [Handler] that is told when the session has
+// delivered what it read in one go, so that it may defer work until then:
+// run the messages' handlers on the reading goroutine once it is free
+// rather than waking another.
+//
+// OnBurstEnd is called on the goroutine that called OnMessage, after the
+// burst's last message (and after a burst cut short by the end of the
+// connection, before OnClose when this goroutine closes the session). When
+// inline is true, the session reads on without that goroutine (another
+// goroutine may already be delivering the next burst, concurrently with
+// OnBurstEnd): the handler may keep it as long as it likes. When inline is
+// false, the goroutine goes back to reading when OnBurstEnd returns, so
+// the handler must not block in it.
+type BurstHandler interface {
+	Handler
+	OnBurstEnd(inline bool)
+}
+
 // lingerTime is how long a session closed by the client over long-polling
 // stays findable; see Session.linger.
 const lingerTime = time.Second
@@ -37,11 +57,17 @@ const (
 // A Session is one Engine.IO client connection, across the transports it
 // uses during its life. All of its methods are safe for concurrent use.
 type Session struct {
-	srv     *Server
-	id      string
-	req     *http.Request // the handshake request, without its body
-	issued  time.Time
-	handler Handler
+	srv    *Server
+	id     string
+	issued time.Time
+	// Of the handshake request: its header (with Host), URL, client
+	// address and whether it came over TLS.
+	header     http.Header
+	url        *url.URL
+	remoteAddr string
+	secure     bool
+	handler    Handler
+	burst      BurstHandler // handler, if it is one
 
 	// readMu serializes delivery to the handler: the websocket reader and a
 	// long-polling POST may overlap during an upgrade.
@@ -104,36 +130,56 @@ type closeInfo struct {
 
 func newSession(srv *Server, id string, r *http.Request) *Session {
 	s := &Session{
-		srv:      srv,
-		id:       id,
-		req:      r.Clone(r.Context()),
-		issued:   time.Now(),
-		done:     make(chan struct{}),
-		finished: make(chan struct{}),
-		wake:     make(chan struct{}, 1),
+		srv:        srv,
+		id:         id,
+		issued:     time.Now(),
+		header:     r.Header,
+		url:        r.URL,
+		secure:     r.TLS != nil,
+		remoteAddr: r.RemoteAddr,
+		done:       make(chan struct{}),
+		finished:   make(chan struct{}),
+		wake:       make(chan struct{}, 1),
 	}
-	s.req.Body = http.NoBody
-	if r.Host != "" && s.req.Header.Get("Host") == "" {
+	if s.header == nil {
+		s.header = http.Header{}
+	}
+	if r.Host != "" && s.header.Get("Host") == "" {
 		// net/http moves Host out of the header map; keep it with the
-		// others, as the reference's request headers have it.
-		s.req.Header.Set("Host", r.Host)
+		// others, as the reference's request headers have it. The map is
+		// the request's own: net/http makes one per request and never
+		// touches it again once the handler has it.
+		s.header.Set("Host", r.Host)
 	}
 	s.writeFn = s.writeLoop
 	return s
 }
 
+// burstEnd tells the handler that a burst of messages has been delivered.
+func (s *Session) burstEnd(inline bool) {
+	if s.burst != nil {
+		s.burst.OnBurstEnd(inline)
+	}
+}
+
 // ID returns the session ID (the "sid" of the handshake).
 func (s *Session) ID() string { return s.id }
 
-// Request returns the handshake request. Its body is empty and its context
-// is that of the handshake request; treat it as read-only.
-func (s *Session) Request() *http.Request { return s.req }
+// Header returns the handshake request's header, with its Host; treat it
+// as read-only.
+func (s *Session) Header() http.Header { return s.header }
+
+// URL returns the handshake request's URL; treat it as read-only.
+func (s *Session) URL() *url.URL { return s.url }
+
+// Secure reports whether the handshake request came over TLS.
+func (s *Session) Secure() bool { return s.secure }
 
 // Issued returns when the session was opened.
 func (s *Session) Issued() time.Time { return s.issued }
 
 // RemoteAddr returns the client's network address as the server saw it.
-func (s *Session) RemoteAddr() string { return s.req.RemoteAddr }
+func (s *Session) RemoteAddr() string { return s.remoteAddr }
 
 // Transport returns the name of the transport in use: "polling" or
 // "websocket".
@@ -166,6 +212,58 @@ func (s *Session) Send(pkts ...*Packet) error {
 		s.abort(ReasonTransportError, ErrQueueFull, 0)
 	}
 	return err
+}
+
+// SendNow is Send for a caller that would rather write the packets itself
+// than wake the session's writer: when the session is on a websocket with
+// nothing queued or being written, it writes them on the calling goroutine
+// without waiting, and leaves to the writer only what the connection could
+// not take at once. It suits replies on a connection's own goroutine, such
+// as acks; a broadcast is better left to the writers, which run in
+// parallel and coalesce.
+func (s *Session) SendNow(pkts ...*Packet) error {
+	s.mu.Lock()
+	ws := s.ws
+	if len(pkts) != 1 || s.state != stateOpen || ws == nil || ws.rc == nil || ws.gc != nil ||
+		s.writing || len(s.queue) > 0 || s.stallCheck {
+		err := s.sendLocked(pkts)
+		s.mu.Unlock()
+		if err == ErrQueueFull {
+			s.abort(ReasonTransportError, ErrQueueFull, 0)
+		}
+		return err
+	}
+	s.writing = true // the writer's role, for this write
+	s.mu.Unlock()
+	p := pkts[0]
+	n, err := writeNow(ws.rc, p.frame)
+	ws.written += int64(n)
+	ws.sinceOut += int64(n)
+	s.mu.Lock()
+	if err != nil && err != syscall.EAGAIN {
+		s.writing = false
+		s.mu.Unlock()
+		s.abort(ReasonTransportError, err, 0)
+		ws.close()
+		return nil
+	}
+	if n < len(p.frame) && s.state != stateClosed {
+		// The rest goes first, before what was queued meanwhile.
+		rest := &Packet{frame: p.frame[n:]}
+		s.queue = append(s.queue, nil)
+		copy(s.queue[1:], s.queue)
+		s.queue[0] = rest
+		s.queued += rest.size()
+	}
+	if len(s.queue) == 0 && s.state == stateOpen && !s.stallCheck {
+		s.writing = false
+	} else {
+		// The writer takes over: more to write, or a close to finish.
+		s.wg.Add(1)
+		s.srv.workers.Go(s.writeFn)
+	}
+	s.mu.Unlock()
+	return nil
 }
 
 // SendVolatile queues packets only if the transport can take them now (the

@@ -4,19 +4,28 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/gosio/sio/internal/workers"
 )
 
 // wsConn is one websocket connection. Data frames are pre-encoded in each
 // [Packet] and written raw to the network connection with one vectored
-// write per batch; gorilla/websocket does the handshake and the reading.
-// Only the session's current writer (see Session.writing) writes.
+// write per batch. gorilla/websocket does the handshake; the frames the
+// client sends are parsed by a frameReader, read by a worker only while the
+// socket has bytes (see poller), or by a goroutine of the connection's own
+// where the poller cannot watch it. With permessage-deflate, gorilla reads
+// and writes. Only the session's current writer (see Session.writing)
+// writes.
 type wsConn struct {
-	conn     *websocket.Conn
+	gc       *websocket.Conn // gorilla's connection, kept only with compress
 	raw      net.Conn
-	compress bool        // permessage-deflate negotiated: write through gorilla
+	compress bool        // permessage-deflate negotiated: gorilla reads and writes
 	bufs     net.Buffers // scratch for the writer
 	deadline time.Time   // the write deadline last set by the writer
 
@@ -25,7 +34,28 @@ type wsConn struct {
 	sinceOut int64     // bytes written since the last look at the kernel's queue
 	acked    int64     // bytes the peer had taken at the last look that saw progress
 	ackedAt  time.Time // when that was
+
+	// Reading (one reader at a time).
+	rd        frameReader
+	sink      frameSink // the session's, once attached
+	chunkDone func()    // called by a blocking reader after each read; set with sink
+
+	// Reading by the poller: rc is the socket when the poller can watch
+	// it. Set before the connection is added to the poller.
+	rc             syscall.RawConn
+	poll           *poller
+	pollFD, pollID int32
+	pollState      atomic.Int32
+	readFn         func() // runs the session's pollRead on a worker
+	workers        *workers.Pool
 }
+
+// The states of a polled connection's reading.
+const (
+	pollIdle    = iota // no worker reads it: the next event starts one
+	pollRunning        // a worker reads it
+	pollAgain          // a worker reads it, and an event came meanwhile
+)
 
 // outqCheckEvery is how many bytes a writer writes between two looks at
 // the kernel's send queue.
@@ -65,27 +95,38 @@ func (c *wsConn) stalled(batch []*Packet, patience time.Duration, force bool) (s
 	return false, true
 }
 
-func newWSConn(c *websocket.Conn, compress bool) *wsConn {
-	wc := &wsConn{conn: c, raw: c.UnderlyingConn(), compress: compress}
+func newWSConn(c *websocket.Conn, compress bool, max int64) *wsConn {
+	wc := &wsConn{raw: c.NetConn(), compress: compress}
+	wc.rd.max = max
+	if !compress {
+		// gorilla's connection has read nothing (a client may not send
+		// before the handshake's answer): its buffers are dropped and the
+		// frames are parsed here.
+		wc.rc = rawConnOf(wc.raw)
+		return wc
+	}
+	wc.gc = c
 	// gorilla must never write control frames itself: they would race with
 	// our raw writes. Pings are answered through the session's queue once
 	// the connection is attached to a session; a close frame is echoed by
 	// the session's close.
 	c.SetPingHandler(func(string) error { return nil })
 	c.SetCloseHandler(func(int, string) error { return nil })
-	if compress {
-		c.EnableWriteCompression(true)
-	}
+	c.EnableWriteCompression(true)
 	return wc
 }
 
-// attach makes c the transport of s: pings are answered with pongs
-// through the session's writer.
+// attach makes c the transport of s: its messages go to s, and pings are
+// answered with pongs through the session's writer.
 func (c *wsConn) attach(s *Session) {
-	c.conn.SetPingHandler(func(data string) error {
-		s.sendControl(newControl(opPong, []byte(data)))
-		return nil
-	})
+	c.sink = func(op byte, data []byte) bool { return s.onFrame(op, data) }
+	c.chunkDone = func() { s.burstEnd(false) }
+	if c.gc != nil {
+		c.gc.SetPingHandler(func(data string) error {
+			s.sendControl(newControl(opPong, []byte(data)))
+			return nil
+		})
+	}
 }
 
 // write writes a batch of packets.
@@ -100,16 +141,16 @@ func (c *wsConn) write(batch []*Packet, timeout time.Duration) error {
 			return err
 		}
 	}
-	if c.compress {
+	if c.gc != nil {
 		for _, p := range batch {
 			var err error
 			switch {
 			case p.ctrl:
-				err = c.conn.WriteControl(int(p.frame[0]&0x0f), p.Payload(), time.Now().Add(timeout))
+				err = c.gc.WriteControl(int(p.frame[0]&0x0f), p.Payload(), time.Now().Add(timeout))
 			case p.binary:
-				err = c.conn.WriteMessage(websocket.BinaryMessage, p.Payload())
+				err = c.gc.WriteMessage(websocket.BinaryMessage, p.Payload())
 			default:
-				err = c.conn.WriteMessage(websocket.TextMessage, p.Payload())
+				err = c.gc.WriteMessage(websocket.TextMessage, p.Payload())
 			}
 			if err != nil {
 				return err
@@ -127,23 +168,39 @@ func (c *wsConn) write(batch []*Packet, timeout time.Duration) error {
 	return err
 }
 
-// writeClose writes a close frame with code, best effort.
+// writeClose writes a close frame with code, best effort; closeNoStatus
+// writes one without a code.
 func (c *wsConn) writeClose(code int, timeout time.Duration) {
 	if code == 0 {
 		return
 	}
-	_ = c.conn.WriteControl(websocket.CloseMessage,
-		websocket.FormatCloseMessage(code, ""), time.Now().Add(timeout))
+	if c.gc != nil {
+		_ = c.gc.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(code, ""), time.Now().Add(timeout))
+		return
+	}
+	var p []byte
+	if code != closeNoStatus {
+		p = []byte{byte(code >> 8), byte(code)}
+	}
+	_ = c.raw.SetWriteDeadline(time.Now().Add(timeout))
+	_, _ = c.raw.Write(newControl(opClose, p).frame)
 }
 
-func (c *wsConn) close() { _ = c.raw.Close() }
+// close closes the connection.
+func (c *wsConn) close() {
+	if c.poll != nil {
+		c.poll.forget(c)
+	}
+	_ = c.raw.Close()
+}
 
 var errTooLarge = errors.New("engine: message too large")
 
-// readMessage reads the next message, refusing one larger than max bytes
-// without reading more than max+1 of it.
+// readMessage reads the next message through gorilla, refusing one larger
+// than max bytes without reading more than max+1 of it.
 func (c *wsConn) readMessage(max int64) (int, []byte, error) {
-	op, r, err := c.conn.NextReader()
+	op, r, err := c.gc.NextReader()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -157,39 +214,198 @@ func (c *wsConn) readMessage(max int64) (int, []byte, error) {
 	return op, data, nil
 }
 
-// readReason maps a websocket read error to a close reason.
+// readBlocking reads c on the calling goroutine, handing what it reads to
+// sink, until reading fails or sink returns false (errStopped).
+func (c *wsConn) readBlocking(sink frameSink) error {
+	if c.gc != nil {
+		for {
+			op, data, err := c.readMessage(c.rd.max)
+			if err != nil {
+				return err
+			}
+			if !sink(byte(op), data) {
+				return errStopped
+			}
+			if c.chunkDone != nil {
+				c.chunkDone()
+			}
+		}
+	}
+	if err := c.rd.feed(nil, sink); err != nil { // what an earlier reader left
+		return err
+	}
+	buf := make([]byte, wsReadBufferSize)
+	for {
+		n, err := c.raw.Read(buf)
+		if n > 0 {
+			if ferr := c.rd.feed(buf[:n], sink); ferr != nil {
+				return ferr
+			}
+			if c.chunkDone != nil {
+				c.chunkDone()
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// ready is called by the poller when c has bytes to read: it starts a
+// worker reading c unless one is.
+func (c *wsConn) ready() {
+	for {
+		switch c.pollState.Load() {
+		case pollIdle:
+			if c.pollState.CompareAndSwap(pollIdle, pollRunning) {
+				c.workers.Go(c.readFn)
+				return
+			}
+		case pollRunning:
+			if c.pollState.CompareAndSwap(pollRunning, pollAgain) {
+				return
+			}
+		default:
+			return
+		}
+	}
+}
+
+// readBufs are the buffers that workers read polled connections into.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, pollReadSize); return &b }}
+
+// pollReadSize is the size of a worker's read buffer.
+const pollReadSize = 16 << 10
+
+// startReadingLocked makes s read c, its websocket: through the poller
+// when it can watch c, or else on a goroutine of c's own. s.mu is held
+// and s is not closed.
+func (s *Session) startReadingLocked(c *wsConn) {
+	if !s.pollLocked(c) {
+		s.wg.Add(1)
+		go s.readLoop(c)
+	}
+}
+
+// pollLocked hands c to the server's poller, if it can watch c, and
+// reports whether it did. s.mu is held and s is not closed.
+func (s *Session) pollLocked(c *wsConn) bool {
+	if c.rc == nil || c.gc != nil {
+		return false
+	}
+	p := s.srv.poller()
+	if p == nil {
+		return false
+	}
+	c.poll = p
+	c.workers = s.srv.workers
+	c.readFn = func() { s.pollRead(c) }
+	if p.add(c) != nil {
+		c.poll = nil
+		return false
+	}
+	return true
+}
+
+// pollRead, run by a worker, reads c while it has bytes.
+func (s *Session) pollRead(c *wsConn) {
+	for {
+		if err := s.readAvailable(c); err != nil {
+			c.poll.forget(c) // stays pollRunning: no worker starts again
+			s.burstEnd(false)
+			s.readFailed(err)
+			return
+		}
+		if c.pollState.CompareAndSwap(pollRunning, pollIdle) {
+			s.burstEnd(true) // this goroutine is free now
+			return
+		}
+		// pollAgain: read again, and let the handler go on elsewhere.
+		s.burstEnd(false)
+		c.pollState.Store(pollRunning)
+	}
+}
+
+// readAvailable reads what c holds now, until the socket is drained or
+// reading must end, with the error that ends it.
+func (s *Session) readAvailable(c *wsConn) error {
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	buf := *bp
+	for {
+		n, err := readNow(c.rc, buf)
+		if n > 0 {
+			if ferr := c.rd.feed(buf[:n], c.sink); ferr != nil {
+				return ferr
+			}
+		}
+		switch {
+		case err == syscall.EAGAIN:
+			return nil
+		case err != nil:
+			return err
+		case n == 0:
+			return io.EOF
+		case n < len(buf):
+			// The socket is drained: a byte that comes after this read
+			// makes a new event.
+			return nil
+		}
+	}
+}
+
+// readFailed closes the session as the end of reading with err asks.
+func (s *Session) readFailed(err error) {
+	var ce *wsCloseError
+	var gce *websocket.CloseError
+	switch {
+	case err == errStopped:
+		// The sink stopped: the session is closing already.
+	case err == errTooLarge:
+		s.abort(ReasonTransportError, ErrPayloadTooLarge, closeTooBig)
+	case errors.As(err, &ce):
+		s.abort(ReasonTransportClose, err, ce.Code) // echo the client's close frame
+	case errors.As(err, &gce):
+		code := gce.Code
+		if code == websocket.CloseAbnormalClosure {
+			code = 0
+		}
+		s.abort(ReasonTransportClose, err, code)
+	case err == errWSProtocol:
+		s.abort(ReasonTransportError, err, closeProtocolError)
+	default:
+		s.abort(readReason(err), err, 0)
+	}
+}
+
+// readReason maps a read error to a close reason.
 func readReason(err error) CloseReason {
-	var ce *websocket.CloseError
-	if errors.As(err, &ce) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
 		return ReasonTransportClose
 	}
 	return ReasonTransportError
 }
 
-// readLoop reads the session's websocket until it fails or the session
-// closes, and hands each packet to the session.
+// readLoop reads the session's websocket on this goroutine until it fails
+// or the session closes.
 func (s *Session) readLoop(c *wsConn) {
 	defer s.wg.Done()
-	max := s.srv.cfg.maxBuffer()
-	for {
-		op, data, err := c.readMessage(max)
-		if err == errTooLarge {
-			s.abort(ReasonTransportError, ErrPayloadTooLarge, websocket.CloseMessageTooBig)
-			return
-		}
-		if err != nil {
-			code := 0
-			var ce *websocket.CloseError
-			if errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure {
-				code = ce.Code // echo the client's close frame
-			}
-			s.abort(readReason(err), err, code)
-			return
-		}
-		if !s.dispatchWS(op, data) {
-			return
-		}
+	err := c.readBlocking(c.sink)
+	s.burstEnd(false)
+	s.readFailed(err)
+}
+
+// onFrame handles one message or control frame from the websocket and
+// reports whether reading should go on.
+func (s *Session) onFrame(op byte, data []byte) bool {
+	switch op {
+	case opPing:
+		s.sendControl(newControl(opPong, data))
+		return true
+	case opPong:
+		return true
 	}
+	return s.dispatchWS(int(op), data)
 }
 
 // dispatchWS hands one websocket message to the session.
@@ -209,50 +425,43 @@ func (s *Session) dispatchWS(op int, data []byte) bool {
 
 // probeLoop runs the upgrade of a long-polling session to the websocket c:
 // "2probe" is answered "3probe" and the pending GET is released with a noop;
-// "5" completes the upgrade, after which this goroutine becomes the
-// session's websocket reader. Anything else, an error or the upgrade
-// timeout drops the probe and the session goes on over long-polling.
+// "5" completes the upgrade, after which c is read as the session's
+// websocket (by the poller, or on, this goroutine). Anything else, an error
+// or the upgrade timeout drops the probe and the session goes on over
+// long-polling.
 func (s *Session) probeLoop(c *wsConn) {
 	defer s.wg.Done()
 	timer := time.AfterFunc(s.srv.cfg.upgradeTimeout(), c.close)
 	defer timer.Stop()
-	drop := func() {
-		s.mu.Lock()
-		if s.probe == c {
-			s.probe = nil
-			s.upgrading = false
+	upgraded := false
+	sink := func(op byte, data []byte) bool {
+		if op == opPing || op == opPong {
+			return true
 		}
-		s.mu.Unlock()
-		c.close()
-	}
-	max := s.srv.cfg.maxBuffer()
-	for {
-		op, data, err := c.readMessage(max)
-		if err != nil || op != websocket.TextMessage {
-			drop()
-			return
+		if op != opText {
+			return false
 		}
 		switch string(data) {
 		case "2probe":
 			if err := c.write([]*Packet{s.srv.probePacket}, s.srv.cfg.writeTimeout()); err != nil {
-				drop()
-				return
+				return false
 			}
 			s.mu.Lock()
 			s.upgrading = true
 			s.kickLocked() // release a pending GET with a noop
 			s.mu.Unlock()
+			return true
 		case "5":
 			s.mu.Lock()
+			defer s.mu.Unlock()
 			if !s.upgrading || s.probe != c || s.state != stateOpen {
-				s.mu.Unlock()
-				drop()
-				return
+				return false
 			}
 			timer.Stop()
 			s.probe = nil
 			s.upgrading = false
 			s.ws = c
+			c.attach(s)
 			select { // a pending GET answers noop and ends
 			case s.wake <- struct{}{}:
 			default:
@@ -262,14 +471,35 @@ func (s *Session) probeLoop(c *wsConn) {
 				s.wg.Add(1)
 				s.srv.workers.Go(s.writeFn)
 			}
-			s.mu.Unlock()
-			c.attach(s)
-			s.wg.Add(1) // readLoop's own Done
-			s.readLoop(c)
-			return
-		default:
-			drop()
-			return
+			upgraded = true
+			return false // go on as the session's reader
 		}
+		return false
 	}
+	err := c.readBlocking(sink)
+	if !upgraded {
+		s.mu.Lock()
+		if s.probe == c {
+			s.probe = nil
+			s.upgrading = false
+		}
+		s.mu.Unlock()
+		c.close()
+		return
+	}
+	err = c.rd.feed(nil, c.sink) // what came with the "5"
+	s.burstEnd(false)
+	if err != nil {
+		s.readFailed(err)
+		return
+	}
+	s.mu.Lock()
+	if s.state == stateClosed || s.pollLocked(c) {
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	err = c.readBlocking(c.sink)
+	s.burstEnd(false)
+	s.readFailed(err)
 }

@@ -1,0 +1,97 @@
+package engine
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Idle websocket sessions are watched by the poller: none of them keeps a
+// goroutine (and its stack) waiting to read.
+func TestIdleWebSocketsHoldNoGoroutine(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the poller is Linux-only; elsewhere each websocket has a reader goroutine")
+	}
+	ts := newTestServer(t, Config{})
+	c0, _, _ := ts.openWS(t) // starts the poller
+	writeWS(t, c0, websocket.TextMessage, "4warm")
+	expectText(t, c0, "4warm")
+	base := runtime.NumGoroutine()
+	const n = 200
+	conns := make([]*websocket.Conn, n)
+	for i := range conns {
+		conns[i], _, _ = ts.openWS(t)
+	}
+	// Every session is served: each echoes.
+	for i, c := range conns {
+		msg := fmt.Sprintf("4m%d", i)
+		writeWS(t, c, websocket.TextMessage, msg)
+		expectText(t, c, msg)
+	}
+	// The test's own client connections have no goroutines (gorilla reads
+	// on the caller's); the workers that served them are parked for a
+	// while, at most writerPoolSize of them.
+	waitFor(t, "goroutines to settle", func() bool {
+		return runtime.NumGoroutine() < base+writerPoolSize
+	})
+	if got := runtime.NumGoroutine() - base; got >= n/2 {
+		t.Fatalf("%d goroutines for %d idle sessions", got, n)
+	}
+}
+
+// A reply written with SendNow to a client that does not read keeps its
+// place: what the socket could not take at once is written by the writer
+// before anything sent after it.
+func TestSendNowKeepsOrderWhenTheSocketIsFull(t *testing.T) {
+	ts := newTestServer(t, Config{MaxQueueBytes: 64 << 20})
+	c, _, h := ts.openWS(t)
+	waitWriterIdle(t, h.s)
+	// More than the kernel's socket buffers take at once: the first
+	// SendNow writes part of it and queues the rest.
+	var huge strings.Builder
+	for i := 0; huge.Len() < 12<<20; i++ {
+		fmt.Fprintf(&huge, "%09d,", i)
+	}
+	if err := h.s.SendNow(NewPacket(PacketMessage, []byte(huge.String()))); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		p := NewPacket(PacketMessage, []byte(fmt.Sprintf("small %d", i)))
+		var err error
+		if i%2 == 0 {
+			err = h.s.SendNow(p)
+		} else {
+			err = h.s.Send(p)
+		}
+		if err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	if _, data := readWS(t, c); string(data) != "4"+huge.String() {
+		t.Fatalf("the large message came back damaged (%d bytes, want %d)", len(data), huge.Len()+1)
+	}
+	for i := range 6 {
+		expectText(t, c, fmt.Sprintf("4small %d", i))
+	}
+	h.noClose(t)
+}
+
+// A frame that breaks the websocket protocol closes the session with
+// close code 1002.
+func TestWebSocketProtocolErrorClose(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	c, _, h := ts.openWS(t)
+	// An unmasked frame, written raw under gorilla's client.
+	_ = c.UnderlyingConn().SetWriteDeadline(time.Now().Add(waitTimeout))
+	if _, err := c.UnderlyingConn().Write([]byte{0x81, 0x02, '4', 'x'}); err != nil {
+		t.Fatal(err)
+	}
+	if code := expectWSClose(t, c); code != closeProtocolError {
+		t.Errorf("close code %d, want %d", code, closeProtocolError)
+	}
+	h.expectClose(t, ReasonTransportError, errWSProtocol)
+}
