@@ -12,7 +12,7 @@
 //
 // # Concurrency
 //
-// Every session has at most one writer at a time. [Session.Send] and the
+// Every session has at most one writer at a time. [Session.Send] and most
 // other send methods only append already-encoded [Packet] values to the
 // session's queue, which is bounded in bytes; the transport drains the queue
 // in batches: a pending long-polling GET returns every queued packet in one
@@ -22,16 +22,23 @@
 // write. A client that stops reading is found by the queue's bound and by
 // watching whether it takes the bytes written to it. A [Packet] is immutable once built,
 // so one packet can be queued to any number of sessions without being
-// encoded again; broadcasting relies on this.
+// encoded again; broadcasting relies on this. [Session.SendNow], for
+// replies, writes on the caller's goroutine when the connection is free,
+// without ever waiting for the network.
 //
 // Messages from one session reach its [Handler] one at a time, in the order
-// they arrived, on the goroutine that read them (the WebSocket reader or the
+// they arrived, on the goroutine that read them (a WebSocket reader or the
 // HTTP handler of a POST). A handler that blocks stops its session from
-// reading further messages, and nothing else.
+// reading further messages, and nothing else; a [BurstHandler] is also told
+// when a burst of messages read together has been delivered.
 //
-// Heartbeats use one timer per session and no goroutine. A WebSocket session
-// has one reader goroutine for its lifetime; a long-polling session has none
-// of its own. Every goroutine ends when its session closes (pooled writers
+// Heartbeats use one timer per session and no goroutine. On Linux an idle
+// WebSocket session has no goroutine either: an epoll set, itself waiting
+// in the Go runtime's network poller, says which connections have bytes,
+// and a pooled goroutine reads a connection only while it has some. TLS
+// connections, permessage-deflate and other platforms keep one reader
+// goroutine per WebSocket. A long-polling session has no goroutine of its
+// own. Every goroutine ends when its session closes (pooled writers
 // are parked for at most two seconds), and
 // [Server.Shutdown] returns only after every session has closed.
 package engine
