@@ -303,11 +303,12 @@ func (srv *Server) start(s *Session, wc *wsConn) bool {
 	s.startHeartbeat()
 	if wc != nil && open {
 		s.mu.Lock()
-		if s.state != stateClosed {
-			s.kickLocked()
-			s.startReadingLocked(wc)
+		if s.state == stateClosed {
+			s.mu.Unlock()
+			return true
 		}
-		s.mu.Unlock()
+		s.startReadingLocked(wc)
+		s.flushLocked() // the open packet, on this goroutine
 	}
 	return true
 }

@@ -223,9 +223,7 @@ func (s *Session) Send(pkts ...*Packet) error {
 // parallel and coalesce.
 func (s *Session) SendNow(pkts ...*Packet) error {
 	s.mu.Lock()
-	ws := s.ws
-	if len(pkts) != 1 || s.state != stateOpen || ws == nil || ws.rc == nil || ws.gc != nil ||
-		s.writing || len(s.queue) > 0 || s.stallCheck {
+	if len(pkts) != 1 || !s.canWriteNowLocked() {
 		err := s.sendLocked(pkts)
 		s.mu.Unlock()
 		if err == ErrQueueFull {
@@ -235,7 +233,24 @@ func (s *Session) SendNow(pkts ...*Packet) error {
 	}
 	s.writing = true // the writer's role, for this write
 	s.mu.Unlock()
-	p := pkts[0]
+	s.writeNow(pkts[0])
+	return nil
+}
+
+// canWriteNowLocked reports whether the caller may write to the websocket
+// itself: it is open, read by the poller (a plain socket), and no writer
+// runs or is due.
+func (s *Session) canWriteNowLocked() bool {
+	ws := s.ws
+	return s.state == stateOpen && ws != nil && ws.rc != nil && ws.gc == nil &&
+		!s.writing && len(s.queue) == 0 && !s.stallCheck
+}
+
+// writeNow writes p to the websocket without waiting, as the session's
+// writer (s.writing is set), then hands what is left to the writer
+// goroutine or gives the role back.
+func (s *Session) writeNow(p *Packet) {
+	ws := s.ws
 	n, err := writeNow(ws.rc, p.frame)
 	ws.written += int64(n)
 	ws.sinceOut += int64(n)
@@ -245,7 +260,7 @@ func (s *Session) SendNow(pkts ...*Packet) error {
 		s.mu.Unlock()
 		s.abort(ReasonTransportError, err, 0)
 		ws.close()
-		return nil
+		return
 	}
 	if n < len(p.frame) && s.state != stateClosed {
 		// The rest goes first, before what was queued meanwhile.
@@ -263,7 +278,29 @@ func (s *Session) SendNow(pkts ...*Packet) error {
 		s.srv.workers.Go(s.writeFn)
 	}
 	s.mu.Unlock()
-	return nil
+}
+
+// flushLocked makes the transport write what is queued: a single packet
+// (such as the open packet of a new websocket) is written on the calling
+// goroutine if it can be; otherwise the writer is woken. It unlocks s.mu.
+func (s *Session) flushLocked() {
+	if len(s.queue) == 1 {
+		p := s.queue[0]
+		s.queue = s.queue[:0]
+		s.queued = 0
+		if s.canWriteNowLocked() {
+			s.writing = true
+			s.mu.Unlock()
+			s.writeNow(p)
+			return
+		}
+		s.queue = append(s.queue, p)
+		s.queued = p.size()
+	}
+	if len(s.queue) > 0 {
+		s.kickLocked()
+	}
+	s.mu.Unlock()
 }
 
 // SendVolatile queues packets only if the transport can take them now (the

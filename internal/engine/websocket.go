@@ -254,19 +254,26 @@ func (c *wsConn) readBlocking(sink frameSink) error {
 // ready is called by the poller when c has bytes to read: it starts a
 // worker reading c unless one is.
 func (c *wsConn) ready() {
+	if c.claim() {
+		c.workers.Go(c.readFn)
+	}
+}
+
+// claim reports whether the caller is to start reading c: no worker reads
+// it. Otherwise it tells the worker that reads it to read again.
+func (c *wsConn) claim() bool {
 	for {
 		switch c.pollState.Load() {
 		case pollIdle:
 			if c.pollState.CompareAndSwap(pollIdle, pollRunning) {
-				c.workers.Go(c.readFn)
-				return
+				return true
 			}
 		case pollRunning:
 			if c.pollState.CompareAndSwap(pollRunning, pollAgain) {
-				return
+				return false
 			}
 		default:
-			return
+			return false
 		}
 	}
 }
