@@ -11,18 +11,25 @@ import (
 // past it the connection's reader waits, which pushes back on the client.
 const maxPendingJobs = 256
 
+// keptJobs is the largest queue backing array an idle executor keeps.
+const keptJobs = 8
+
 // executor runs one connection's jobs (events, connects, disconnects) one
 // at a time, in order, on a goroutine taken from the server's pool only
-// while there is work: an idle connection costs no goroutine. Handlers therefore never run on
-// the connection's reader, so a handler may wait for an ack from its own
-// client.
+// while there is work: an idle connection costs no goroutine. Handlers
+// never run while they would keep the connection from being read (at most
+// on the goroutine that read them, once the engine reads on without it),
+// so a handler may wait for an ack from its own client.
 type executor struct {
 	tr      *tracker
 	pool    *workers.Pool
 	drainFn func() // e.drain, made once
 	mu      sync.Mutex
 	space   sync.Cond // signalled when the queue shrinks
+	// q[head:] are the queued jobs. The backing array is kept while the
+	// connection is busy, so that queueing a job does not allocate.
 	q       []func()
+	head    int
 	running bool
 	// readerDone: the connection closed; the reader queues nothing more
 	// and stops waiting for room.
@@ -51,17 +58,12 @@ func (e *executor) run(f func()) {
 // stopReader it drops f.
 func (e *executor) runFromReader(f func()) {
 	e.mu.Lock()
-	for len(e.q) >= maxPendingJobs && e.running && !e.readerDone {
+	for len(e.q)-e.head >= maxPendingJobs && e.running && !e.readerDone {
 		e.startOwedLocked() // the reader cannot drain while it waits here
 		e.space.Wait()
 	}
-	if !e.readerDone {
-		e.q = append(e.q, f)
-		if !e.running {
-			e.running = true
-			e.owed = true
-			e.tr.add()
-		}
+	if !e.readerDone && e.enqueueLocked(f) {
+		e.owed = true // started by readerPaused
 	}
 	e.mu.Unlock()
 }
@@ -103,27 +105,52 @@ func (e *executor) stopReader() {
 }
 
 func (e *executor) push(f func()) {
-	e.q = append(e.q, f)
-	if !e.running {
-		e.running = true
-		e.tr.add()
+	if e.enqueueLocked(f) {
 		e.pool.Go(e.drainFn)
 	}
+}
+
+// enqueueLocked queues f and reports whether the executor was idle, in
+// which case it is now marked running and the caller must start draining.
+func (e *executor) enqueueLocked(f func()) bool {
+	if len(e.q) == cap(e.q) && e.head > 0 {
+		// Full, with jobs already taken at the front: move the queued
+		// ones down rather than grow, so that a queue that never empties
+		// stays within its bound.
+		n := copy(e.q, e.q[e.head:])
+		clear(e.q[n:])
+		e.q, e.head = e.q[:n], 0
+	}
+	e.q = append(e.q, f)
+	if e.running {
+		return false
+	}
+	e.running = true
+	e.tr.add()
+	return true
 }
 
 func (e *executor) drain() {
 	defer e.tr.done()
 	for {
 		e.mu.Lock()
-		if len(e.q) == 0 {
+		if e.head == len(e.q) {
 			e.running = false
-			e.q = nil
+			e.head = 0
+			if cap(e.q) > keptJobs {
+				e.q = nil // a burst's array is not kept by an idle connection
+			} else {
+				e.q = e.q[:0]
+			}
 			e.mu.Unlock()
 			return
 		}
-		f := e.q[0]
-		e.q[0] = nil
-		e.q = e.q[1:]
+		f := e.q[e.head]
+		e.q[e.head] = nil
+		e.head++
+		if e.head == len(e.q) {
+			e.q, e.head = e.q[:0], 0
+		}
 		e.space.Signal()
 		e.mu.Unlock()
 		f()
@@ -133,16 +160,15 @@ func (e *executor) drain() {
 // tracker counts running goroutines so that Shutdown can wait for them. It
 // differs from sync.WaitGroup in allowing add while someone waits.
 type tracker struct {
-	mu   sync.Mutex
-	n    int
+	mu sync.Mutex
+	n  int
+	// idle is closed when n drops to 0; it is made only when someone waits,
+	// so that a busy server does not make one each time n leaves 0.
 	idle chan struct{}
 }
 
 func (t *tracker) add() {
 	t.mu.Lock()
-	if t.n == 0 {
-		t.idle = make(chan struct{})
-	}
 	t.n++
 	t.mu.Unlock()
 }
@@ -150,8 +176,9 @@ func (t *tracker) add() {
 func (t *tracker) done() {
 	t.mu.Lock()
 	t.n--
-	if t.n == 0 {
+	if t.n == 0 && t.idle != nil {
 		close(t.idle)
+		t.idle = nil
 	}
 	t.mu.Unlock()
 }
@@ -163,6 +190,9 @@ func (t *tracker) wait(ctx context.Context) error {
 		if t.n == 0 {
 			t.mu.Unlock()
 			return nil
+		}
+		if t.idle == nil {
+			t.idle = make(chan struct{})
 		}
 		idle := t.idle
 		t.mu.Unlock()

@@ -3,7 +3,8 @@
 // run on stdout; progress goes to stderr.
 //
 // It speaks Engine.IO v4 / Socket.IO v5 by hand, over websocket (gorilla's
-// client) and over HTTP long-polling (net/http), and does not use the
+// client) and over HTTP long-polling (a minimal HTTP/1.1 client of its own,
+// httpconn.go: two kept-alive connections per client), and does not use the
 // library under test, so every server is measured by the same client.
 //
 // Scenarios (-scenario):
@@ -34,6 +35,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -89,7 +91,20 @@ func main() {
 	flag.DurationVar(&c.settle, "settle", time.Second, "idle: wait before the baseline RSS sample")
 	flag.DurationVar(&c.timeout, "timeout", 120*time.Second, "hard limit for the run")
 	flag.DurationVar(&c.stall, "stall", 15*time.Second, "give up after this long without progress")
+	cpuProfile := flag.String("cpuprofile", "", "write the load generator's own CPU profile (the whole run) to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(2)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(2)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 
 	c.addrs = []string{c.addr}
 	if *addrsFlag != "" {
@@ -165,6 +180,7 @@ func main() {
 	out, _ := json.Marshal(res.m)
 	fmt.Println(string(out))
 	if !ok {
+		pprof.StopCPUProfile() // os.Exit skips the deferred stop
 		os.Exit(1)
 	}
 }

@@ -112,8 +112,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if srv.cfg.Headers != nil {
 		srv.cfg.Headers(h, r)
 	}
-	q := r.URL.Query()
-	transport := q.Get("transport")
+	transport, sid := queryFields(r)
 	upgrade := websocket.IsWebSocketUpgrade(r)
 	if !srv.cfg.allows(transport) {
 		srv.refuse(w, r, upgrade, CodeUnknownTransport, "", "")
@@ -123,9 +122,8 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		srv.refuse(w, r, upgrade, CodeBadRequest, "", "INVALID_ORIGIN")
 		return
 	}
-	sid := q.Get("sid")
 	if sid == "" {
-		srv.handshake(w, r, q, transport, upgrade)
+		srv.handshake(w, r, r.URL.Query(), transport, upgrade)
 		return
 	}
 	s := srv.Session(sid)
@@ -162,6 +160,31 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		w.WriteHeader(http.StatusInternalServerError)
 	}
+}
+
+// queryFields returns the first "transport" and "sid" values of r's query,
+// as r.URL.Query().Get would. A plain query (no escapes, no '+' or ';', not
+// long) is scanned in place without allocating; any other goes through
+// url.ParseQuery, so that both agree.
+func queryFields(r *http.Request) (transport, sid string) {
+	raw := r.URL.RawQuery
+	if len(raw) > 512 || strings.ContainsAny(raw, "%+;") {
+		q := r.URL.Query()
+		return q.Get("transport"), q.Get("sid")
+	}
+	var haveT, haveS bool
+	for raw != "" && !(haveT && haveS) {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		switch {
+		case k == "transport" && !haveT:
+			transport, haveT = v, true
+		case k == "sid" && !haveS:
+			sid, haveS = v, true
+		}
+	}
+	return transport, sid
 }
 
 // refuse answers a request the engine does not accept, as the reference
@@ -436,22 +459,38 @@ func (srv *Server) poll(w http.ResponseWriter, r *http.Request, s *Session) {
 	if tail != nil {
 		batch = append(batch, tail)
 	}
-	body := encodePayload(make([]byte, 0, 512), batch)
+	bp := payloadBufs.Get().(*[]byte)
+	body := encodePayload((*bp)[:0], batch)
 	s.mu.Lock()
 	s.recycleLocked(batch)
 	s.mu.Unlock()
 	srv.writePayload(w, r, body)
+	// The response writer has copied the body (or compressed it).
+	if cap(body) <= maxPooledPayload {
+		*bp = body[:0]
+		payloadBufs.Put(bp)
+	}
 	if finishClose {
 		s.closed(reason, cerr)
 	}
 }
 
+// payloadBufs holds the buffers that long-polling responses are encoded
+// into; one larger than maxPooledPayload is left to the garbage collector.
+var payloadBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+const maxPooledPayload = 64 << 10
+
 // writePayload writes a long-polling response body, compressed when it is
-// large enough and the client accepts gzip or deflate.
+// large enough and the client accepts gzip or deflate. It does not keep
+// body.
 func (srv *Server) writePayload(w http.ResponseWriter, r *http.Request, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=UTF-8")
-	h.Set("Cache-Control", "no-store")
+	// As h.Set with canonical keys, with one allocation for the values.
+	vals := make([]string, 3)
+	vals[0], vals[1] = "text/plain; charset=UTF-8", "no-store"
+	h["Content-Type"] = vals[0:1:1]
+	h["Cache-Control"] = vals[1:2:2]
 	if !srv.cfg.DisableHTTPCompression && len(body) >= srv.cfg.compressionThreshold() {
 		ae := r.Header.Get("Accept-Encoding")
 		for _, c := range compressors {
@@ -467,7 +506,8 @@ func (srv *Server) writePayload(w http.ResponseWriter, r *http.Request, body []b
 			}
 		}
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	vals[2] = strconv.Itoa(len(body))
+	h["Content-Length"] = vals[2:3:3]
 	_, _ = w.Write(body)
 }
 
@@ -531,7 +571,16 @@ func (srv *Server) post(w http.ResponseWriter, r *http.Request, s *Session) {
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	var body []byte
+	var err error
+	if r.ContentLength >= 0 {
+		// The size is known (and within bounds): one buffer of that size.
+		// net/http's body reader fails if the body is shorter.
+		body = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(r.Body, body)
+	} else {
+		body, err = io.ReadAll(io.LimitReader(r.Body, max+1))
+	}
 	if err != nil {
 		w.WriteHeader(http.StatusBadRequest)
 		return
@@ -553,8 +602,10 @@ func (srv *Server) post(w http.ResponseWriter, r *http.Request, s *Session) {
 		s.abort(ReasonParseError, ErrParse, 0)
 	}
 	h := w.Header()
-	h.Set("Content-Type", "text/html")
-	h.Set("Content-Length", "2")
+	vals := make([]string, 2) // as h.Set, with one allocation
+	vals[0], vals[1] = "text/html", "2"
+	h["Content-Type"] = vals[0:1:1]
+	h["Content-Length"] = vals[1:2:2]
 	_, _ = io.WriteString(w, "ok")
 }
 

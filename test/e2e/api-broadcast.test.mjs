@@ -9,9 +9,14 @@ import { useServer, connected, waitFor, withTimeout, op, record, sentinel, uniqu
 const srv = useServer();
 const ws = { transports: ["websocket"] };
 
+/**
+ * n connected clients, each greeted: the server's "welcome" (emitted on
+ * connection) may arrive in a later read than the CONNECT answer, so a
+ * test that records every event starts after it.
+ */
 async function clients(n, opts = ws) {
   const list = Array.from({ length: n }, () => srv.client("/", opts));
-  await Promise.all(list.map((s) => connected(s)));
+  await Promise.all(list.map((s) => Promise.all([connected(s), waitFor(s, "welcome", 3000)])));
   return list;
 }
 
