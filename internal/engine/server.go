@@ -239,6 +239,9 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q map[strin
 		return
 	}
 	s := newSession(srv, NewID(), r)
+	if transport == TransportPolling {
+		s.wake = make(chan struct{}, 1)
+	}
 	upgrades := "[]"
 	if transport == TransportPolling && !srv.cfg.DisallowUpgrades && srv.cfg.allows(TransportWebSocket) {
 		upgrades = `["websocket"]`

@@ -79,7 +79,9 @@ type Session struct {
 	// handler's OnClose has returned.
 	done     chan struct{}
 	finished chan struct{}
-	// wake signals a pending long-polling GET (capacity 1).
+	// wake signals a pending long-polling GET (capacity 1); nil for a
+	// session opened over websocket, which never has one (a send to it
+	// falls to its select's default).
 	wake  chan struct{}
 	timer *time.Timer
 	// writeFn is s.writeLoop as a func value made once, so that starting
@@ -139,7 +141,6 @@ func newSession(srv *Server, id string, r *http.Request) *Session {
 		remoteAddr: r.RemoteAddr,
 		done:       make(chan struct{}),
 		finished:   make(chan struct{}),
-		wake:       make(chan struct{}, 1),
 	}
 	if s.header == nil {
 		s.header = http.Header{}
