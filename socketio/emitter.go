@@ -162,7 +162,7 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 		return nil, ctx.Err()
 	case <-s.Done():
 		return nil, ErrDisconnected
-	case <-s.client.gone:
+	case <-s.client.goneChan():
 		s.CancelAck(id)
 		return nil, ErrDisconnected
 	}

@@ -29,11 +29,11 @@ type executor struct {
 	readerDone bool
 }
 
-func newExecutor(tr *tracker, pool *workers.Pool) *executor {
-	e := &executor{tr: tr, pool: pool}
+// init prepares an executor in place; it must not be copied after.
+func (e *executor) init(tr *tracker, pool *workers.Pool) {
+	e.tr, e.pool = tr, pool
 	e.space.L = &e.mu
 	e.drainFn = e.drain
-	return e
 }
 
 // run queues f. It never blocks.

@@ -629,3 +629,63 @@ func TestDoneAskedForAfterTheDisconnect(t *testing.T) {
 	waitFor(t, s.Done())
 	assert.Equal(t, "{}", string(s.Handshake().Auth))
 }
+
+func TestConnectTimeoutOnlyBeforeTheFirstNamespace(t *testing.T) {
+	_, ts := newTestServer(t, &Options{ConnectTimeout: 200 * time.Millisecond}, nil)
+	idle := dial(t, ts)
+	joined := dial(t, ts)
+	joined.connect("/", "")
+	joined.write(`41`) // leaves again: the timer must not close it later
+	idle.expectClose(3 * time.Second)
+	joined.expectNothing(500 * time.Millisecond)
+}
+
+func TestEmitWithAckReleasedWhenTheConnectionCloses(t *testing.T) {
+	errs := make(chan error, 2)
+	_, ts := newTestServer(t, nil, func(io *Server) {
+		io.OnConnection(func(s *Socket) {
+			for range 2 {
+				go func() {
+					_, err := s.EmitWithAck(context.Background(), "question")
+					errs <- err
+				}()
+			}
+		})
+	})
+	c := dial(t, ts)
+	c.connect("/", "")
+	assert.Contains(t, c.read(), `["question"]`)
+	assert.Contains(t, c.read(), `["question"]`)
+	c.conn.Close()
+	assert.ErrorIs(t, waitFor(t, errs), ErrDisconnected)
+	assert.ErrorIs(t, waitFor(t, errs), ErrDisconnected)
+}
+
+func TestSeveralNamespacesOnOneConnection(t *testing.T) {
+	io, ts := newTestServer(t, nil, nil)
+	left := make(chan DisconnectReason, 3)
+	for _, name := range []string{"/a", "/b", "/c"} {
+		io.Of(name).OnConnection(func(s *Socket) {
+			s.On("where", func(ack Ack) { _ = ack(s.Namespace().Name()) })
+			s.OnDisconnect(func(r DisconnectReason) { left <- r })
+		})
+	}
+	c := dial(t, ts)
+	c.connect("/a", "")
+	c.connect("/b", "")
+	c.connect("/c", "")
+	c.write(`42/b,1["where"]`)
+	assert.Equal(t, `43/b,1["/b"]`, c.read())
+	c.write(`41/b,`)
+	assert.Equal(t, ReasonClientNamespaceDisconnect, waitFor(t, left))
+	c.write(`42/c,2["where"]`)
+	assert.Equal(t, `43/c,2["/c"]`, c.read())
+	c.connect("/b", "") // rejoins
+	c.write(`42/b,3["where"]`)
+	assert.Equal(t, `43/b,3["/b"]`, c.read())
+	c.write(`40/a,`) // already joined: the connection closes
+	c.expectClose(3 * time.Second)
+	for range 3 {
+		assert.NotEqual(t, ReasonClientNamespaceDisconnect, waitFor(t, left))
+	}
+}
