@@ -29,13 +29,16 @@ type client struct {
 	mu         sync.Mutex
 	sockets    []*Socket // one per namespace joined
 	connecting []string  // namespaces whose CONNECT is queued or in middleware
-	closed     bool
 	// connectTimer closes a connection that joins no namespace in time;
 	// nil once one is joined.
 	connectTimer *time.Timer
-	// gone, made by goneChan, is closed when the connection has closed.
+	// gone, made by goneChan, is closed when the connection has closed;
+	// then it is closedChan, which is how closedLocked knows.
 	gone chan struct{}
 }
+
+// closedLocked reports whether the connection has closed.
+func (c *client) closedLocked() bool { return c.gone == closedChan }
 
 func (srv *Server) newClient(sess *engine.Session) engine.Handler {
 	c := &client{srv: srv, sess: sess}
@@ -52,7 +55,7 @@ func (srv *Server) newClient(sess *engine.Session) engine.Handler {
 
 func (c *client) onConnectTimeout() {
 	c.mu.Lock()
-	idle := c.connectTimer != nil && len(c.sockets) == 0 && len(c.connecting) == 0 && !c.closed
+	idle := c.connectTimer != nil && len(c.sockets) == 0 && len(c.connecting) == 0 && !c.closedLocked()
 	c.mu.Unlock()
 	if idle {
 		c.sess.Abort(engine.ReasonForcedClose, errors.New("socketio: no namespace joined before the connect timeout"))
@@ -146,9 +149,6 @@ func (c *client) goneChan() <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gone == nil {
-		if c.closed {
-			return closedChan
-		}
 		c.gone = make(chan struct{})
 	}
 	return c.gone
@@ -184,7 +184,7 @@ func (c *client) connect(p *parser.Packet) {
 	}
 	c.mu.Lock()
 	c.connectedLocked(name)
-	if c.closed {
+	if c.closedLocked() {
 		c.mu.Unlock()
 		nsp.adapter.DelAll(room.SocketID(s.id))
 		return
@@ -253,12 +253,12 @@ func (c *client) closeAll() {
 func (c *client) OnClose(reason engine.CloseReason, err error) {
 	c.exec.stopReader()
 	c.mu.Lock()
-	c.closed = true
 	if c.connectTimer != nil {
 		c.connectTimer.Stop()
 		c.connectTimer = nil
 	}
 	gone := c.gone
+	c.gone = closedChan // the connection is closed
 	c.mu.Unlock()
 	if gone != nil {
 		close(gone)
