@@ -299,9 +299,16 @@ func (x *Index[M]) ForEach(rooms, except []Room, fn func(id SocketID, m M) bool)
 			}
 		}
 	case 1:
-		x.eachInLocked(rooms[0], func(id SocketID, m M) bool {
-			return excluded(id) || fn(id, m)
-		})
+		// The common case, without eachInLocked's indirection per member.
+		if set := x.rooms[rooms[0]]; set != nil {
+			for id, m := range set {
+				if !excluded(id) && !fn(id, m) {
+					return
+				}
+			}
+		} else if id, ok := x.single[rooms[0]]; ok && !excluded(id) {
+			fn(id, x.sids[id].m)
+		}
 	default:
 		seen := make(map[SocketID]struct{})
 		for _, r := range rooms {
