@@ -90,3 +90,52 @@ func BenchmarkForEachRoom(b *testing.B) {
 		x.ForEach([]Room{"all"}, nil, func(SocketID, int) bool { n++; return true })
 	}
 }
+
+func TestIndexRoomGrowsFromOneMemberAndShrinks(t *testing.T) {
+	var x Index[int]
+	assert.Equal(t, []Change{{Created, "r"}, {Joined, "r"}}, x.Add("a", 1, "r"))
+	assert.Equal(t, []string{"a"}, ids(&x, []Room{"r"}, nil))
+	assert.Equal(t, []Change{{Joined, "r"}}, x.Add("b", 2, "r"))
+	assert.Equal(t, []Change{{Joined, "r"}}, x.Add("c", 3, "r"))
+	assert.Equal(t, []string{"a", "b", "c"}, ids(&x, []Room{"r"}, nil))
+	var got []int
+	x.ForEach([]Room{"r"}, nil, func(_ SocketID, m int) bool { got = append(got, m); return true })
+	assert.ElementsMatch(t, []int{1, 2, 3}, got, "every member keeps its value")
+	assert.Equal(t, []Change{{Left, "r"}}, x.Remove("a", "r"))
+	assert.Equal(t, []Change{{Left, "r"}}, x.RemoveAll("b"))
+	assert.Equal(t, []string{"c"}, ids(&x, []Room{"r"}, nil))
+	assert.Equal(t, []Change{{Left, "r"}, {Deleted, "r"}}, x.Remove("c", "r"))
+	assert.Empty(t, x.AllRooms())
+	// A room that lost its map can start again with one member.
+	assert.Equal(t, []Change{{Created, "r"}, {Joined, "r"}}, x.Add("a", 1, "r"))
+	assert.Equal(t, []string{"a"}, ids(&x, []Room{"r"}, []Room{"nope"}))
+	assert.Empty(t, ids(&x, []Room{"r"}, []Room{"r"}))
+}
+
+func TestIndexSocketInManyRooms(t *testing.T) {
+	var x Index[int]
+	var rooms []Room
+	for i := range 3 * maxRoomList {
+		rooms = append(rooms, Room(fmt.Sprint("r", i)))
+	}
+	x.Add("a", 1, rooms[:maxRoomList-1]...)
+	x.Add("a", 1, rooms...) // crosses from the slice to the map
+	x.Add("b", 2, rooms[0], rooms[2*maxRoomList])
+	assert.ElementsMatch(t, rooms, x.Rooms("a"))
+	for _, r := range rooms {
+		assert.True(t, x.Has("a", r), r)
+	}
+	assert.Equal(t, []Change{{Left, "r0"}}, x.Remove("a", "r0"))
+	assert.False(t, x.Has("a", "r0"))
+	assert.Len(t, x.Rooms("a"), len(rooms)-1)
+	assert.Equal(t, []string{"b"}, ids(&x, []Room{"r0"}, []Room{"r1"}))
+	assert.Equal(t, []string{"a", "b"}, ids(&x, []Room{"r0", "r1", "r4"}, nil))
+	changes := x.RemoveAll("a")
+	assert.Len(t, changes, 2*(len(rooms)-1)-1, "left each room, deleted all but the one shared with b")
+	assert.ElementsMatch(t, []Room{rooms[0], rooms[2*maxRoomList]}, x.AllRooms())
+
+	// A short list: removal keeps the others and their order.
+	x.Add("c", 3, "c", "x", "y", "z")
+	x.Remove("c", "x")
+	assert.Equal(t, []Room{"c", "y", "z"}, x.Rooms("c"))
+}

@@ -3,6 +3,7 @@ package socketio
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -14,41 +15,47 @@ import (
 // client is the Socket.IO side of one Engine.IO connection: it decodes
 // packets, routes them to the connection's sockets (one per namespace) and
 // runs their handlers on its executor.
+//
+// A client joins one namespace or a few, so its sockets and pending
+// CONNECTs are short slices rather than maps, and what an idle connection
+// does not need (the connect timer once a namespace is joined, the gone
+// channel until an emitter waits on it) is not kept.
 type client struct {
 	srv  *Server
 	sess *engine.Session
 	dec  parser.Decoder // used by the reader only
-	exec *executor
+	exec executor
 
-	mu           sync.Mutex
-	sockets      map[string]*Socket // by namespace name
-	connecting   map[string]bool    // CONNECTs queued or in middleware
-	closed       bool
+	mu         sync.Mutex
+	sockets    []*Socket // one per namespace joined
+	connecting []string  // namespaces whose CONNECT is queued or in middleware
+	// connectTimer closes a connection that joins no namespace in time;
+	// nil once one is joined.
 	connectTimer *time.Timer
-	// gone is closed when the connection has closed.
+	// gone, made by goneChan, is closed when the connection has closed;
+	// then it is closedChan, which is how closedLocked knows.
 	gone chan struct{}
 }
 
+// closedLocked reports whether the connection has closed.
+func (c *client) closedLocked() bool { return c.gone == closedChan }
+
 func (srv *Server) newClient(sess *engine.Session) engine.Handler {
-	c := &client{
-		srv:        srv,
-		sess:       sess,
-		exec:       newExecutor(&srv.jobs, srv.workers),
-		sockets:    make(map[string]*Socket),
-		connecting: make(map[string]bool),
-		gone:       make(chan struct{}),
-	}
+	c := &client{srv: srv, sess: sess}
+	c.exec.init(&srv.jobs, srv.workers)
 	timeout := srv.opts.ConnectTimeout
 	if timeout == 0 {
 		timeout = DefaultConnectTimeout
 	}
+	c.mu.Lock() // onConnectTimeout reads connectTimer
 	c.connectTimer = time.AfterFunc(timeout, c.onConnectTimeout)
+	c.mu.Unlock()
 	return c
 }
 
 func (c *client) onConnectTimeout() {
 	c.mu.Lock()
-	idle := len(c.sockets) == 0 && len(c.connecting) == 0 && !c.closed
+	idle := c.connectTimer != nil && len(c.sockets) == 0 && len(c.connecting) == 0 && !c.closedLocked()
 	c.mu.Unlock()
 	if idle {
 		c.sess.Abort(engine.ReasonForcedClose, errors.New("socketio: no namespace joined before the connect timeout"))
@@ -69,8 +76,10 @@ func (c *client) OnMessage(data []byte, binary bool) {
 	switch p.Type {
 	case parser.Connect:
 		c.mu.Lock()
-		dup := c.sockets[p.Namespace] != nil || c.connecting[p.Namespace]
-		c.connecting[p.Namespace] = true
+		dup := c.socketLocked(p.Namespace) != nil || slices.Contains(c.connecting, p.Namespace)
+		if !dup {
+			c.connecting = append(c.connecting, p.Namespace)
+		}
 		c.mu.Unlock()
 		if dup {
 			c.invalid("CONNECT to a namespace already joined")
@@ -116,7 +125,37 @@ func (c *client) invalid(why string) {
 func (c *client) socket(nsp string) *Socket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.sockets[nsp]
+	return c.socketLocked(nsp)
+}
+
+func (c *client) socketLocked(nsp string) *Socket {
+	for _, s := range c.sockets {
+		if s.nsp.name == nsp {
+			return s
+		}
+	}
+	return nil
+}
+
+// connectedLocked forgets the pending CONNECT to nsp.
+func (c *client) connectedLocked(nsp string) {
+	if i := slices.Index(c.connecting, nsp); i >= 0 {
+		c.connecting = slices.Delete(c.connecting, i, i+1)
+		if len(c.connecting) == 0 {
+			c.connecting = nil
+		}
+	}
+}
+
+// goneChan returns a channel that is closed when the connection has
+// closed.
+func (c *client) goneChan() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gone == nil {
+		c.gone = make(chan struct{})
+	}
+	return c.gone
 }
 
 // connect handles a CONNECT packet, on the executor.
@@ -124,7 +163,7 @@ func (c *client) connect(p *parser.Packet) {
 	name := p.Namespace
 	done := func() {
 		c.mu.Lock()
-		delete(c.connecting, name)
+		c.connectedLocked(name)
 		c.mu.Unlock()
 	}
 	auth := p.Data
@@ -148,14 +187,17 @@ func (c *client) connect(p *parser.Packet) {
 		}
 	}
 	c.mu.Lock()
-	delete(c.connecting, name)
-	if c.closed {
+	c.connectedLocked(name)
+	if c.closedLocked() {
 		c.mu.Unlock()
 		nsp.adapter.DelAll(room.SocketID(s.id))
 		return
 	}
-	c.sockets[name] = s
-	c.connectTimer.Stop()
+	c.sockets = append(c.sockets, s)
+	if c.connectTimer != nil {
+		c.connectTimer.Stop()
+		c.connectTimer = nil
+	}
 	c.mu.Unlock()
 	nsp.add(s)
 	c.sendNow(encodeControl(parser.Connect, name, []byte(`{"sid":"`+s.id+`"}`)))
@@ -195,8 +237,8 @@ func (c *client) sendNow(pkts ...*engine.Packet) error {
 // removeSocket forgets a socket that left its namespace.
 func (c *client) removeSocket(s *Socket) {
 	c.mu.Lock()
-	if c.sockets[s.nsp.name] == s {
-		delete(c.sockets, s.nsp.name)
+	if i := slices.Index(c.sockets, s); i >= 0 {
+		c.sockets = slices.Delete(c.sockets, i, i+1)
 	}
 	c.mu.Unlock()
 }
@@ -205,10 +247,7 @@ func (c *client) removeSocket(s *Socket) {
 // then closes the connection: Socket.Disconnect(true).
 func (c *client) closeAll() {
 	c.mu.Lock()
-	socks := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		socks = append(socks, s)
-	}
+	socks := slices.Clone(c.sockets)
 	c.mu.Unlock()
 	for _, s := range socks {
 		s.disconnect(ReasonServerNamespaceDisconnect, true)
@@ -225,17 +264,20 @@ func (c *client) closeAll() {
 func (c *client) OnClose(reason engine.CloseReason, err error) {
 	c.exec.stopReader()
 	c.mu.Lock()
-	c.closed = true
-	c.connectTimer.Stop()
+	if c.connectTimer != nil {
+		c.connectTimer.Stop()
+		c.connectTimer = nil
+	}
+	gone := c.gone
+	c.gone = closedChan // the connection is closed
 	c.mu.Unlock()
-	close(c.gone)
+	if gone != nil {
+		close(gone)
+	}
 	r := fromEngineReason(reason)
 	c.exec.run(func() {
 		c.mu.Lock()
-		socks := make([]*Socket, 0, len(c.sockets))
-		for _, s := range c.sockets {
-			socks = append(socks, s)
-		}
+		socks := slices.Clone(c.sockets)
 		c.mu.Unlock()
 		for _, s := range socks {
 			s.disconnect(r, false)

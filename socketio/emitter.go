@@ -160,9 +160,9 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	case <-ctx.Done():
 		s.CancelAck(id)
 		return nil, ctx.Err()
-	case <-s.done:
+	case <-s.Done():
 		return nil, ErrDisconnected
-	case <-s.client.gone:
+	case <-s.client.goneChan():
 		s.CancelAck(id)
 		return nil, ErrDisconnected
 	}

@@ -40,11 +40,11 @@ type executor struct {
 	owed bool
 }
 
-func newExecutor(tr *tracker, pool *workers.Pool) *executor {
-	e := &executor{tr: tr, pool: pool}
+// init prepares an executor in place; it must not be copied after.
+func (e *executor) init(tr *tracker, pool *workers.Pool) {
+	e.tr, e.pool = tr, pool
 	e.space.L = &e.mu
 	e.drainFn = e.drain
-	return e
 }
 
 // run queues f. It never blocks.

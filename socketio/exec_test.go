@@ -9,12 +9,15 @@ import (
 )
 
 // The executor runs jobs in order, one at a time, and its queue's backing
-// array stays bounded while a reader keeps it from ever emptying.
+// array stays bounded while a reader keeps it from ever emptying (the
+// reader's burst never ends here until the last job is queued: the full
+// queue starts the draining).
 func TestExecutorOrderAndBoundedQueue(t *testing.T) {
 	pool := workers.New(4, time.Second)
 	defer pool.Close()
 	tr := &tracker{}
-	e := newExecutor(tr, pool)
+	var e executor
+	e.init(tr, pool)
 	const n = 20000
 	got := make([]int, 0, n)
 	maxCap := 0
@@ -29,6 +32,7 @@ func TestExecutorOrderAndBoundedQueue(t *testing.T) {
 		maxCap = max(maxCap, cap(e.q))
 		e.mu.Unlock()
 	}
+	e.readerPaused(false) // the end of the reader's burst, as the engine says
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := tr.wait(ctx); err != nil {

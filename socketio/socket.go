@@ -66,57 +66,119 @@ type ackFunc func(data []byte, atts [][]byte)
 // that keeps sending while its handlers are blocked is slowed down once 256
 // events are waiting.
 type Socket struct {
-	id        string
-	nsp       *Namespace
-	client    *client
-	handshake *Handshake
-	done      chan struct{}
+	// A server holds many idle sockets, so each should cost little: the
+	// handshake is built from the connection's request on first use, the
+	// done channel and the ack map are made when first needed, the
+	// handlers are one short list rather than a map, and the rarely used
+	// hooks live apart (socketHooks).
+	id     string
+	nsp    *Namespace
+	client *client
+	// handshake is built on the first call to Handshake, from the
+	// connection's request, created and auth.
+	handshake atomic.Pointer[Handshake]
+	created   time.Time // when the socket was created: Handshake.Time
+	auth      []byte    // the CONNECT packet's auth payload: Handshake.Auth
 
-	mu              sync.Mutex
-	connected       bool
-	handlers        map[string][]*eventHandler
-	onDisconnect    []func(DisconnectReason)
+	mu sync.Mutex
+	// done is made by Done and closed by disconnect.
+	done chan struct{}
+	// handlers holds every handler, in the order registered; it is
+	// replaced, never changed in place, so that a copy taken under mu can
+	// be read without it.
+	handlers     []handlerEntry
+	onDisconnect []func(DisconnectReason)
+	hooks        *socketHooks       // nil until a hook is registered
+	acks         map[uint64]ackFunc // nil until an ack is awaited
+	data         any
+
+	// live reports whether the socket is connected and hasOut whether
+	// anyOut is non-empty; they change under mu, and are read without it
+	// (the broadcast path among others).
+	live   atomic.Bool
+	hasOut atomic.Bool
+}
+
+// socketHooks are the seldom used callbacks of a socket, allocated when
+// the first is registered.
+type socketHooks struct {
 	onDisconnecting []func(DisconnectReason)
 	onError         []func(error)
 	middleware      []PacketMiddleware
 	anyIn           []*AnyListener
 	anyOut          []*AnyListener
-	acks            map[uint64]ackFunc
-	data            any
-
-	// live mirrors connected and hasOut whether anyOut is non-empty, so
-	// that the broadcast path reads them without taking mu.
-	live   atomic.Bool
-	hasOut atomic.Bool
 }
+
+// handlerEntry is one handler registered with [Socket.On]: fn is a
+// func(Args, Ack), func(Args) or func(), called as is, or an
+// *eventHandler.
+type handlerEntry struct {
+	event string
+	fn    any
+}
+
+// call runs the handler.
+func (e handlerEntry) call(event string, args Args, ack Ack) error {
+	switch f := e.fn.(type) {
+	case func(Args, Ack):
+		f(args, ack)
+	case func(Args):
+		f(args)
+	case func():
+		f()
+	case *eventHandler:
+		return f.call(event, args, ack)
+	}
+	return nil
+}
+
+// closedChan is the Done channel of a socket that disconnected before
+// anyone asked for it.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
 
 var (
 	_ adapter.Member = (*Socket)(nil)
 )
 
 func newSocket(nsp *Namespace, c *client, auth []byte) *Socket {
-	sess := c.sess
 	s := &Socket{
-		id:     engine.NewID(),
-		nsp:    nsp,
-		client: c,
-		handshake: &Handshake{
-			Headers: sess.Header(),
-			Time:    time.Now(), // like the reference: when the socket is created
-			Address: remoteIP(sess.RemoteAddr()),
-			XDomain: sess.Header().Get("Origin") != "",
-			Secure:  sess.Secure(),
-			URL:     sess.URL().RequestURI(),
-			Query:   sess.URL().Query(),
-			Auth:    json.RawMessage(auth),
-		},
-		done:      make(chan struct{}),
-		connected: true,
-		handlers:  make(map[string][]*eventHandler),
-		acks:      make(map[uint64]ackFunc),
+		id:      engine.NewID(),
+		nsp:     nsp,
+		client:  c,
+		created: time.Now(), // like the reference: when the socket is created
+		auth:    auth,
 	}
 	s.live.Store(true)
 	return s
+}
+
+// buildHandshake describes the connection's request, as Handshake returns
+// it.
+func (s *Socket) buildHandshake() *Handshake {
+	sess := s.client.sess
+	return &Handshake{
+		Headers: sess.Header(),
+		Time:    s.created,
+		Address: remoteIP(sess.RemoteAddr()),
+		XDomain: sess.Header().Get("Origin") != "",
+		Secure:  sess.Secure(),
+		URL:     sess.URL().RequestURI(),
+		Query:   sess.URL().Query(),
+		Auth:    json.RawMessage(s.auth),
+	}
+}
+
+// hooksLocked returns the socket's hooks, allocating them if needed. The
+// caller holds s.mu.
+func (s *Socket) hooksLocked() *socketHooks {
+	if s.hooks == nil {
+		s.hooks = new(socketHooks)
+	}
+	return s.hooks
 }
 
 // ID returns the socket's ID, distinct from the connection's Engine.IO ID.
@@ -126,8 +188,18 @@ func (s *Socket) ID() string { return s.id }
 // Namespace returns the namespace the socket belongs to.
 func (s *Socket) Namespace() *Namespace { return s.nsp }
 
-// Handshake returns the details of the connection's handshake.
-func (s *Socket) Handshake() *Handshake { return s.handshake }
+// Handshake returns the details of the connection's handshake; every call
+// returns the same value.
+func (s *Socket) Handshake() *Handshake {
+	if h := s.handshake.Load(); h != nil {
+		return h
+	}
+	h := s.buildHandshake()
+	if !s.handshake.CompareAndSwap(nil, h) {
+		h = s.handshake.Load() // built meanwhile by another caller
+	}
+	return h
+}
 
 // Transport returns the name of the connection's current transport:
 // "polling" or "websocket".
@@ -142,13 +214,21 @@ func (s *Socket) ConnID() string { return s.client.sess.ID() }
 
 // Connected reports whether the socket is still connected.
 func (s *Socket) Connected() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.connected
+	return s.live.Load()
 }
 
 // Done returns a channel that is closed when the socket disconnects.
-func (s *Socket) Done() <-chan struct{} { return s.done }
+func (s *Socket) Done() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done == nil {
+		if !s.live.Load() {
+			return closedChan
+		}
+		s.done = make(chan struct{})
+	}
+	return s.done
+}
 
 // Data returns the value stored with [Socket.SetData].
 func (s *Socket) Data() any {
@@ -186,18 +266,30 @@ func (s *Socket) SetData(v any) {
 // order. On panics if handler is not a function or has an unsupported
 // signature.
 func (s *Socket) On(event string, handler any) {
-	h := newHandler(handler)
+	e := handlerEntry{event: event}
+	switch f := handler.(type) {
+	case func(Args, Ack), func(Args), func():
+		e.fn = f
+	default:
+		e.fn = newHandler(handler)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	hs := s.handlers[event]
-	s.handlers[event] = append(hs[:len(hs):len(hs)], h)
+	hs := s.handlers
+	s.handlers = append(hs[:len(hs):len(hs)], e)
 }
 
 // Off removes every handler of event.
 func (s *Socket) Off(event string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.handlers, event)
+	var keep []handlerEntry
+	for _, e := range s.handlers {
+		if e.event != event {
+			keep = append(keep, e)
+		}
+	}
+	s.handlers = keep
 }
 
 // OnDisconnecting registers fn to run when the socket is disconnecting,
@@ -205,7 +297,8 @@ func (s *Socket) Off(event string) {
 func (s *Socket) OnDisconnecting(fn func(reason DisconnectReason)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.onDisconnecting = append(s.onDisconnecting, fn)
+	h := s.hooksLocked()
+	h.onDisconnecting = append(h.onDisconnecting, fn)
 }
 
 // OnDisconnect registers fn to run when the socket has disconnected and
@@ -221,7 +314,8 @@ func (s *Socket) OnDisconnect(fn func(reason DisconnectReason)) {
 func (s *Socket) OnError(fn func(err error)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.onError = append(s.onError, fn)
+	h := s.hooksLocked()
+	h.onError = append(h.onError, fn)
 }
 
 // Use adds a packet middleware, run for each incoming event, in the order
@@ -230,54 +324,65 @@ func (s *Socket) OnError(fn func(err error)) {
 func (s *Socket) Use(fn PacketMiddleware) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.middleware = append(s.middleware[:len(s.middleware):len(s.middleware)], fn)
+	h := s.hooksLocked()
+	h.middleware = append(h.middleware[:len(h.middleware):len(h.middleware)], fn)
 }
 
 // OnAny registers fn to receive every incoming event, before the packet
 // middleware and the handlers.
 // It returns a function that removes fn.
-func (s *Socket) OnAny(fn AnyListener) (off func()) { return s.addAny(&s.anyIn, fn, false) }
+func (s *Socket) OnAny(fn AnyListener) (off func()) { return s.addAny(false, fn, false) }
 
 // PrependAny is [Socket.OnAny] with fn placed before the listeners already
 // registered.
-func (s *Socket) PrependAny(fn AnyListener) (off func()) { return s.addAny(&s.anyIn, fn, true) }
+func (s *Socket) PrependAny(fn AnyListener) (off func()) { return s.addAny(false, fn, true) }
 
 // OffAny removes every listener registered with OnAny and PrependAny.
 func (s *Socket) OffAny() {
 	s.mu.Lock()
-	s.anyIn = nil
+	if s.hooks != nil {
+		s.hooks.anyIn = nil
+	}
 	s.mu.Unlock()
 }
 
 // OnAnyOutgoing registers fn to receive every event sent to the client,
 // broadcasts included. It returns a function that removes fn.
 func (s *Socket) OnAnyOutgoing(fn AnyListener) (off func()) {
-	return s.addAny(&s.anyOut, fn, false)
+	return s.addAny(true, fn, false)
 }
 
 // PrependAnyOutgoing is [Socket.OnAnyOutgoing] with fn placed first.
 func (s *Socket) PrependAnyOutgoing(fn AnyListener) (off func()) {
-	return s.addAny(&s.anyOut, fn, true)
+	return s.addAny(true, fn, true)
 }
 
 // OffAnyOutgoing removes every outgoing listener.
 func (s *Socket) OffAnyOutgoing() {
 	s.mu.Lock()
-	s.anyOut = nil
+	if s.hooks != nil {
+		s.hooks.anyOut = nil
+	}
 	s.hasOut.Store(false)
 	s.mu.Unlock()
 }
 
-func (s *Socket) addAny(list *[]*AnyListener, fn AnyListener, prepend bool) func() {
+// addAny registers an incoming, or with out an outgoing, any-listener.
+func (s *Socket) addAny(out bool, fn AnyListener, prepend bool) func() {
 	p := &fn
 	s.mu.Lock()
+	h := s.hooksLocked()
+	list := &h.anyIn
+	if out {
+		list = &h.anyOut
+	}
 	old := *list
 	if prepend {
 		*list = append([]*AnyListener{p}, old...)
 	} else {
 		*list = append(old[:len(old):len(old)], p)
 	}
-	s.hasOut.Store(len(s.anyOut) > 0)
+	s.hasOut.Store(len(h.anyOut) > 0)
 	s.mu.Unlock()
 	return func() {
 		s.mu.Lock()
@@ -289,7 +394,7 @@ func (s *Socket) addAny(list *[]*AnyListener, fn AnyListener, prepend bool) func
 				break
 			}
 		}
-		s.hasOut.Store(len(s.anyOut) > 0)
+		s.hasOut.Store(len(h.anyOut) > 0)
 	}
 }
 
@@ -422,22 +527,27 @@ func (s *Socket) Disconnect(close bool) {
 // and its disconnect handlers then run in order on the executor.
 func (s *Socket) disconnect(reason DisconnectReason, notify bool) {
 	s.mu.Lock()
-	if !s.connected {
+	if !s.live.Load() {
 		s.mu.Unlock()
 		return
 	}
-	s.connected = false
 	s.live.Store(false)
 	s.acks = nil
+	done := s.done
 	s.mu.Unlock()
-	close(s.done)
+	if done != nil {
+		close(done)
+	}
 	if notify {
 		_ = s.client.send(encodeControl(parser.Disconnect, s.nsp.name, nil))
 	}
 	s.client.removeSocket(s)
 	s.client.exec.run(func() {
 		s.mu.Lock()
-		disconnecting := s.onDisconnecting
+		var disconnecting []func(DisconnectReason)
+		if s.hooks != nil {
+			disconnecting = s.hooks.onDisconnecting
+		}
 		s.mu.Unlock()
 		for _, fn := range disconnecting {
 			fn(reason)
@@ -460,7 +570,7 @@ func (s *Socket) send(enc *encoded, volatile bool) error {
 	}
 	if s.hasOut.Load() && enc.event != "" {
 		s.mu.Lock()
-		out := s.anyOut
+		out := s.hooks.anyOut // hasOut: hooks is set
 		s.mu.Unlock()
 		args := enc.args()
 		for _, fn := range out {
@@ -482,9 +592,12 @@ func (s *Socket) Deliver(p *adapter.Packet, flags adapter.Flags) {
 // DeliverWithAck implements [adapter.Member].
 func (s *Socket) DeliverWithAck(p *adapter.Packet, flags adapter.Flags, id uint64, onAck func(adapter.AckArgs)) bool {
 	s.mu.Lock()
-	if !s.connected {
+	if !s.live.Load() {
 		s.mu.Unlock()
 		return false
+	}
+	if s.acks == nil {
+		s.acks = make(map[uint64]ackFunc)
 	}
 	s.acks[id] = func(data []byte, atts [][]byte) { onAck(adapter.AckArgs{Data: data, Attachments: atts}) }
 	s.mu.Unlock()
@@ -506,7 +619,7 @@ func (s *Socket) CancelAck(id uint64) {
 func (s *Socket) Details() adapter.SocketDetails {
 	return adapter.SocketDetails{
 		ID:        room.SocketID(s.id),
-		Handshake: s.handshake,
+		Handshake: s.Handshake(),
 		Rooms:     s.nsp.adapter.SocketRooms(room.SocketID(s.id)),
 		Data:      s.Data(),
 		Member:    s,
@@ -535,10 +648,13 @@ func (s *Socket) onEvent(p *parser.Packet) {
 		return
 	}
 	s.mu.Lock()
-	connected := s.connected
-	hs := s.handlers[event]
-	mws := s.middleware
-	anyIn := s.anyIn
+	connected := s.live.Load()
+	hs := s.handlers
+	var mws []PacketMiddleware
+	var anyIn []*AnyListener
+	if s.hooks != nil {
+		mws, anyIn = s.hooks.middleware, s.hooks.anyIn
+	}
 	s.mu.Unlock()
 	if !connected {
 		return
@@ -555,11 +671,14 @@ func (s *Socket) onEvent(p *parser.Packet) {
 			return
 		}
 	}
-	if len(hs) == 0 {
-		return
-	}
-	ack := s.ackFor(p)
+	var ack Ack
 	for _, h := range hs {
+		if h.event != event {
+			continue
+		}
+		if ack == nil {
+			ack = s.ackFor(p)
+		}
 		if err := h.call(event, args, ack); err != nil {
 			s.reportError(err)
 		}
@@ -568,7 +687,10 @@ func (s *Socket) onEvent(p *parser.Packet) {
 
 func (s *Socket) reportError(err error) {
 	s.mu.Lock()
-	fns := s.onError
+	var fns []func(error)
+	if s.hooks != nil {
+		fns = s.hooks.onError
+	}
 	s.mu.Unlock()
 	if len(fns) == 0 {
 		s.nsp.srv.log.Warn("socketio: unhandled socket error", "socket", s.id, "nsp", s.nsp.name, "err", err)
@@ -617,8 +739,11 @@ func (s *Socket) onAck(p *parser.Packet) {
 func (s *Socket) addAck(id uint64, fn ackFunc) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.connected {
+	if !s.live.Load() {
 		return false
+	}
+	if s.acks == nil {
+		s.acks = make(map[uint64]ackFunc)
 	}
 	s.acks[id] = fn
 	return true

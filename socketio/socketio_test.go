@@ -564,3 +564,128 @@ func TestEmitWithCallbackAck(t *testing.T) {
 	assert.Equal(t, "ada/7", waitFor(t, answers))
 	assert.ErrorIs(t, waitFor(t, timeouts), ErrAckTimeout)
 }
+
+func TestHandlersRunInOrderAndOffRemovesOneEvent(t *testing.T) {
+	calls := make(chan string, 16)
+	_, ts := newTestServer(t, nil, func(io *Server) {
+		io.OnConnection(func(s *Socket) {
+			s.On("a", func(args Args, ack Ack) { calls <- "a1" })
+			s.On("b", func() { calls <- "b1" })
+			s.On("a", func(args Args) { calls <- "a2" })
+			s.On("a", func(n int) { calls <- fmt.Sprint("a3:", n) })
+			s.On("b", func(args Args) { calls <- "b2" })
+			s.On("off", func() { s.Off("a") })
+		})
+	})
+	c := dial(t, ts)
+	c.connect("/", "")
+	c.write(`42["a",7]`)
+	for _, want := range []string{"a1", "a2", "a3:7"} {
+		assert.Equal(t, want, waitFor(t, calls))
+	}
+	c.write(`42["off"]`)
+	c.write(`42["a",7]`)
+	c.write(`42["b"]`)
+	assert.Equal(t, "b1", waitFor(t, calls), "a has no handler left")
+	assert.Equal(t, "b2", waitFor(t, calls))
+}
+
+func TestDoneHandshakeAndDisconnect(t *testing.T) {
+	sockets := make(chan *Socket, 1)
+	_, ts := newTestServer(t, nil, func(io *Server) {
+		io.OnConnection(func(s *Socket) { sockets <- s })
+	})
+	c := dial(t, ts)
+	c.connect("/", `{"token":"x"}`)
+	s := waitFor(t, sockets)
+	h := s.Handshake()
+	assert.Same(t, h, s.Handshake(), "the same handshake every time")
+	assert.JSONEq(t, `{"token":"x"}`, string(h.Auth))
+	assert.Equal(t, "4", h.Query.Get("EIO"))
+	assert.WithinDuration(t, time.Now(), h.Time, 5*time.Second)
+	done := s.Done()
+	select {
+	case <-done:
+		t.Fatal("done before the disconnect")
+	default:
+	}
+	c.write(`41`)
+	waitFor(t, done)
+	assert.False(t, s.Connected())
+	waitFor(t, s.Done())
+}
+
+func TestDoneAskedForAfterTheDisconnect(t *testing.T) {
+	sockets := make(chan *Socket, 1)
+	_, ts := newTestServer(t, nil, func(io *Server) {
+		io.OnConnection(func(s *Socket) {
+			s.OnDisconnect(func(DisconnectReason) { sockets <- s })
+		})
+	})
+	c := dial(t, ts)
+	c.connect("/", "")
+	c.write(`41`)
+	s := waitFor(t, sockets)
+	waitFor(t, s.Done())
+	assert.Equal(t, "{}", string(s.Handshake().Auth))
+}
+
+func TestConnectTimeoutOnlyBeforeTheFirstNamespace(t *testing.T) {
+	_, ts := newTestServer(t, &Options{ConnectTimeout: 200 * time.Millisecond}, nil)
+	idle := dial(t, ts)
+	joined := dial(t, ts)
+	joined.connect("/", "")
+	joined.write(`41`) // leaves again: the timer must not close it later
+	idle.expectClose(3 * time.Second)
+	joined.expectNothing(500 * time.Millisecond)
+}
+
+func TestEmitWithAckReleasedWhenTheConnectionCloses(t *testing.T) {
+	errs := make(chan error, 2)
+	_, ts := newTestServer(t, nil, func(io *Server) {
+		io.OnConnection(func(s *Socket) {
+			for range 2 {
+				go func() {
+					_, err := s.EmitWithAck(context.Background(), "question")
+					errs <- err
+				}()
+			}
+		})
+	})
+	c := dial(t, ts)
+	c.connect("/", "")
+	assert.Contains(t, c.read(), `["question"]`)
+	assert.Contains(t, c.read(), `["question"]`)
+	c.conn.Close()
+	assert.ErrorIs(t, waitFor(t, errs), ErrDisconnected)
+	assert.ErrorIs(t, waitFor(t, errs), ErrDisconnected)
+}
+
+func TestSeveralNamespacesOnOneConnection(t *testing.T) {
+	io, ts := newTestServer(t, nil, nil)
+	left := make(chan DisconnectReason, 3)
+	for _, name := range []string{"/a", "/b", "/c"} {
+		io.Of(name).OnConnection(func(s *Socket) {
+			s.On("where", func(ack Ack) { _ = ack(s.Namespace().Name()) })
+			s.OnDisconnect(func(r DisconnectReason) { left <- r })
+		})
+	}
+	c := dial(t, ts)
+	c.connect("/a", "")
+	c.connect("/b", "")
+	c.connect("/c", "")
+	c.write(`42/b,1["where"]`)
+	assert.Equal(t, `43/b,1["/b"]`, c.read())
+	c.write(`41/b,`)
+	assert.Equal(t, ReasonClientNamespaceDisconnect, waitFor(t, left))
+	c.write(`42/c,2["where"]`)
+	assert.Equal(t, `43/c,2["/c"]`, c.read())
+	c.connect("/b", "") // rejoins
+	c.write(`42/b,3["where"]`)
+	assert.Equal(t, `43/b,3["/b"]`, c.read())
+	c.write(`40/a,`) // already joined: the connection closes
+	c.expectClose(3 * time.Second)
+	for range 3 {
+		assert.NotEqual(t, ReasonClientNamespaceDisconnect, waitFor(t, left))
+	}
+}

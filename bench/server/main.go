@@ -80,15 +80,19 @@ func main() {
 		opts = &socketio.Options{Adapter: redisadapter.NewAdapter(rdb, &redisadapter.Options{Logger: slog.Default()})}
 	}
 	io := socketio.NewServer(opts)
+	// The handlers are made once and shared by every socket, as an
+	// application's would be when they need nothing of the socket.
+	broadcast := func(args socketio.Args) {
+		_ = io.Emit("msg", rawArgs(args)...)
+	}
+	echo := func(args socketio.Args, ack socketio.Ack) {
+		if ack != nil {
+			_ = ack(rawArgs(args)...)
+		}
+	}
 	io.OnConnection(func(s *socketio.Socket) {
-		s.On("broadcast", func(args socketio.Args) {
-			_ = io.Emit("msg", rawArgs(args)...)
-		})
-		s.On("echo", func(args socketio.Args, ack socketio.Ack) {
-			if ack != nil {
-				_ = ack(rawArgs(args)...)
-			}
-		})
+		s.On("broadcast", broadcast)
+		s.On("echo", echo)
 	})
 
 	mux := http.NewServeMux()
