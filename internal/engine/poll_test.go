@@ -2,8 +2,11 @@ package engine
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,4 +97,36 @@ func TestWebSocketProtocolErrorClose(t *testing.T) {
 		t.Errorf("close code %d, want %d", code, closeProtocolError)
 	}
 	h.expectClose(t, ReasonTransportError, errWSProtocol)
+}
+
+// Over TLS the poller cannot read the socket (crypto/tls must): the
+// session is read by a goroutine of its own, and works the same.
+func TestWebSocketOverTLS(t *testing.T) {
+	var sess atomic.Pointer[Session]
+	srv := NewServer(Config{OnConnection: func(s *Session) Handler {
+		sess.Store(s)
+		return &testHandler{s: s, echo: true, msgs: make(chan message, 16), closed: make(chan closeEvent, 1)}
+	}})
+	ts := httptest.NewTLSServer(srv)
+	defer func() { _ = srv.Close(); ts.Close() }()
+	d := websocket.Dialer{TLSClientConfig: ts.Client().Transport.(*http.Transport).TLSClientConfig, HandshakeTimeout: waitTimeout}
+	c, _, err := d.Dial("wss"+strings.TrimPrefix(ts.URL, "https")+"/engine.io/?EIO=4&transport=websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if op, data := readWS(t, c); op != websocket.TextMessage || data[0] != '0' {
+		t.Fatalf("open packet: %d %q", op, data)
+	}
+	s := sess.Load()
+	if !s.Secure() {
+		t.Error("Secure() is false over TLS")
+	}
+	if s.ws.rc != nil || s.ws.poll.Load() != nil {
+		t.Error("a TLS connection is watched by the poller")
+	}
+	for _, msg := range []string{"4one", "4two", "4" + strings.Repeat("x", 100000)} {
+		writeWS(t, c, websocket.TextMessage, msg)
+		expectText(t, c, msg)
+	}
 }

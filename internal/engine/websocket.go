@@ -43,7 +43,7 @@ type wsConn struct {
 	// Reading by the poller: rc is the socket when the poller can watch
 	// it. Set before the connection is added to the poller.
 	rc             syscall.RawConn
-	poll           *poller
+	poll           atomic.Pointer[poller]
 	pollFD, pollID int32
 	pollState      atomic.Int32
 	readFn         func() // runs the session's pollRead on a worker
@@ -189,8 +189,8 @@ func (c *wsConn) writeClose(code int, timeout time.Duration) {
 
 // close closes the connection.
 func (c *wsConn) close() {
-	if c.poll != nil {
-		c.poll.forget(c)
+	if p := c.poll.Load(); p != nil {
+		p.forget(c)
 	}
 	_ = c.raw.Close()
 }
@@ -304,11 +304,11 @@ func (s *Session) pollLocked(c *wsConn) bool {
 	if p == nil {
 		return false
 	}
-	c.poll = p
+	c.poll.Store(p)
 	c.workers = s.srv.workers
 	c.readFn = func() { s.pollRead(c) }
 	if p.add(c) != nil {
-		c.poll = nil
+		c.poll.Store(nil)
 		return false
 	}
 	return true
@@ -318,7 +318,7 @@ func (s *Session) pollLocked(c *wsConn) bool {
 func (s *Session) pollRead(c *wsConn) {
 	for {
 		if err := s.readAvailable(c); err != nil {
-			c.poll.forget(c) // stays pollRunning: no worker starts again
+			c.poll.Load().forget(c) // stays pollRunning: no worker starts again
 			s.burstEnd(false)
 			s.readFailed(err)
 			return
