@@ -130,3 +130,30 @@ func TestWebSocketOverTLS(t *testing.T) {
 		expectText(t, c, msg)
 	}
 }
+
+// Frames queued with Send to a client that does not read keep their order
+// and come out whole, however the flusher's writes without waiting cut
+// them and hand the rest to a writer that waits.
+func TestFlusherKeepsFramesWholeAndInOrder(t *testing.T) {
+	ts := newTestServer(t, Config{MaxQueueBytes: 256 << 20})
+	c, _, h := ts.openWS(t)
+	waitWriterIdle(t, h.s)
+	var want []string
+	for i := range 300 {
+		size := 10
+		if i%7 == 0 {
+			size = 300 << 10 // some larger than what a socket takes at once
+		}
+		msg := fmt.Sprintf("%04d%s", i, strings.Repeat(string(rune('a'+i%26)), size))
+		want = append(want, "4"+msg)
+		if err := h.s.Send(NewPacket(PacketMessage, []byte(msg))); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	for i, w := range want {
+		if _, data := readWS(t, c); string(data) != w {
+			t.Fatalf("message %d: got %.12q (%d bytes), want %.12q (%d bytes)", i, data, len(data), w, len(w))
+		}
+	}
+	h.noClose(t)
+}

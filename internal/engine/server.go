@@ -27,6 +27,7 @@ type Server struct {
 	upgrader websocket.Upgrader
 	// workers run the sessions' websocket writers and readers.
 	workers *workers.Pool
+	flusher *flusher
 
 	pollMu    sync.Mutex
 	pollr     *poller // made by the first websocket; nil if none can be
@@ -60,6 +61,7 @@ func NewServer(cfg Config) *Server {
 		noopPacket:  NewPacket(PacketNoop, nil),
 		closePacket: NewPacket(PacketClose, nil),
 	}
+	srv.flusher = newFlusher(srv.workers)
 	srv.upgrader = websocket.Upgrader{
 		// A small read buffer of our own, rather than keeping net/http's
 		// 4 KiB one for the life of the connection: most Socket.IO frames

@@ -263,15 +263,11 @@ func (s *Session) writeNow(p *Packet) {
 		ws.close()
 		return
 	}
-	if n < len(p.frame) && s.state != stateClosed {
-		// The rest goes first, before what was queued meanwhile.
-		rest := &Packet{frame: p.frame[n:]}
-		s.queue = append(s.queue, nil)
-		copy(s.queue[1:], s.queue)
-		s.queue[0] = rest
-		s.queued += rest.size()
+	if n < len(p.frame) {
+		// The writer finishes the frame before anything else.
+		ws.partial = p.frame[n:]
 	}
-	if len(s.queue) == 0 && s.state == stateOpen && !s.stallCheck {
+	if ws.partial == nil && len(s.queue) == 0 && s.state == stateOpen && !s.stallCheck {
 		s.writing = false
 	} else {
 		// The writer takes over: more to write, or a close to finish.
@@ -337,11 +333,15 @@ func (s *Session) sendLocked(pkts []*Packet) error {
 // kickLocked makes the transport drain the queue: it starts the websocket
 // writer if it is not running, or wakes a pending GET.
 func (s *Session) kickLocked() {
-	if s.ws != nil {
+	if ws := s.ws; ws != nil {
 		if !s.writing {
 			s.writing = true
 			s.wg.Add(1)
-			s.srv.workers.Go(s.writeFn)
+			if ws.rc != nil && ws.gc == nil {
+				s.srv.flusher.push(s)
+			} else {
+				s.srv.workers.Go(s.writeFn)
+			}
 		}
 		return
 	}
@@ -623,6 +623,29 @@ func (s *Session) writeLoop() {
 	ws := s.ws
 	s.mu.Unlock()
 	var batch []*Packet
+	if ws.partial != nil {
+		// The rest of a frame a write without waiting could not finish
+		// comes first, whatever happens next: never a cut frame.
+		rest := []*Packet{{frame: ws.partial}}
+		ws.partial = nil
+		timeout := s.srv.cfg.writeTimeout()
+		s.mu.Lock()
+		if s.state == stateClosed {
+			timeout = abortWriteGrace // aborted: the same grace as a busy writer's
+		}
+		s.mu.Unlock()
+		if err := ws.write(rest, timeout); err != nil {
+			s.mu.Lock()
+			s.writing = false
+			s.mu.Unlock()
+			s.abort(ReasonTransportError, err, 0)
+			ws.close()
+			return
+		}
+		if s.checkStall(ws, rest, false) {
+			return
+		}
+	}
 	for {
 		s.mu.Lock()
 		if batch != nil {

@@ -29,6 +29,10 @@ type wsConn struct {
 	bufs     net.Buffers // scratch for the writer
 	deadline time.Time   // the write deadline last set by the writer
 
+	// partial is the rest of a frame that a write without waiting could
+	// not finish; the writer goroutine writes it first (writer only).
+	partial []byte
+
 	// Progress of the peer, for stall detection (writer only).
 	written  int64     // bytes written to the connection
 	sinceOut int64     // bytes written since the last look at the kernel's queue
