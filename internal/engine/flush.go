@@ -108,8 +108,12 @@ func (s *Session) flushNow(iov []syscall.Iovec) []syscall.Iovec {
 		iov[len(iov)-1].SetLen(len(p.frame))
 		total += len(p.frame)
 	}
+	ws.drained.Store(false)
 	n, err := writevNow(ws.rc, iov)
 	clear(iov)
+	if n == total {
+		ws.drained.Store(true)
+	}
 	if err != nil && err != syscall.EAGAIN {
 		s.mu.Lock()
 		s.writing = false

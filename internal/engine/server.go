@@ -283,12 +283,22 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q map[strin
 	if srv.cfg.InitialHeaders != nil {
 		srv.cfg.InitialHeaders(hdr, r)
 	}
-	conn, err := srv.upgrader.Upgrade(w, r, hdr)
+	wc, answer, err := srv.upgradeWS(w, r, hdr)
 	if err != nil {
-		return // the upgrader's Error hook has answered
+		return // answered
 	}
-	wc := newWSConn(conn, srv.cfg.PerMessageDeflate && offersDeflate(r), srv.cfg.maxBuffer())
+	if answer != nil {
+		// The 101 answer goes out with the open packet, in the first
+		// write of the session's writer, which start runs.
+		wc.partial = answer
+		s.writing = true
+		s.wg.Add(1)
+	}
 	if !srv.start(s, wc) {
+		if answer != nil {
+			_ = wc.write([]*Packet{{frame: answer}}, srv.cfg.writeTimeout())
+			s.wg.Done()
+		}
 		wc.writeClose(websocket.CloseGoingAway, srv.cfg.writeTimeout())
 		wc.close()
 	}
@@ -323,19 +333,32 @@ func (srv *Server) start(s *Session, wc *wsConn) bool {
 	s.earlyClose = nil
 	open := s.state == stateOpen
 	s.mu.Unlock()
+	answering := wc != nil && wc.partial != nil // the upgrade's answer is due: see handshake
 	if early != nil {
 		h.OnClose(early.reason, early.err)
 		s.closeFinished()
+		if answering {
+			s.writeLoop() // the answer, then the close frame
+		}
 		return true
 	}
 	s.startHeartbeat()
-	if wc != nil && open {
+	if wc != nil {
 		s.mu.Lock()
+		if open && s.state != stateClosed {
+			s.startReadingLocked(wc)
+		}
+		if answering {
+			// This goroutine is the session's writer: the answer and the
+			// open packet in one write, then whatever else is queued.
+			s.mu.Unlock()
+			s.writeLoop()
+			return true
+		}
 		if s.state == stateClosed {
 			s.mu.Unlock()
 			return true
 		}
-		s.startReadingLocked(wc)
 		s.flushLocked() // the open packet, on this goroutine
 	}
 	return true
@@ -374,11 +397,16 @@ func (srv *Server) takeLingering(id string) bool {
 // upgradeSession accepts a websocket for an existing session: the probe of
 // an upgrade from long-polling, or a duplicate that is closed at once.
 func (srv *Server) upgradeSession(w http.ResponseWriter, r *http.Request, s *Session) {
-	conn, err := srv.upgrader.Upgrade(w, r, w.Header())
+	wc, answer, err := srv.upgradeWS(w, r, w.Header())
 	if err != nil {
-		return
+		return // answered
 	}
-	wc := newWSConn(conn, srv.cfg.PerMessageDeflate && offersDeflate(r), srv.cfg.maxBuffer())
+	if answer != nil {
+		if err := wc.write([]*Packet{{frame: answer}}, srv.cfg.writeTimeout()); err != nil {
+			wc.close()
+			return
+		}
+	}
 	s.mu.Lock()
 	if s.state != stateOpen || s.ws != nil || s.probe != nil || srv.cfg.DisallowUpgrades {
 		s.mu.Unlock()

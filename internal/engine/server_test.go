@@ -2091,11 +2091,17 @@ func TestCloseDuringOnConnection(t *testing.T) {
 		<-release
 	})
 	var h *testHandler
-	c, _, err := ts.dial(t, "EIO=4&transport=websocket")
-	if err != nil {
-		close(release)
-		t.Fatal(err)
+	// The upgrade's answer comes once OnConnection has returned: dial
+	// on the side.
+	type dialed struct {
+		c   *websocket.Conn
+		err error
 	}
+	dial := make(chan dialed, 1)
+	go func() {
+		c, _, err := ts.dial(t, "EIO=4&transport=websocket")
+		dial <- dialed{c, err}
+	}()
 	select {
 	case h = <-entered:
 	case <-time.After(waitTimeout):
@@ -2126,6 +2132,11 @@ func TestCloseDuringOnConnection(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Errorf("OnClose not called for a session closed during OnConnection")
 	}
+	d := <-dial
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	c := d.c
 	_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
 	for {
 		op, data, err := c.ReadMessage()

@@ -252,7 +252,11 @@ func (s *Session) canWriteNowLocked() bool {
 // goroutine or gives the role back.
 func (s *Session) writeNow(p *Packet) {
 	ws := s.ws
+	ws.drained.Store(false)
 	n, err := writeNow(ws.rc, p.frame)
+	if n == len(p.frame) {
+		ws.drained.Store(true)
+	}
 	ws.written += int64(n)
 	ws.sinceOut += int64(n)
 	s.mu.Lock()
@@ -307,7 +311,10 @@ func (s *Session) flushLocked() {
 func (s *Session) SendVolatile(pkts ...*Packet) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.state != stateOpen || len(s.queue) > 0 || s.writing || (s.ws == nil && !s.getActive) {
+	// A websocket writer that is between writes, with all it wrote taken
+	// by the socket and nothing queued, takes the packets at once.
+	busy := s.writing && (s.ws == nil || !s.ws.drained.Load())
+	if s.state != stateOpen || len(s.queue) > 0 || busy || (s.ws == nil && !s.getActive) {
 		return false
 	}
 	return s.sendLocked(pkts) == nil
@@ -623,28 +630,13 @@ func (s *Session) writeLoop() {
 	ws := s.ws
 	s.mu.Unlock()
 	var batch []*Packet
+	// The rest of a frame a write without waiting could not finish (or a
+	// websocket's upgrade answer) goes first, whatever happens next:
+	// never a cut frame. It is written with the first batch.
+	var first *Packet
 	if ws.partial != nil {
-		// The rest of a frame a write without waiting could not finish
-		// comes first, whatever happens next: never a cut frame.
-		rest := []*Packet{{frame: ws.partial}}
+		first = &Packet{frame: ws.partial}
 		ws.partial = nil
-		timeout := s.srv.cfg.writeTimeout()
-		s.mu.Lock()
-		if s.state == stateClosed {
-			timeout = abortWriteGrace // aborted: the same grace as a busy writer's
-		}
-		s.mu.Unlock()
-		if err := ws.write(rest, timeout); err != nil {
-			s.mu.Lock()
-			s.writing = false
-			s.mu.Unlock()
-			s.abort(ReasonTransportError, err, 0)
-			ws.close()
-			return
-		}
-		if s.checkStall(ws, rest, false) {
-			return
-		}
 	}
 	for {
 		s.mu.Lock()
@@ -658,13 +650,16 @@ func (s *Session) writeLoop() {
 			code := s.abortCode
 			s.writing = false
 			s.mu.Unlock()
+			if first != nil {
+				_ = ws.write([]*Packet{first}, abortWriteGrace)
+			}
 			if code != 0 {
 				ws.writeClose(code, abortWriteGrace)
 			}
 			ws.close()
 			return
 		}
-		if len(s.queue) == 0 {
+		if len(s.queue) == 0 && first == nil {
 			if s.state == stateClosing {
 				reason, err, code := s.closeReason, s.closeErr, s.closeCode
 				s.finalizeLocked()
@@ -687,6 +682,11 @@ func (s *Session) writeLoop() {
 			return
 		}
 		batch = s.takeLocked()
+		if first != nil {
+			batch = append(batch, nil)
+			copy(batch[1:], batch)
+			batch[0], first = first, nil
+		}
 		s.mu.Unlock()
 		if err := ws.write(batch, s.srv.cfg.writeTimeout()); err != nil {
 			s.mu.Lock()

@@ -16,11 +16,11 @@ import (
 
 // wsConn is one websocket connection. Data frames are pre-encoded in each
 // [Packet] and written raw to the network connection with one vectored
-// write per batch. gorilla/websocket does the handshake; the frames the
-// client sends are parsed by a frameReader, read by a worker only while the
-// socket has bytes (see poller), or by a goroutine of the connection's own
-// where the poller cannot watch it. With permessage-deflate, gorilla reads
-// and writes. Only the session's current writer (see Session.writing)
+// write per batch. The frames the client sends are parsed by a
+// frameReader, read by a worker only while the socket has bytes (see
+// poller), or by a goroutine of the connection's own where the poller
+// cannot watch it. With permessage-deflate, gorilla/websocket does the
+// handshake, the reading and the writing. Only the session's current writer (see Session.writing)
 // writes.
 type wsConn struct {
 	gc       *websocket.Conn // gorilla's connection, kept only with compress
@@ -32,6 +32,9 @@ type wsConn struct {
 	// partial is the rest of a frame that a write without waiting could
 	// not finish; the writer goroutine writes it first (writer only).
 	partial []byte
+	// drained: the last write finished, the socket took all of it, and
+	// no write is under way (set by the writer, read by SendVolatile).
+	drained atomic.Bool
 
 	// Progress of the peer, for stall detection (writer only).
 	written  int64     // bytes written to the connection
@@ -99,24 +102,18 @@ func (c *wsConn) stalled(batch []*Packet, patience time.Duration, force bool) (s
 	return false, true
 }
 
+// newWSConn returns the connection gorilla upgraded with permessage-deflate
+// (compress), which gorilla then reads and writes.
 func newWSConn(c *websocket.Conn, compress bool, max int64) *wsConn {
-	wc := &wsConn{raw: c.NetConn(), compress: compress}
+	wc := &wsConn{gc: c, raw: c.NetConn(), compress: compress}
 	wc.rd.max = max
-	if !compress {
-		// gorilla's connection has read nothing (a client may not send
-		// before the handshake's answer): its buffers are dropped and the
-		// frames are parsed here.
-		wc.rc = rawConnOf(wc.raw)
-		return wc
-	}
-	wc.gc = c
 	// gorilla must never write control frames itself: they would race with
 	// our raw writes. Pings are answered through the session's queue once
 	// the connection is attached to a session; a close frame is echoed by
 	// the session's close.
 	c.SetPingHandler(func(string) error { return nil })
 	c.SetCloseHandler(func(int, string) error { return nil })
-	c.EnableWriteCompression(true)
+	c.EnableWriteCompression(compress)
 	return wc
 }
 
@@ -135,6 +132,15 @@ func (c *wsConn) attach(s *Session) {
 
 // write writes a batch of packets.
 func (c *wsConn) write(batch []*Packet, timeout time.Duration) error {
+	c.drained.Store(false)
+	if err := c.writeBatch(batch, timeout); err != nil {
+		return err
+	}
+	c.drained.Store(true)
+	return nil
+}
+
+func (c *wsConn) writeBatch(batch []*Packet, timeout time.Duration) error {
 	// Move the deadline only when it has come within a second of the
 	// bound: setting it costs more than the check, and a busy writer
 	// writes many batches a second. A shorter deadline set by an abort
