@@ -147,34 +147,20 @@ func (p *poller) close() {
 // readNow reads what the socket holds without waiting: it returns
 // syscall.EAGAIN when there is nothing, and 0, nil at the end of the
 // stream.
-func readNow(rc syscall.RawConn, b []byte) (int, error) {
-	var n int
-	var err error
-	cerr := rc.Read(func(fd uintptr) bool {
-		for {
-			n, err = syscall.Read(int(fd), b)
-			if err != syscall.EINTR {
-				return true
-			}
-		}
-	})
-	if cerr != nil {
-		return 0, cerr
-	}
-	if n < 0 {
-		n = 0
-	}
-	return n, err
-}
+func readNow(rc syscall.RawConn, b []byte) (int, error) { return nowIO(rc.Read, syscall.Read, b) }
 
 // writeNow writes what the socket takes of b without waiting: it returns
 // syscall.EAGAIN when the socket takes nothing.
-func writeNow(rc syscall.RawConn, b []byte) (int, error) {
+func writeNow(rc syscall.RawConn, b []byte) (int, error) { return nowIO(rc.Write, syscall.Write, b) }
+
+// nowIO runs op once on the socket's descriptor, through run (its
+// RawConn's Read or Write) but without waiting for the socket to be ready.
+func nowIO(run func(func(uintptr) bool) error, op func(int, []byte) (int, error), b []byte) (int, error) {
 	var n int
 	var err error
-	cerr := rc.Write(func(fd uintptr) bool {
+	cerr := run(func(fd uintptr) bool {
 		for {
-			n, err = syscall.Write(int(fd), b)
+			n, err = op(int(fd), b)
 			if err != syscall.EINTR {
 				return true
 			}
@@ -183,8 +169,5 @@ func writeNow(rc syscall.RawConn, b []byte) (int, error) {
 	if cerr != nil {
 		return 0, cerr
 	}
-	if n < 0 {
-		n = 0
-	}
-	return n, err
+	return max(n, 0), err
 }
