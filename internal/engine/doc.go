@@ -16,13 +16,16 @@
 // other send methods only append already-encoded [Packet] values to the
 // session's queue, which is bounded in bytes; the transport drains the queue
 // in batches: a pending long-polling GET returns every queued packet in one
-// payload, and a WebSocket writer, which runs only while there is something
-// to write (on a goroutine from a small pool of the server's, so that an
-// idle session holds none), writes every pending frame with one vectored
-// write. A client that stops reading is found by the queue's bound and by
-// watching whether it takes the bytes written to it. A [Packet] is immutable once built,
-// so one packet can be queued to any number of sessions without being
-// encoded again; broadcasting relies on this. [Session.SendNow], for
+// payload, and over WebSocket every pending frame goes out in one vectored
+// write. On Linux those writes are made, without waiting, by a few pooled
+// goroutines (one per CPU at most) that take the sessions with something to
+// write in turn; what a socket cannot take at once is finished by a writer
+// goroutine of the session's own, which waits within the write timeout, as
+// every WebSocket writer does elsewhere. An idle session holds no writer. A
+// client that stops reading is found by the queue's bound and by watching
+// whether it takes the bytes written to it. A [Packet] is immutable once
+// built, so one packet can be queued to any number of sessions without
+// being encoded again; broadcasting relies on this. [Session.SendNow], for
 // replies, writes on the caller's goroutine when the connection is free,
 // without ever waiting for the network.
 //
