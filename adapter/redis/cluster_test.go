@@ -102,6 +102,8 @@ func TestGoCluster(t *testing.T) {
 			a1.join("a")
 			a2.join("a", "b")
 			b2.join("b")
+			waitRoomChannel(t, fl, client, key, "a", 2)
+			waitRoomChannel(t, fl, client, key, "b", 1)
 			all := []*wsClient{a1, a2, b2}
 			ctx := context.Background()
 
@@ -386,6 +388,7 @@ func TestRedisRestart(t *testing.T) {
 			c1 := dialClient(t, g1.url, "c1")
 			c2 := dialClient(t, g2.url, "c2")
 			c2.join("room")
+			waitRoomChannel(t, fl, client, key, "room", 1)
 
 			require.NoError(t, g1.io.To("room").Emit("before"))
 			c2.expect("before")
@@ -398,6 +401,7 @@ func TestRedisRestart(t *testing.T) {
 			waitServerCount(t, g1.io, 2)
 			waitServerCount(t, g2.io, 2)
 			// The room channel (sharded, dynamic mode) is subscribed again too.
+			waitRoomChannel(t, fl, client, key, "room", 1)
 			require.NoError(t, g1.io.To("room").Emit("after"))
 			for {
 				ev := c2.next()

@@ -57,6 +57,10 @@ func TestMixedCluster(t *testing.T) {
 			a1.join("a")
 			b2.join("b")
 			n1.join("a", "b")
+			// The sharded adapters subscribe to a room's channel after the
+			// join, not during it (Node's too).
+			waitRoomChannel(t, fl, client, key, "a", 2)
+			waitRoomChannel(t, fl, client, key, "b", 2)
 			all := []*wsClient{a1, b2, n1, nc}
 			ctx := context.Background()
 
