@@ -75,6 +75,9 @@ func (f *flusher) drain() {
 	f.mu.Unlock()
 }
 
+// flushHere is flushNow on the calling goroutine, for SendNow.
+func (s *Session) flushHere() { s.flushNow(nil) }
+
 // maxIovecs bounds the frames written by one writev (the kernel's IOV_MAX).
 const maxIovecs = 1024
 

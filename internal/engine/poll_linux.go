@@ -147,20 +147,12 @@ func (p *poller) close() {
 // readNow reads what the socket holds without waiting: it returns
 // syscall.EAGAIN when there is nothing, and 0, nil at the end of the
 // stream.
-func readNow(rc syscall.RawConn, b []byte) (int, error) { return nowIO(rc.Read, syscall.Read, b) }
-
-// writeNow writes what the socket takes of b without waiting: it returns
-// syscall.EAGAIN when the socket takes nothing.
-func writeNow(rc syscall.RawConn, b []byte) (int, error) { return nowIO(rc.Write, syscall.Write, b) }
-
-// nowIO runs op once on the socket's descriptor, through run (its
-// RawConn's Read or Write) but without waiting for the socket to be ready.
-func nowIO(run func(func(uintptr) bool) error, op func(int, []byte) (int, error), b []byte) (int, error) {
+func readNow(rc syscall.RawConn, b []byte) (int, error) {
 	var n int
 	var err error
-	cerr := run(func(fd uintptr) bool {
+	cerr := rc.Read(func(fd uintptr) bool {
 		for {
-			n, err = op(int(fd), b)
+			n, err = syscall.Read(int(fd), b)
 			if err != syscall.EINTR {
 				return true
 			}

@@ -23,7 +23,7 @@ func (p *poller) close()            {}
 
 func readNow(syscall.RawConn, []byte) (int, error) { return 0, errors.ErrUnsupported }
 
-func writeNow(syscall.RawConn, []byte) (int, error) { return 0, errors.ErrUnsupported }
+func (s *Session) flushHere() { panic("engine: flushHere without a poller") }
 
 // flusher is Linux-only, like the poller: elsewhere every session has a
 // writer goroutine of its own, and push is never called.

@@ -355,11 +355,10 @@ func (srv *Server) start(s *Session, wc *wsConn) bool {
 			s.writeLoop()
 			return true
 		}
-		if s.state == stateClosed {
-			s.mu.Unlock()
-			return true
+		if s.state != stateClosed && len(s.queue) > 0 {
+			s.kickLocked() // the open packet (gorilla wrote the answer)
 		}
-		s.flushLocked() // the open packet, on this goroutine
+		s.mu.Unlock()
 	}
 	return true
 }

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -224,18 +223,20 @@ func (s *Session) Send(pkts ...*Packet) error {
 // parallel and coalesce.
 func (s *Session) SendNow(pkts ...*Packet) error {
 	s.mu.Lock()
-	if len(pkts) != 1 || !s.canWriteNowLocked() {
-		err := s.sendLocked(pkts)
-		s.mu.Unlock()
-		if err == ErrQueueFull {
-			s.abort(ReasonTransportError, ErrQueueFull, 0)
-		}
-		return err
+	direct := s.canWriteNowLocked()
+	err := s.queueLocked(pkts, !direct)
+	if err == nil && direct {
+		s.writing = true // the writer's role, for this write
+		s.wg.Add(1)
 	}
-	s.writing = true // the writer's role, for this write
 	s.mu.Unlock()
-	s.writeNow(pkts[0])
-	return nil
+	switch {
+	case err == ErrQueueFull:
+		s.abort(ReasonTransportError, ErrQueueFull, 0)
+	case err == nil && direct:
+		s.flushHere()
+	}
+	return err
 }
 
 // canWriteNowLocked reports whether the caller may write to the websocket
@@ -245,63 +246,6 @@ func (s *Session) canWriteNowLocked() bool {
 	ws := s.ws
 	return s.state == stateOpen && ws != nil && ws.rc != nil && ws.gc == nil &&
 		!s.writing && len(s.queue) == 0 && !s.stallCheck
-}
-
-// writeNow writes p to the websocket without waiting, as the session's
-// writer (s.writing is set), then hands what is left to the writer
-// goroutine or gives the role back.
-func (s *Session) writeNow(p *Packet) {
-	ws := s.ws
-	ws.drained.Store(false)
-	n, err := writeNow(ws.rc, p.frame)
-	if n == len(p.frame) {
-		ws.drained.Store(true)
-	}
-	ws.written += int64(n)
-	ws.sinceOut += int64(n)
-	s.mu.Lock()
-	if err != nil && err != syscall.EAGAIN {
-		s.writing = false
-		s.mu.Unlock()
-		s.abort(ReasonTransportError, err, 0)
-		ws.close()
-		return
-	}
-	if n < len(p.frame) {
-		// The writer finishes the frame before anything else.
-		ws.partial = p.frame[n:]
-	}
-	if ws.partial == nil && len(s.queue) == 0 && s.state == stateOpen && !s.stallCheck {
-		s.writing = false
-	} else {
-		// The writer takes over: more to write, or a close to finish.
-		s.wg.Add(1)
-		s.srv.workers.Go(s.writeFn)
-	}
-	s.mu.Unlock()
-}
-
-// flushLocked makes the transport write what is queued: a single packet
-// (such as the open packet of a new websocket) is written on the calling
-// goroutine if it can be; otherwise the writer is woken. It unlocks s.mu.
-func (s *Session) flushLocked() {
-	if len(s.queue) == 1 {
-		p := s.queue[0]
-		s.queue = s.queue[:0]
-		s.queued = 0
-		if s.canWriteNowLocked() {
-			s.writing = true
-			s.mu.Unlock()
-			s.writeNow(p)
-			return
-		}
-		s.queue = append(s.queue, p)
-		s.queued = p.size()
-	}
-	if len(s.queue) > 0 {
-		s.kickLocked()
-	}
-	s.mu.Unlock()
 }
 
 // SendVolatile queues packets only if the transport can take them now (the
@@ -320,7 +264,11 @@ func (s *Session) SendVolatile(pkts ...*Packet) bool {
 	return s.sendLocked(pkts) == nil
 }
 
-func (s *Session) sendLocked(pkts []*Packet) error {
+func (s *Session) sendLocked(pkts []*Packet) error { return s.queueLocked(pkts, true) }
+
+// queueLocked queues packets, and makes the transport drain the queue if
+// kick is set.
+func (s *Session) queueLocked(pkts []*Packet, kick bool) error {
 	if s.state != stateOpen {
 		return ErrSessionClosed
 	}
@@ -333,7 +281,9 @@ func (s *Session) sendLocked(pkts []*Packet) error {
 	}
 	s.queue = append(s.queue, pkts...)
 	s.queued += n
-	s.kickLocked()
+	if kick {
+		s.kickLocked()
+	}
 	return nil
 }
 

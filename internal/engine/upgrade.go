@@ -89,7 +89,7 @@ func (srv *Server) upgradeWS(w http.ResponseWriter, r *http.Request, hdr http.He
 		if err != nil {
 			return nil, nil, err
 		}
-		return newWSConn(conn, true, srv.cfg.maxBuffer()), nil, nil
+		return newWSConn(conn, srv.cfg.maxBuffer()), nil, nil
 	}
 	return srv.acceptWebSocket(w, r, hdr)
 }

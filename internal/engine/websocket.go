@@ -23,9 +23,8 @@ import (
 // handshake, the reading and the writing. Only the session's current writer (see Session.writing)
 // writes.
 type wsConn struct {
-	gc       *websocket.Conn // gorilla's connection, kept only with compress
+	gc       *websocket.Conn // gorilla's connection, with permessage-deflate only: it reads and writes
 	raw      net.Conn
-	compress bool        // permessage-deflate negotiated: gorilla reads and writes
 	bufs     net.Buffers // scratch for the writer
 	deadline time.Time   // the write deadline last set by the writer
 
@@ -102,10 +101,10 @@ func (c *wsConn) stalled(batch []*Packet, patience time.Duration, force bool) (s
 	return false, true
 }
 
-// newWSConn returns the connection gorilla upgraded with permessage-deflate
-// (compress), which gorilla then reads and writes.
-func newWSConn(c *websocket.Conn, compress bool, max int64) *wsConn {
-	wc := &wsConn{gc: c, raw: c.NetConn(), compress: compress}
+// newWSConn returns the connection gorilla upgraded with permessage-deflate,
+// which gorilla then reads and writes.
+func newWSConn(c *websocket.Conn, max int64) *wsConn {
+	wc := &wsConn{gc: c, raw: c.NetConn()}
 	wc.rd.max = max
 	// gorilla must never write control frames itself: they would race with
 	// our raw writes. Pings are answered through the session's queue once
@@ -113,7 +112,7 @@ func newWSConn(c *websocket.Conn, compress bool, max int64) *wsConn {
 	// the session's close.
 	c.SetPingHandler(func(string) error { return nil })
 	c.SetCloseHandler(func(int, string) error { return nil })
-	c.EnableWriteCompression(compress)
+	c.EnableWriteCompression(true)
 	return wc
 }
 
