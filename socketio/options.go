@@ -49,9 +49,15 @@ type Options struct {
 	// beyond what the kernel's socket buffers hold. A client that falls
 	// further behind is disconnected with "transport error" as soon as it
 	// crosses the bound. Zero means 1 MiB. Independently, a websocket
-	// client that takes none of the bytes sent to it for 5 seconds while
-	// more keep coming is disconnected with "transport error" (on Linux).
+	// client that takes none of the bytes sent to it for half of
+	// WriteTimeout (5 seconds by default) while more keep coming is
+	// disconnected with "transport error" (on Linux).
 	MaxQueueBytes int
+	// WriteTimeout is how long the server waits for a client that does not
+	// take what it is sent: a write that cannot finish within it
+	// disconnects the client with "transport error". It never closes a
+	// connection that is merely idle. Zero means 10s.
+	WriteTimeout time.Duration
 	// Transports lists the allowed transports, of "polling" and
 	// "websocket". Nil means both.
 	Transports []string
@@ -111,6 +117,7 @@ func (o *Options) engineConfig() engine.Config {
 		UpgradeTimeout:         o.UpgradeTimeout,
 		MaxHTTPBufferSize:      o.MaxHTTPBufferSize,
 		MaxQueueBytes:          o.MaxQueueBytes,
+		WriteTimeout:           o.WriteTimeout,
 		Transports:             o.Transports,
 		DisallowUpgrades:       o.DisallowUpgrades,
 		AllowRequest:           o.AllowRequest,

@@ -20,7 +20,7 @@ const (
 	// DefaultMaxQueueBytes bounds what may wait in one session's send
 	// queue.
 	DefaultMaxQueueBytes = 1 << 20
-	// DefaultWriteTimeout bounds one websocket write.
+	// DefaultWriteTimeout bounds one write that waits for the peer.
 	DefaultWriteTimeout = 10 * time.Second
 	// DefaultCompressionThreshold is the smallest long-polling response that
 	// is compressed.
@@ -51,11 +51,14 @@ type Config struct {
 	// beyond what the kernel's socket buffers hold. A session whose client
 	// does not read fast enough to stay under it is closed with "transport
 	// error" ([ErrQueueFull]). Zero means 1 MiB. Independently, a websocket
-	// client that takes none of the bytes sent to it for 5 seconds while
-	// more keep coming is closed with [ErrStalled] (on Linux).
+	// client that takes none of the bytes sent to it for half of
+	// WriteTimeout while more keep coming is closed with [ErrStalled] (on
+	// Linux).
 	MaxQueueBytes int
-	// WriteTimeout bounds one websocket write; a peer that does not read for
-	// that long is closed with "transport error". Zero means 10s.
+	// WriteTimeout bounds one write that waits for the peer; a peer that
+	// does not read for that long is closed with "transport error". It
+	// applies only while a write waits: an idle connection never times out
+	// on it. Zero means 10s.
 	WriteTimeout time.Duration
 
 	// Transports lists the allowed transports, of "polling" and "websocket".

@@ -183,14 +183,20 @@ func (s *Session) requeueFrontLocked(ws *wsConn, batch []*Packet, skip int) {
 
 // writevNow writes iov to the socket without waiting: it returns the bytes
 // written, and syscall.EAGAIN when the socket takes nothing.
+//
+// It goes through rc.Control rather than rc.Write, which would refuse to
+// start once the connection's write deadline has passed: the deadline is
+// the waiting writer's (wsConn.writeBatch moves it only when it writes),
+// and a write that never waits has no use for one. The caller holds the
+// session's writer role, so no other write is under way.
 func writevNow(rc syscall.RawConn, iov []syscall.Iovec) (int, error) {
 	var n uintptr
 	var errno syscall.Errno
-	cerr := rc.Write(func(fd uintptr) bool {
+	cerr := rc.Control(func(fd uintptr) {
 		for {
 			n, _, errno = syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
 			if errno != syscall.EINTR {
-				return true
+				return
 			}
 		}
 	})

@@ -147,14 +147,19 @@ func (p *poller) close() {
 // readNow reads what the socket holds without waiting: it returns
 // syscall.EAGAIN when there is nothing, and 0, nil at the end of the
 // stream.
+//
+// It goes through rc.Control rather than rc.Read: a read that never waits
+// has no use for a deadline, and rc.Read refuses to start once the
+// connection's read deadline has passed. The poller's worker is the only
+// reader (see wsConn.claim).
 func readNow(rc syscall.RawConn, b []byte) (int, error) {
 	var n int
 	var err error
-	cerr := rc.Read(func(fd uintptr) bool {
+	cerr := rc.Control(func(fd uintptr) {
 		for {
 			n, err = syscall.Read(int(fd), b)
 			if err != syscall.EINTR {
-				return true
+				return
 			}
 		}
 	})

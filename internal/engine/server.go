@@ -33,6 +33,10 @@ type Server struct {
 	pollr     *poller // made by the first websocket; nil if none can be
 	pollTried bool
 
+	// noRawIO, set by tests before the first connection, keeps websockets
+	// from the poller and the flusher, as on systems that have neither.
+	noRawIO bool
+
 	pingPacket  *Packet
 	probePacket *Packet
 	noopPacket  *Packet
@@ -439,8 +443,13 @@ func (srv *Server) poll(w http.ResponseWriter, r *http.Request, s *Session) {
 		defer t.Stop()
 		upgradeWait = t.C
 	}
+	waiting := false
 	for s.state == stateOpen && len(s.queue) == 0 && (!s.upgrading || upgradeWait != nil) && s.ws == nil {
 		s.mu.Unlock()
+		if !waiting {
+			waiting = true
+			srv.extendPollDeadlines(w)
+		}
 		select {
 		case <-s.wake:
 		case <-upgradeWait:
@@ -505,6 +514,18 @@ func (srv *Server) poll(w http.ResponseWriter, r *http.Request, s *Session) {
 	if finishClose {
 		s.closed(reason, cerr)
 	}
+}
+
+// extendPollDeadlines gives a GET that waits for something to send the
+// time it may take: up to a heartbeat (the ping interval and timeout), then
+// the write. An http.Server's ReadTimeout or WriteTimeout is usually
+// shorter; past it, net/http would cancel the request or fail its answer,
+// and the client would lose its session.
+func (srv *Server) extendPollDeadlines(w http.ResponseWriter) {
+	rc := http.NewResponseController(w)
+	until := time.Now().Add(srv.cfg.pingInterval() + srv.cfg.pingTimeout() + srv.cfg.writeTimeout())
+	_ = rc.SetReadDeadline(until)
+	_ = rc.SetWriteDeadline(until)
 }
 
 // payloadBufs holds the buffers that long-polling responses are encoded

@@ -392,8 +392,9 @@ func (s *Session) abort(reason CloseReason, err error, code int) {
 }
 
 // stallPatience is how long a websocket peer may take none of the bytes
-// written to it, while more keep coming, before it is dropped.
-const stallPatience = 5 * time.Second
+// written to it, while more keep coming, before it is dropped: half of the
+// write timeout (5s by default).
+func (c *Config) stallPatience() time.Duration { return c.writeTimeout() / 2 }
 
 // abortWriteGrace bounds the writes still made for a session being
 // aborted: the end of a batch in progress and the close frame.
@@ -658,7 +659,7 @@ func (s *Session) writeLoop() {
 // its patience, a timer makes the writer look again even if nothing more
 // is written: a stalled client is found after a burst too.
 func (s *Session) checkStall(ws *wsConn, batch []*Packet, force bool) bool {
-	stalled, waiting := ws.stalled(batch, stallPatience, force)
+	stalled, waiting := ws.stalled(batch, s.srv.cfg.stallPatience(), force)
 	if stalled {
 		s.mu.Lock()
 		s.writing = false
@@ -671,9 +672,9 @@ func (s *Session) checkStall(ws *wsConn, batch []*Packet, force bool) bool {
 		s.mu.Lock()
 		if s.state == stateOpen {
 			if s.stallTimer == nil {
-				s.stallTimer = time.AfterFunc(stallPatience, s.onStallTimer)
+				s.stallTimer = time.AfterFunc(s.srv.cfg.stallPatience(), s.onStallTimer)
 			} else {
-				s.stallTimer.Reset(stallPatience)
+				s.stallTimer.Reset(s.srv.cfg.stallPatience())
 			}
 		}
 		s.mu.Unlock()

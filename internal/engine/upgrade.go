@@ -74,7 +74,10 @@ func (srv *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, hdr h
 	}
 	b = append(b, "\r\n"...)
 	_ = conn.SetDeadline(time.Time{}) // the HTTP server's, if any, no longer apply
-	wc := &wsConn{raw: conn, rc: rawConnOf(conn)}
+	wc := &wsConn{raw: conn}
+	if !srv.noRawIO {
+		wc.rc = rawConnOf(conn)
+	}
 	wc.rd.max = srv.cfg.maxBuffer()
 	return wc, b, nil
 }

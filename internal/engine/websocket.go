@@ -139,14 +139,21 @@ func (c *wsConn) write(batch []*Packet, timeout time.Duration) error {
 	return nil
 }
 
+// writeBatch writes batch, waiting for the peer at most about timeout.
+//
+// The connection's write deadline belongs to this, the waiting writer:
+// writes that never wait (writevNow) ignore it, so it may lie in the past
+// between two calls. It is moved only when it would give this write less
+// than timeout minus deadlineSlack(timeout): setting it costs more than the
+// check, and a busy writer writes many batches a second.
 func (c *wsConn) writeBatch(batch []*Packet, timeout time.Duration) error {
-	// Move the deadline only when it has come within a second of the
-	// bound: setting it costs more than the check, and a busy writer
-	// writes many batches a second. A shorter deadline set by an abort
-	// is therefore kept.
-	if now := time.Now(); now.Add(timeout).Sub(c.deadline) > time.Second {
+	if now := time.Now(); now.Add(timeout).Sub(c.deadline) > deadlineSlack(timeout) {
 		c.deadline = now.Add(timeout)
-		if err := c.raw.SetWriteDeadline(c.deadline); err != nil {
+		if c.gc != nil {
+			// gorilla sets the connection's deadline before each frame,
+			// to its own.
+			_ = c.gc.SetWriteDeadline(c.deadline)
+		} else if err := c.raw.SetWriteDeadline(c.deadline); err != nil {
 			return err
 		}
 	}
@@ -175,6 +182,12 @@ func (c *wsConn) writeBatch(batch []*Packet, timeout time.Duration) error {
 	_, err := bufs.WriteTo(c.raw)
 	clear(c.bufs)
 	return err
+}
+
+// deadlineSlack is how much of the write timeout a write may lose to a
+// deadline that was not moved: an eighth of it, and at most a second.
+func deadlineSlack(timeout time.Duration) time.Duration {
+	return min(timeout/8, time.Second)
 }
 
 // writeClose writes a close frame with code, best effort; closeNoStatus

@@ -17,6 +17,9 @@
 //	PING_INTERVAL  ping interval in ms (default 30000: high, so that a ping
 //	               timeout can never be what closes a connection in a test)
 //	PING_TIMEOUT   ping timeout in ms (default 20000)
+//	WRITE_TIMEOUT, UPGRADE_TIMEOUT, CONNECT_TIMEOUT  Options.WriteTimeout,
+//	               UpgradeTimeout and ConnectTimeout in ms (default 0: the
+//	               library's defaults, as for a 0 in any of the above)
 //	SHUTDOWN_TIMEOUT  ms given to Server.Shutdown on SIGTERM/SIGINT (default
 //	               5000); the process exits 1 if Shutdown returns an error
 //	E2E_DEBUG      if set, the server logs at debug level to stderr
@@ -55,6 +58,10 @@
 //   - "remember" (key string, value any): stores value under key, server-wide.
 //   - "recall" (key string, ack): acks with the value stored under key, or null.
 //   - "server-disconnect" (): the server calls s.Disconnect(false).
+//   - "ticks" (ms): emits "tick" 0, 1, ... to the sender every ms
+//     milliseconds, alternately with s.Emit and io.To(<its id>).Emit, until
+//     "ticks-stop" (ack), which acks with the number of ticks sent (-1 if
+//     none ran), or until the socket disconnects.
 //   - "wait-disconnect" (id string, ack): waits (up to 3 s) until the socket
 //     with that id (of any namespace) has disconnected, and acks with its
 //     disconnect reason as seen by the server (its OnDisconnect handler), or
@@ -315,6 +322,9 @@ func main() {
 		MaxHTTPBufferSize: envInt("MAX_BUFFER", 1e6),
 		PingInterval:      time.Duration(envInt("PING_INTERVAL", 30000)) * time.Millisecond,
 		PingTimeout:       time.Duration(envInt("PING_TIMEOUT", 20000)) * time.Millisecond,
+		WriteTimeout:      time.Duration(envInt("WRITE_TIMEOUT", 0)) * time.Millisecond,
+		UpgradeTimeout:    time.Duration(envInt("UPGRADE_TIMEOUT", 0)) * time.Millisecond,
+		ConnectTimeout:    time.Duration(envInt("CONNECT_TIMEOUT", 0)) * time.Millisecond,
 
 		CleanupEmptyChildNamespaces: os.Getenv("CLEANUP_CHILD_NAMESPACES") != "",
 	}
@@ -390,6 +400,56 @@ func main() {
 		})
 		s.On("server-disconnect", func() {
 			s.Disconnect(false)
+		})
+		// ticks (ms): emits "tick" 0, 1, ... to this socket every ms
+		// milliseconds, in turn directly (s.Emit) and as a broadcast to
+		// its own room (io.To(id).Emit), until "ticks-stop" (ack), which
+		// acks with the number of ticks sent, or the socket disconnects.
+		var ticker struct {
+			sync.Mutex
+			stop  chan struct{}
+			count chan int // the number sent, once stopped
+		}
+		s.On("ticks", func(ms int) {
+			ticker.Lock()
+			defer ticker.Unlock()
+			if ticker.stop != nil {
+				return
+			}
+			stop, count := make(chan struct{}), make(chan int, 1)
+			ticker.stop, ticker.count = stop, count
+			go func() {
+				t := time.NewTicker(time.Duration(max(ms, 1)) * time.Millisecond)
+				defer t.Stop()
+				for n := 0; ; n++ {
+					select {
+					case <-stop:
+						count <- n
+						return
+					case <-s.Done():
+						count <- n
+						return
+					case <-t.C:
+					}
+					if n%2 == 0 {
+						_ = s.Emit("tick", n)
+					} else {
+						_ = io.To(s.ID()).Emit("tick", n)
+					}
+				}
+			}()
+		})
+		s.On("ticks-stop", func(ack socketio.Ack) {
+			ticker.Lock()
+			stop, count := ticker.stop, ticker.count
+			ticker.stop = nil
+			ticker.Unlock()
+			if stop == nil {
+				_ = ack(-1)
+				return
+			}
+			close(stop)
+			_ = ack(<-count)
 		})
 		// flood (n, ack): queues n "seq" events (0..n-1) to this socket,
 		// then acks n; the shutdown tests check they all arrive.

@@ -1,0 +1,615 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Lifetime tests: a connection that should stay up does. Each case holds
+// one connection open many times longer than every timeout in play (the
+// heartbeat, the write timeout, the stall detector's patience, the upgrade
+// timeout), all shrunk so that it takes seconds, over one transport and
+// one write path, idle or under steady traffic both ways. It fails on any
+// close either side did not ask for and on any message lost, duplicated or
+// out of order.
+const (
+	ltPingInterval   = 150 * time.Millisecond
+	ltPingTimeout    = 500 * time.Millisecond
+	ltWriteTimeout   = 300 * time.Millisecond // stall patience: half of it
+	ltUpgradeTimeout = 300 * time.Millisecond
+	ltLife           = 4 * time.Second
+	ltTick           = 10 * time.Millisecond // one message each way per tick when busy
+	// ltHTTPTimeout is the ReadTimeout and WriteTimeout of the http.Server
+	// in the cases that have one: a long-polling GET waits longer.
+	ltHTTPTimeout = 100 * time.Millisecond
+)
+
+type lifetimeCase struct {
+	transport    string // "websocket", "polling" or "upgrade" (polling, then websocket)
+	busy         bool
+	tls          bool
+	deflate      bool // permessage-deflate: gorilla reads and writes
+	noPoller     bool // each websocket read by a goroutine of its own
+	noRawIO      bool // no raw socket access: every write waits (as off Linux)
+	httpTimeouts bool // behind an http.Server with short Read and Write timeouts
+}
+
+func (lc lifetimeCase) name() string {
+	n := lc.transport
+	for _, f := range []struct {
+		on   bool
+		name string
+	}{{lc.tls, "tls"}, {lc.deflate, "deflate"}, {lc.noPoller, "nopoller"}, {lc.noRawIO, "norawio"}, {lc.httpTimeouts, "httptimeouts"}} {
+		if f.on {
+			n += "-" + f.name
+		}
+	}
+	if lc.busy {
+		return n + "-busy"
+	}
+	return n + "-idle"
+}
+
+func TestConnectionsOutliveEveryTimeout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("holds connections open for seconds")
+	}
+	var cases []lifetimeCase
+	for _, busy := range []bool{false, true} {
+		for _, tr := range []string{"websocket", "polling", "upgrade"} {
+			cases = append(cases,
+				lifetimeCase{transport: tr, busy: busy},
+				lifetimeCase{transport: tr, busy: busy, httpTimeouts: true})
+			if tr == "polling" {
+				continue
+			}
+			cases = append(cases,
+				lifetimeCase{transport: tr, busy: busy, tls: true},
+				lifetimeCase{transport: tr, busy: busy, deflate: true},
+				lifetimeCase{transport: tr, busy: busy, noPoller: true},
+				lifetimeCase{transport: tr, busy: busy, noRawIO: true})
+		}
+	}
+	runs := make([]*ltRun, len(cases))
+	for i, lc := range cases {
+		runs[i] = startLifetime(t, lc)
+	}
+	for _, r := range runs {
+		t.Run(r.lc.name(), r.check)
+	}
+}
+
+// --- server side ---------------------------------------------------------
+
+// ltHandler echoes the client's messages and, when busy, sends its own
+// numbered messages until stopped.
+type ltHandler struct {
+	s       *Session
+	mu      sync.Mutex
+	fromCli []string // messages received
+	closeEv chan closeEvent
+	stop    chan struct{}
+	stopped chan struct{}
+}
+
+func (h *ltHandler) OnMessage(data []byte, binary bool) {
+	h.mu.Lock()
+	h.fromCli = append(h.fromCli, string(data))
+	h.mu.Unlock()
+	_ = h.s.SendNow(NewPacket(PacketMessage, data)) // as an ack would be
+}
+
+func (h *ltHandler) OnClose(reason CloseReason, err error) {
+	select {
+	case h.closeEv <- closeEvent{reason, err, time.Now()}:
+	default:
+	}
+}
+
+// tick sends s0, s1, ... every ltTick, alternating Send (as a broadcast)
+// and SendNow (as a reply), until stop is closed; then "ssync".
+func (h *ltHandler) tick() {
+	defer close(h.stopped)
+	t := time.NewTicker(ltTick)
+	defer t.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-h.stop:
+			_ = h.s.Send(NewPacket(PacketMessage, []byte("ssync")))
+			return
+		case <-h.s.Done():
+			return
+		case <-t.C:
+		}
+		p := NewPacket(PacketMessage, []byte("s"+strconv.Itoa(i)))
+		if i%2 == 0 {
+			_ = h.s.Send(p)
+		} else {
+			_ = h.s.SendNow(p)
+		}
+	}
+}
+
+type ltServer struct {
+	srv      *Server
+	hs       *httptest.Server
+	client   *http.Client
+	dialer   websocket.Dialer
+	url      string // http(s)://host/engine.io/
+	wsURL    string
+	sessions chan *ltHandler
+}
+
+func startLifetimeServer(t *testing.T, lc lifetimeCase) *ltServer {
+	ls := &ltServer{sessions: make(chan *ltHandler, 1)}
+	ls.srv = NewServer(Config{
+		PingInterval:      ltPingInterval,
+		PingTimeout:       ltPingTimeout,
+		WriteTimeout:      ltWriteTimeout,
+		UpgradeTimeout:    ltUpgradeTimeout,
+		PerMessageDeflate: lc.deflate,
+		OnConnection: func(s *Session) Handler {
+			h := &ltHandler{s: s, closeEv: make(chan closeEvent, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
+			ls.sessions <- h
+			return h
+		},
+	})
+	if lc.noPoller {
+		ls.srv.stopPoller()
+	}
+	ls.srv.noRawIO = lc.noRawIO
+	ls.hs = httptest.NewUnstartedServer(ls.srv)
+	if lc.httpTimeouts {
+		ls.hs.Config.ReadTimeout = ltHTTPTimeout
+		ls.hs.Config.WriteTimeout = ltHTTPTimeout
+	}
+	ls.dialer = websocket.Dialer{HandshakeTimeout: waitTimeout, EnableCompression: lc.deflate}
+	if lc.tls {
+		ls.hs.StartTLS()
+		ls.dialer.TLSClientConfig = ls.hs.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+	} else {
+		ls.hs.Start()
+	}
+	ls.client = ls.hs.Client()
+	ls.client.Timeout = waitTimeout
+	ls.url = ls.hs.URL + "/engine.io/"
+	ls.wsURL = "ws" + strings.TrimPrefix(ls.hs.URL, "http") + "/engine.io/"
+	t.Cleanup(func() {
+		_ = ls.srv.Close()
+		ls.hs.Close()
+	})
+	return ls
+}
+
+// --- client side ---------------------------------------------------------
+
+// ltClient is a raw Engine.IO client on long-polling, websocket, or
+// long-polling upgraded to websocket. It answers pings and records the
+// messages it receives; any close or error it did not ask for is recorded
+// in failure.
+type ltClient struct {
+	t   *testing.T
+	ls  *ltServer
+	sid string
+
+	mu      sync.Mutex
+	ws      *websocket.Conn // once on websocket
+	wsMu    sync.Mutex      // serializes websocket writes
+	out     []string        // packets waiting for a POST
+	outWake chan struct{}
+	posting bool
+	msgs    []string // messages received, in order
+	pings   int
+	failure error
+	closing bool
+	gotMsg  chan struct{}
+
+	stopPoll chan struct{} // stops the GET loop after its current GET
+	pollDone chan struct{}
+	postDone chan struct{}
+	readDone chan struct{}
+}
+
+func (c *ltClient) fail(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.failure == nil && !c.closing {
+		c.failure = err
+	}
+}
+
+func (c *ltClient) err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.failure
+}
+
+// onPacket handles one packet from the server.
+func (c *ltClient) onPacket(p string) {
+	switch {
+	case p == "2":
+		c.mu.Lock()
+		c.pings++
+		c.mu.Unlock()
+		c.send("3")
+	case p == "6":
+	case strings.HasPrefix(p, "4"):
+		c.mu.Lock()
+		c.msgs = append(c.msgs, p[1:])
+		c.mu.Unlock()
+		select {
+		case c.gotMsg <- struct{}{}:
+		default:
+		}
+	default:
+		c.fail(fmt.Errorf("unexpected packet %q", p))
+	}
+}
+
+// send sends one packet over the current transport.
+func (c *ltClient) send(p string) {
+	c.mu.Lock()
+	ws := c.ws
+	if ws == nil {
+		c.out = append(c.out, p)
+		c.mu.Unlock()
+		select {
+		case c.outWake <- struct{}{}:
+		default:
+		}
+		return
+	}
+	c.mu.Unlock()
+	c.wsMu.Lock()
+	_ = ws.SetWriteDeadline(time.Now().Add(waitTimeout))
+	err := ws.WriteMessage(websocket.TextMessage, []byte(p))
+	c.wsMu.Unlock()
+	if err != nil {
+		c.fail(fmt.Errorf("websocket write: %w", err))
+	}
+}
+
+func openLifetimeClient(t *testing.T, ls *ltServer, transport string) *ltClient {
+	c := &ltClient{t: t, ls: ls, outWake: make(chan struct{}, 1), gotMsg: make(chan struct{}, 1),
+		stopPoll: make(chan struct{}), pollDone: make(chan struct{}), postDone: make(chan struct{}), readDone: make(chan struct{})}
+	if transport == "websocket" {
+		close(c.pollDone)
+		close(c.postDone)
+		ws, _, err := ls.dialer.Dial(ls.wsURL+"?EIO=4&transport=websocket", nil)
+		if err != nil {
+			t.Fatalf("websocket handshake: %v", err)
+		}
+		_, data := readWS(t, ws)
+		c.sid = parseOpen(t, string(data))["sid"].(string)
+		c.ws = ws
+		go c.readLoop(ws)
+		return c
+	}
+	res, err := ls.client.Get(ls.url + "?EIO=4&transport=polling")
+	if err != nil {
+		t.Fatalf("polling handshake: %v", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	c.sid = parseOpen(t, string(body))["sid"].(string)
+	go c.pollLoop()
+	go c.postLoop()
+	if transport == "upgrade" {
+		c.upgrade()
+	}
+	return c
+}
+
+// pollLoop sends GETs until stopPoll is closed or one fails.
+func (c *ltClient) pollLoop() {
+	defer close(c.pollDone)
+	for {
+		select {
+		case <-c.stopPoll:
+			return
+		default:
+		}
+		res, err := c.ls.client.Get(c.ls.url + "?" + pollQuery(c.sid))
+		if err != nil {
+			c.fail(fmt.Errorf("GET: %w", err))
+			return
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusOK {
+			c.fail(fmt.Errorf("GET: %d %q %v", res.StatusCode, body, err))
+			return
+		}
+		for _, p := range strings.Split(string(body), "\x1e") {
+			if p == "1" {
+				c.fail(errors.New("GET: the server sent close"))
+				return
+			}
+			c.onPacket(p)
+		}
+	}
+}
+
+// postLoop POSTs what send queued, one POST at a time, until the client
+// is on websocket with nothing left to post.
+func (c *ltClient) postLoop() {
+	defer close(c.postDone)
+	for {
+		c.mu.Lock()
+		out := c.out
+		c.out = nil
+		c.posting = len(out) > 0
+		done := c.ws != nil || c.closing
+		c.mu.Unlock()
+		if len(out) == 0 {
+			if done {
+				return
+			}
+			<-c.outWake
+			continue
+		}
+		res, err := c.ls.client.Post(c.ls.url+"?"+pollQuery(c.sid), "text/plain;charset=UTF-8", strings.NewReader(strings.Join(out, "\x1e")))
+		if err != nil {
+			c.fail(fmt.Errorf("POST: %w", err))
+			return
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || string(body) != "ok" {
+			c.fail(fmt.Errorf("POST: %d %q", res.StatusCode, body))
+			return
+		}
+	}
+}
+
+// upgrade moves the client to websocket as the official client does:
+// probe, stop polling once the probe is answered, then "5".
+func (c *ltClient) upgrade() {
+	t := c.t
+	ws, _, err := c.ls.dialer.Dial(c.ls.wsURL+"?EIO=4&transport=websocket&sid="+c.sid, nil)
+	if err != nil {
+		t.Fatalf("upgrade dial: %v", err)
+	}
+	writeWS(t, ws, websocket.TextMessage, "2probe")
+	expectText(t, ws, "3probe")
+	close(c.stopPoll)
+	<-c.pollDone // the pending GET got its noop
+	// Flush what waits for a POST, then switch: what is sent from now on
+	// goes over the websocket, after the "5".
+	c.mu.Lock()
+	for len(c.out) > 0 || c.posting {
+		c.mu.Unlock()
+		time.Sleep(time.Millisecond)
+		c.mu.Lock()
+	}
+	c.wsMu.Lock()
+	c.ws = ws
+	c.mu.Unlock()
+	_ = ws.SetWriteDeadline(time.Now().Add(waitTimeout))
+	err = ws.WriteMessage(websocket.TextMessage, []byte("5"))
+	c.wsMu.Unlock()
+	if err != nil {
+		t.Fatalf("upgrade packet: %v", err)
+	}
+	select {
+	case c.outWake <- struct{}{}: // the POST loop ends
+	default:
+	}
+	go c.readLoop(ws)
+}
+
+// readLoop reads the websocket until it fails.
+func (c *ltClient) readLoop(ws *websocket.Conn) {
+	defer close(c.readDone)
+	for {
+		// A live session pings every ltPingInterval.
+		_ = ws.SetReadDeadline(time.Now().Add(waitTimeout))
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			c.fail(fmt.Errorf("websocket read: %w", err))
+			return
+		}
+		c.onPacket(string(data))
+	}
+}
+
+// waitMsg waits until the client has received msg.
+func (c *ltClient) waitMsg(msg string) error {
+	deadline := time.After(waitTimeout)
+	for {
+		c.mu.Lock()
+		for _, m := range c.msgs {
+			if m == msg {
+				c.mu.Unlock()
+				return nil
+			}
+		}
+		failure := c.failure
+		c.mu.Unlock()
+		if failure != nil {
+			return failure
+		}
+		select {
+		case <-c.gotMsg:
+		case <-deadline:
+			return fmt.Errorf("no %q within %v", msg, waitTimeout)
+		}
+	}
+}
+
+// close ends the client's connection as a client going away does.
+func (c *ltClient) close() {
+	c.mu.Lock()
+	c.closing = true
+	ws := c.ws
+	c.mu.Unlock()
+	select {
+	case c.outWake <- struct{}{}:
+	default:
+	}
+	if ws != nil {
+		ws.Close()
+		<-c.readDone
+	} else {
+		res, err := c.ls.client.Post(c.ls.url+"?"+pollQuery(c.sid), "text/plain;charset=UTF-8", strings.NewReader("1"))
+		if err == nil {
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+	}
+	<-c.pollDone
+	<-c.postDone
+}
+
+// --- the test ------------------------------------------------------------
+
+// ltRun is one case under way: its connection lives on background
+// goroutines while the other cases' do, so that all of them take ltLife
+// together (subtests marked parallel would run two at a time on a machine
+// with two cores).
+type ltRun struct {
+	lc    lifetimeCase
+	c     *ltClient
+	h     *ltHandler
+	start time.Time
+	sent  int           // client messages sent during the life, "c0" on
+	done  chan struct{} // the life is over
+	fail  string        // what went wrong during it
+}
+
+// startLifetime opens the case's connection and lives it for ltLife in
+// the background.
+func startLifetime(t *testing.T, lc lifetimeCase) *ltRun {
+	ls := startLifetimeServer(t, lc)
+	r := &ltRun{lc: lc, start: time.Now(), done: make(chan struct{})}
+	r.c = openLifetimeClient(t, ls, lc.transport)
+	t.Cleanup(r.c.close) // before the server's cleanup
+	select {
+	case r.h = <-ls.sessions:
+	case <-time.After(waitTimeout):
+		t.Fatalf("%s: no session", lc.name())
+	}
+	if lc.busy {
+		go r.h.tick()
+	}
+	go r.live()
+	return r
+}
+
+// live sends the client's messages, if busy, and watches for a close or a
+// client failure until ltLife has passed.
+func (r *ltRun) live() {
+	defer close(r.done)
+	end := time.NewTimer(ltLife - time.Since(r.start))
+	defer end.Stop()
+	tk := time.NewTicker(ltTick)
+	defer tk.Stop()
+	for {
+		select {
+		case <-end.C:
+			return
+		case ev := <-r.h.closeEv:
+			r.fail = fmt.Sprintf("server closed the session after %v: %v (%v); client: %v",
+				ev.at.Sub(r.start).Round(time.Millisecond), ev.reason, ev.err, r.c.err())
+			return
+		case <-tk.C:
+			if err := r.c.err(); err != nil {
+				r.fail = fmt.Sprintf("client failed after %v: %v", time.Since(r.start).Round(time.Millisecond), err)
+				return
+			}
+			if r.lc.busy {
+				r.c.send("4c" + strconv.Itoa(r.sent))
+				r.sent++
+			}
+		}
+	}
+}
+
+// check waits for the end of the life and checks that the connection is
+// still up and that every message arrived, in order.
+func (r *ltRun) check(t *testing.T) {
+	<-r.done
+	if r.fail != "" {
+		t.Fatal(r.fail)
+	}
+	lc, c, h, sent := r.lc, r.c, r.h, r.sent
+	// The last messages each way are followed by a sync message that must
+	// come back.
+	if lc.busy {
+		close(h.stop)
+		<-h.stopped
+		if err := c.waitMsg("ssync"); err != nil {
+			t.Fatalf("server's sync message: %v", err)
+		}
+	}
+	c.send("4csync")
+	if err := c.waitMsg("csync"); err != nil {
+		t.Fatalf("after %v: echo of the sync message: %v", time.Since(r.start).Round(time.Millisecond), err)
+	}
+	select {
+	case ev := <-h.closeEv:
+		t.Fatalf("server closed the session: %v (%v)", ev.reason, ev.err)
+	default:
+	}
+	if err := c.err(); err != nil {
+		t.Fatalf("client: %v", err)
+	}
+	if lc.transport != "polling" && h.s.Transport() != TransportWebSocket {
+		t.Errorf("transport %q at the end, want websocket", h.s.Transport())
+	}
+	c.mu.Lock()
+	msgs, pings := append([]string(nil), c.msgs...), c.pings
+	c.mu.Unlock()
+	if min := int(ltLife / (ltPingInterval + ltPingTimeout)); pings < min {
+		t.Errorf("%d pings in %v, want at least %d", pings, ltLife, min)
+	}
+	// The client got every server message and every echo, each in order.
+	var fromSrv, echoes []string
+	for _, m := range msgs {
+		switch {
+		case strings.HasPrefix(m, "s"):
+			fromSrv = append(fromSrv, m)
+		case strings.HasPrefix(m, "c"):
+			echoes = append(echoes, m)
+		}
+	}
+	h.mu.Lock()
+	fromCli := append([]string(nil), h.fromCli...)
+	h.mu.Unlock()
+	wantSeq := func(what string, got []string, prefix, last string, n int) {
+		t.Helper()
+		if len(got) != n+1 {
+			t.Errorf("%s: %d messages, want %d", what, len(got), n+1)
+		}
+		for i, m := range got {
+			want := last
+			if i < n {
+				want = prefix + strconv.Itoa(i)
+			}
+			if m != want {
+				t.Errorf("%s: message %d is %q, want %q", what, i, m, want)
+				return
+			}
+		}
+	}
+	if lc.busy {
+		wantSeq("server to client", fromSrv, "s", "ssync", len(fromSrv)-1)
+	} else if len(fromSrv) > 0 {
+		t.Errorf("idle, but the server sent %q", fromSrv)
+	}
+	wantSeq("client to server", fromCli, "c", "csync", sent)
+	wantSeq("echoes", echoes, "c", "csync", sent)
+	if lc.busy && (sent < int(ltLife/ltTick)/4 || len(fromSrv) < int(ltLife/ltTick)/4) {
+		t.Errorf("busy, but %d messages sent and %d received", sent, len(fromSrv))
+	}
+}
