@@ -6,6 +6,7 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"context"
+	crand "crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -1731,22 +1732,48 @@ func TestWebSocketPerMessageDeflate(t *testing.T) {
 	h.expectClose(t, ReasonForcedClose, nil)
 }
 
+// A client that stops reading is closed once a write has waited for it
+// for WriteTimeout, with or without permessage-deflate (gorilla then
+// writes, and sets the connection's deadline to its own before each frame).
 func TestWebSocketWriteTimeout(t *testing.T) {
 	t.Parallel()
-	ts := newTestServer(t, Config{WriteTimeout: 200 * time.Millisecond, MaxQueueBytes: 1 << 30})
-	_, sid, h := ts.openWS(t) // never read again
-	s := ts.srv.Session(sid)
-	p := NewBinaryMessage(make([]byte, 1<<20))
-	// Fill the socket buffers; the blocked write then times out.
-	for i := 0; i < 64; i++ {
-		if err := s.Send(p); err != nil {
-			break
-		}
-	}
-	ev := h.waitClose(t)
-	var ne interface{ Timeout() bool }
-	if ev.reason != ReasonTransportError || !errors.As(ev.err, &ne) || !ne.Timeout() {
-		t.Errorf("OnClose(%v, %v), want transport error with a timeout", ev.reason, ev.err)
+	for _, deflate := range []bool{false, true} {
+		t.Run(fmt.Sprintf("deflate=%v", deflate), func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, Config{WriteTimeout: 200 * time.Millisecond, MaxQueueBytes: 1 << 30, PerMessageDeflate: deflate})
+			d := websocket.Dialer{HandshakeTimeout: waitTimeout, EnableCompression: deflate}
+			c, res, err := d.Dial(ts.wsURL+"?EIO=4&transport=websocket", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if got := res.Header.Get("Sec-Websocket-Extensions") != ""; got != deflate {
+				t.Fatalf("permessage-deflate negotiated: %v, want %v", got, deflate)
+			}
+			_, data := readWS(t, c) // then never read again
+			sid := parseOpen(t, string(data))["sid"].(string)
+			h := ts.handler(t, sid)
+			s := ts.srv.Session(sid)
+			// Incompressible, so that deflate does not shrink it.
+			payload := make([]byte, 1<<20)
+			_, _ = crand.Read(payload)
+			p := NewBinaryMessage(payload)
+			// Fill the socket buffers; the blocked write then times out.
+			start := time.Now()
+			for i := 0; i < 64; i++ {
+				if err := s.Send(p); err != nil {
+					break
+				}
+			}
+			ev := h.waitClose(t)
+			var ne interface{ Timeout() bool }
+			if ev.reason != ReasonTransportError || !errors.As(ev.err, &ne) || !ne.Timeout() {
+				t.Errorf("OnClose(%v, %v), want transport error with a timeout", ev.reason, ev.err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("closed after %v, want about the write timeout", d)
+			}
+		})
 	}
 }
 

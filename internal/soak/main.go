@@ -1,11 +1,17 @@
 // Command soak runs a server under mixed load for a while (default 10
 // minutes; -d to change) and fails if its memory, goroutines or file
-// descriptors keep growing after the warm-up. Run it with `make soak`.
+// descriptors keep growing after the warm-up, or if any connection that
+// should have stayed up was dropped: it then says which client, over which
+// transport and after how long. Run it with `make soak`.
 //
 // The load, all on 127.0.0.1 and bounded: clients that connect, join
 // rooms, emit, broadcast, ask for acks and disconnect (cleanly or by
-// dropping TCP), long-polling clients, and bad clients that send garbage
-// or stop reading.
+// dropping TCP), long-polling clients, bad clients that send garbage or
+// stop reading, and residents: six clients that stay connected for the
+// whole run, over websocket, long-polling and long-polling upgraded to
+// websocket, idle or sending an event with an ack every 100 ms. The
+// heartbeat (2 s) and the write timeout (2 s) are short, so that a run
+// outlives each of them hundreds of times.
 package main
 
 import (
@@ -38,9 +44,36 @@ func main() {
 	io := socketio.NewServer(&socketio.Options{
 		PingInterval:  2 * time.Second,
 		PingTimeout:   2 * time.Second,
+		WriteTimeout:  2 * time.Second,
 		MaxQueueBytes: 256 << 10,
 	})
+	ctx, cancel := context.WithTimeout(context.Background(), *duration)
+	defer cancel()
+	report := &unexpected{}
 	io.OnConnection(func(s *socketio.Socket) {
+		// The clients say what they are in the query: "resident" must
+		// stay up until the run is over; "good" leaves by itself, with a
+		// namespace disconnect or by dropping its connection (which the
+		// server sees as "transport close", or "transport error" when the
+		// drop resets it), and says itself whether it lost its
+		// connection earlier; the bad ones get what they deserve.
+		kind := s.Handshake().Query.Get("kind")
+		s.OnDisconnect(func(reason socketio.DisconnectReason) {
+			if ctx.Err() != nil {
+				return // the run is over: everyone leaves
+			}
+			switch reason {
+			case socketio.ReasonClientNamespaceDisconnect, socketio.ReasonTransportClose, socketio.ReasonTransportError:
+				if kind != "resident" {
+					return
+				}
+			}
+			switch kind {
+			case "resident", "good":
+				report.add("server side: %s client over %s after %v: %q", kind, s.Transport(),
+					time.Since(s.Handshake().Time).Round(time.Millisecond), reason)
+			}
+		})
 		s.On("join", func(room string) { _ = s.Join(room) })
 		s.On("say", func(room, text string) { _ = s.To(room).Emit("said", text) })
 		s.On("echo", func(args socketio.Args, ack socketio.Ack) {
@@ -61,8 +94,12 @@ func main() {
 	addr := ln.Addr().String()
 	log.Printf("soak: server on %s for %v with %d clients", addr, *duration, *workers)
 
-	ctx, cancel := context.WithTimeout(context.Background(), *duration)
-	defer cancel()
+	var residents []*resident
+	for _, busy := range []bool{false, true} {
+		for _, tr := range []string{"websocket", "polling", "upgrade"} {
+			residents = append(residents, runResident(ctx, addr, tr, busy, report))
+		}
+	}
 	var ops atomic.Int64
 	var wg sync.WaitGroup
 	for w := range *workers {
@@ -73,7 +110,7 @@ func main() {
 			for ctx.Err() == nil {
 				switch n := r.IntN(100); {
 				case n < 70:
-					goodClient(ctx, addr, r)
+					goodClient(ctx, addr, r, report)
 				case n < 80:
 					pollingClient(addr)
 				default:
@@ -112,10 +149,27 @@ loop:
 	_ = io.Shutdown(shut)
 	_ = srv.Shutdown(shut)
 
+	for _, r := range residents {
+		r.mu.Lock()
+		fmt.Printf("soak: resident %-18s %4d pings answered, %5d acks in order\n", r.name(), r.pings, r.acked)
+		if r.pings == 0 || r.busy && r.acked == 0 {
+			report.add("client %s resident: no traffic", r.name())
+		}
+		r.mu.Unlock()
+	}
+	lost := report.all()
+	fmt.Printf("soak: %d unexpected disconnects\n", len(lost))
+	for _, l := range lost {
+		fmt.Println("soak:   ", l)
+	}
+
 	// After the warm-up (the first third), the second half of the run must
 	// not sit clearly above the first half.
 	if len(samples) < 6 {
 		log.Printf("soak: too short to judge a trend (%d samples)", len(samples))
+		if len(lost) > 0 {
+			os.Exit(1)
+		}
 		return
 	}
 	rest := samples[len(samples)/3:]
@@ -145,13 +199,13 @@ loop:
 		}
 		fmt.Printf("soak: %-10s first half %.0f, second half %.0f: %s\n", m.name, a, b, verdict)
 	}
-	if failed {
+	if failed || len(lost) > 0 {
 		os.Exit(1)
 	}
 }
 
-func dial(addr string) (*websocket.Conn, error) {
-	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/socket.io/?EIO=4&transport=websocket", nil)
+func dial(addr, kind string) (*websocket.Conn, error) {
+	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/socket.io/?EIO=4&transport=websocket&kind="+kind, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -165,12 +219,15 @@ func dial(addr string) (*websocket.Conn, error) {
 
 // goodClient connects, joins a room, talks and acks for a while, then
 // leaves cleanly or drops its connection.
-func goodClient(ctx context.Context, addr string, r *rand.Rand) {
-	c, err := dial(addr)
+func goodClient(ctx context.Context, addr string, r *rand.Rand, report *unexpected) {
+	start := time.Now()
+	c, err := dial(addr, "good")
 	if err != nil {
+		report.add("client good (websocket): could not connect: %v", err)
 		return
 	}
 	defer c.Close()
+	var leaving atomic.Bool // from then on, the end of the connection is ours
 	_ = c.WriteMessage(websocket.TextMessage, []byte("40"))
 	room := "room-" + strconv.Itoa(r.IntN(20))
 	_ = c.WriteMessage(websocket.TextMessage, []byte(`42["join","`+room+`"]`))
@@ -181,10 +238,18 @@ func goodClient(ctx context.Context, addr string, r *rand.Rand) {
 			_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
 			_, data, err := c.ReadMessage()
 			if err != nil {
+				if !leaving.Load() && ctx.Err() == nil {
+					report.add("client good over websocket after %v: %v", time.Since(start).Round(time.Millisecond), err)
+				}
 				return
 			}
-			if string(data) == "2" {
+			switch string(data) {
+			case "2":
 				_ = c.WriteMessage(websocket.TextMessage, []byte("3"))
+			case "41":
+				if !leaving.Load() && ctx.Err() == nil {
+					report.add("client good over websocket after %v: the server disconnected the socket", time.Since(start).Round(time.Millisecond))
+				}
 			}
 		}
 	}()
@@ -206,6 +271,7 @@ func goodClient(ctx context.Context, addr string, r *rand.Rand) {
 		}
 		time.Sleep(time.Duration(r.IntN(50)) * time.Millisecond)
 	}
+	leaving.Store(true)
 	if r.IntN(2) == 0 {
 		_ = c.WriteMessage(websocket.TextMessage, []byte("41"))
 		_ = c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""))
@@ -224,7 +290,7 @@ func pollingClient(addr string) {
 
 // badClient sends garbage, or connects and stops reading.
 func badClient(addr string, r *rand.Rand) {
-	c, err := dial(addr)
+	c, err := dial(addr, "bad")
 	if err != nil {
 		return
 	}
