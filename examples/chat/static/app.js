@@ -4,6 +4,7 @@
   const manager = new io.Manager(window.location.origin);
   const socket = manager.socket("/");     // the chat
   const news = manager.socket("/news");   // headlines, on the same connection
+  window.chat = { manager, socket, news }; // for the browser's console and the tests
 
   let nickname = "";
   let room = "general";

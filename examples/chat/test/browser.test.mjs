@@ -37,6 +37,42 @@ async function openChat(nick) {
 }
 
 describe("chat page", () => {
+  it("should stay connected past the first heartbeat, with no reconnecting banner", async () => {
+    const pages = [await openChat("dave"), await openChat("erin")];
+    // Count every disconnect and every showing of the banner from now on.
+    for (const page of pages) {
+      await page.evaluate(() => {
+        window.drops = [];
+        window.chat.socket.on("disconnect", (reason) => window.drops.push(reason));
+        const banner = document.getElementById("banner");
+        new MutationObserver(() => {
+          if (!banner.hidden) window.drops.push("banner shown");
+        }).observe(banner, { attributes: true, attributeFilter: ["hidden"] });
+      });
+    }
+    // The server's default heartbeat: a ping 25 s after the connection
+    // opened. Wait for each page's first, then talk over the connection
+    // that carried it.
+    await Promise.all(pages.map((page) => page.evaluate(() => new Promise((resolve, reject) => {
+      window.chat.manager.engine.once("ping", resolve);
+      window.chat.socket.once("disconnect", (reason) => reject(new Error(`disconnected before the first ping: ${reason}`)));
+      setTimeout(() => reject(new Error("no ping within 40 s")), 40000);
+    }))));
+    const [dave, erin] = pages;
+    await dave.fill("#input", "still here after the heartbeat");
+    await dave.click("#send");
+    await erin.locator("#messages li", { hasText: "still here after the heartbeat" }).waitFor();
+    await erin.fill("#input", "me too");
+    await erin.click("#send");
+    await dave.locator("#messages li", { hasText: "me too" }).waitFor();
+    for (const page of pages) {
+      assert.deepEqual(await page.evaluate(() => window.drops), []);
+      assert.equal(await page.evaluate(() => window.chat.manager.engine.transport.name), "websocket");
+      assert.equal(await page.locator("#banner").isHidden(), true);
+    }
+    await Promise.all(pages.map((p) => p.close()));
+  });
+
   it("should let two windows chat, with delivery ticks, typing notices, users, rooms and news", async () => {
     const alice = await openChat("alice");
     const bob = await openChat("bob");
