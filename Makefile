@@ -3,7 +3,7 @@
 GO ?= go
 NPM_CI = npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: run run-cluster test test-go test-bench-once test-e2e test-chat screenshot bench bench-micro bench-suite fuzz soak conformance vet
+.PHONY: run run-cluster test test-deps test-go test-bench-once test-e2e test-chat screenshot bench bench-micro bench-suite fuzz soak conformance vet
 
 run: examples/chat/node_modules/.installed
 	cd examples/chat && $(GO) run .
@@ -21,7 +21,23 @@ test/e2e/node_modules/.installed: test/e2e/package-lock.json
 examples/chat/test/node_modules/.installed: examples/chat/test/package-lock.json
 	cd examples/chat/test && $(NPM_CI) && touch node_modules/.installed
 
-test: vet test-go test-bench-once test-e2e test-chat
+test: test-deps vet test-go test-bench-once test-e2e test-chat
+
+# The Debian packages the tests use: redis-server for the Redis adapter's
+# tests, Chromium for the chat page's. Installed with apt-get when missing
+# and running as root; otherwise one line says what to install.
+test-deps:
+	@need=""; \
+	command -v redis-server >/dev/null || need="$$need redis-server"; \
+	[ -n "$$CHROMIUM" ] || command -v chromium >/dev/null || need="$$need chromium"; \
+	if [ -n "$$need" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing$$need"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
+	  else \
+	    echo "make test needs$$need: sudo apt-get install$$need"; exit 1; \
+	  fi; \
+	fi
 
 vet:
 	$(GO) vet ./...

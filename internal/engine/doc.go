@@ -35,6 +35,21 @@
 // reading further messages, and nothing else; a [BurstHandler] is also told
 // when a burst of messages read together has been delivered.
 //
+// # Deadlines
+//
+// Only a write that waits for the peer has a deadline: the write timeout,
+// set on the connection by the waiting writer before it writes and moved
+// lazily (wsConn.writeBatch). Writes and reads that never wait (the
+// flusher's, the poller's) go through syscall.RawConn.Control, which does
+// not look at the connection's deadlines, so a deadline left in the past
+// by the last waiting write can never fail them: an idle connection, or
+// one whose writes never fill the socket, never times out. The stall
+// detector's patience is half the write timeout. A long-polling GET that
+// waits for something to send pushes an http.Server's read and write
+// deadlines past the longest it may wait (a heartbeat) plus the write
+// timeout. lifetime_test.go holds connections open many times longer than
+// each of these timeouts over every transport and write path.
+//
 // Heartbeats use one timer per session and no goroutine. On Linux an idle
 // WebSocket session has no goroutine either: an epoll set, itself waiting
 // in the Go runtime's network poller, says which connections have bytes,

@@ -11,7 +11,11 @@
 //   - malformed: malformed inputs over websocket and polling: RSS growth;
 //   - shutdown: connected clients when the server gets SIGTERM: how many
 //     are told (an Engine.IO close packet or a close frame) before their
-//     connection ends.
+//     connection ends;
+//   - flood (not run unless named): 200 websocket readers, none slow, and
+//     a publisher sending 1 KB broadcasts at -rate per second for -for:
+//     how many connections the server closed (it should close none) and
+//     how many readers got every message.
 //
 // The server is started by the probe (-cmd, run through sh, with PORT set)
 // so that it can read the server's /proc entries. It must follow the
@@ -46,7 +50,9 @@ var (
 	cmdline  = flag.String("cmd", "go run ./bench/server", "server command (sh -c), PORT is set")
 	port     = flag.Int("port", 3299, "port for the server on 127.0.0.1")
 	reapWait = flag.Duration("reap", 50*time.Second, "how long to wait for the heartbeat to reap vanished clients (pingInterval+pingTimeout+margin)")
-	only     = flag.String("only", "stalled,churn,malformed,shutdown", "situations to run")
+	only     = flag.String("only", "stalled,churn,malformed,shutdown", "situations to run (of stalled, churn, malformed, shutdown, flood)")
+	rate     = flag.Int("rate", 300, "flood: broadcasts per second")
+	floodFor = flag.Duration("for", time.Minute, "flood: how long to publish")
 )
 
 type server struct {
@@ -371,6 +377,124 @@ func shutdown() {
 		n, engineClose.Load(), closeFrame.Load(), sioDisconnect.Load())
 }
 
+// flood publishes 1 KB broadcasts at a steady rate to 200 readers that all
+// keep up, for longer than every timeout of the server, and counts the
+// connections that ended before the probe closed them.
+func flood() {
+	s := start()
+	defer s.stop()
+	const n = 200
+	type reader struct {
+		c      *client
+		got    atomic.Int64
+		closed atomic.Int64 // when the connection ended, in ns since start; 0 if it did not
+		err    atomic.Value
+	}
+	start := time.Now()
+	var stopping atomic.Bool
+	readers := make([]*reader, n)
+	var wg sync.WaitGroup
+	for i := range readers {
+		c, err := connect(s.addr, 0)
+		if err != nil {
+			log.Fatalf("flood: connect: %v", err)
+		}
+		r := &reader{c: c}
+		readers[i] = r
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var wmu sync.Mutex
+			for {
+				_ = c.conn.SetReadDeadline(time.Now().Add(60 * time.Second))
+				_, m, err := c.conn.ReadMessage()
+				if err != nil {
+					if !stopping.Load() {
+						r.closed.Store(int64(time.Since(start)))
+						r.err.Store(err.Error())
+					}
+					return
+				}
+				switch {
+				case string(m) == "2":
+					wmu.Lock()
+					_ = c.conn.WriteMessage(websocket.TextMessage, []byte("3"))
+					wmu.Unlock()
+				case strings.HasPrefix(string(m), `42["msg"`):
+					r.got.Add(1)
+				}
+			}
+		}()
+	}
+	pub, err := connect(s.addr, 0)
+	if err != nil {
+		log.Fatalf("flood: connect: %v", err)
+	}
+	var pubClosed atomic.Value
+	go func() { // the publisher reads too: pings, and its own copies
+		for {
+			_ = pub.conn.SetReadDeadline(time.Now().Add(60 * time.Second))
+			_, m, err := pub.conn.ReadMessage()
+			if err != nil {
+				if !stopping.Load() {
+					pubClosed.Store(fmt.Sprintf("after %v: %v", time.Since(start).Round(time.Millisecond), err))
+				}
+				return
+			}
+			if string(m) == "2" {
+				_ = pub.conn.WriteMessage(websocket.TextMessage, []byte("3"))
+			}
+		}
+	}()
+	msg := []byte(`42["broadcast","` + strings.Repeat("x", 1000) + `"]`)
+	tick := time.NewTicker(time.Second / time.Duration(*rate))
+	sent := 0
+	for pubStart := time.Now(); time.Since(pubStart) < *floodFor; sent++ {
+		<-tick.C
+		if err := pub.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+			pubClosed.Store(fmt.Sprintf("write after %v: %v", time.Since(start).Round(time.Millisecond), err))
+			break
+		}
+	}
+	tick.Stop()
+	// Give the last messages a moment, then count.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		all := true
+		for _, r := range readers {
+			if r.closed.Load() == 0 && r.got.Load() < int64(sent) {
+				all = false
+				break
+			}
+		}
+		if all {
+			break
+		}
+	}
+	stopping.Store(true)
+	closed, complete := 0, 0
+	var first string
+	for _, r := range readers {
+		if at := r.closed.Load(); at != 0 {
+			closed++
+			if first == "" {
+				first = fmt.Sprintf("; first after %v: %v", time.Duration(at).Round(time.Millisecond), r.err.Load())
+			}
+		}
+		if r.got.Load() == int64(sent) {
+			complete++
+		}
+		r.c.conn.Close()
+	}
+	pubState := "publisher stayed connected"
+	if v := pubClosed.Load(); v != nil {
+		pubState = "publisher lost its connection " + v.(string)
+	}
+	pub.conn.Close()
+	wg.Wait()
+	fmt.Printf("flood: %d broadcasts of 1 KB at %d/s over %v to %d readers: %d connections closed by the server%s; %s; readers with every message: %d/%d\n",
+		sent, *rate, *floodFor, n, closed, first, pubState, complete, n)
+}
+
 func main() {
 	flag.Parse()
 	log.SetFlags(0)
@@ -384,6 +508,8 @@ func main() {
 			malformed()
 		case "shutdown":
 			shutdown()
+		case "flood":
+			flood()
 		}
 	}
 }
