@@ -207,8 +207,10 @@ type ltClient struct {
 	wsMu    sync.Mutex      // serializes websocket writes
 	out     []string        // packets waiting for a POST
 	outWake chan struct{}
-	posting bool
-	msgs    []string // messages received, in order
+	posting bool       // a POST is under way
+	postEnd bool       // the POST loop has ended
+	posted  *sync.Cond // on mu: posting or postEnd changed
+	msgs    []string   // messages received, in order
 	pings   int
 	failure error
 	closing bool
@@ -282,6 +284,7 @@ func (c *ltClient) send(p string) {
 func openLifetimeClient(t *testing.T, ls *ltServer, transport string) *ltClient {
 	c := &ltClient{t: t, ls: ls, outWake: make(chan struct{}, 1), gotMsg: make(chan struct{}, 1),
 		stopPoll: make(chan struct{}), pollDone: make(chan struct{}), postDone: make(chan struct{}), readDone: make(chan struct{})}
+	c.posted = sync.NewCond(&c.mu)
 	if transport == "websocket" {
 		close(c.pollDone)
 		close(c.postDone)
@@ -344,11 +347,18 @@ func (c *ltClient) pollLoop() {
 // is on websocket with nothing left to post.
 func (c *ltClient) postLoop() {
 	defer close(c.postDone)
+	defer func() {
+		c.mu.Lock()
+		c.posting, c.postEnd = false, true
+		c.posted.Broadcast()
+		c.mu.Unlock()
+	}()
 	for {
 		c.mu.Lock()
 		out := c.out
 		c.out = nil
 		c.posting = len(out) > 0
+		c.posted.Broadcast()
 		done := c.ws != nil || c.closing
 		c.mu.Unlock()
 		if len(out) == 0 {
@@ -387,10 +397,8 @@ func (c *ltClient) upgrade() {
 	// Flush what waits for a POST, then switch: what is sent from now on
 	// goes over the websocket, after the "5".
 	c.mu.Lock()
-	for len(c.out) > 0 || c.posting {
-		c.mu.Unlock()
-		time.Sleep(time.Millisecond)
-		c.mu.Lock()
+	for (len(c.out) > 0 || c.posting) && !c.postEnd {
+		c.posted.Wait()
 	}
 	c.wsMu.Lock()
 	c.ws = ws

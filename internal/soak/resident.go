@@ -54,8 +54,10 @@ type resident struct {
 	wsMu    sync.Mutex
 	out     []string
 	outWake chan struct{}
-	posting bool
-	acked   int // acks received, in order
+	posting bool       // a POST is under way
+	postEnd bool       // the POST loop has ended
+	posted  *sync.Cond // on mu: posting or postEnd changed
+	acked   int        // acks received, in order
 	ended   bool
 	pings   int
 }
@@ -63,6 +65,7 @@ type resident struct {
 func runResident(ctx context.Context, addr, transport string, busy bool, report *unexpected) *resident {
 	r := &resident{addr: addr, transport: transport, busy: busy, report: report, start: time.Now(),
 		client: &http.Client{Timeout: 30 * time.Second}, outWake: make(chan struct{}, 1)}
+	r.posted = sync.NewCond(&r.mu)
 	go r.run(ctx)
 	return r
 }
@@ -235,11 +238,18 @@ func (r *resident) poll(ctx context.Context, url string, stop, done chan struct{
 }
 
 func (r *resident) post(ctx context.Context, url string) {
+	defer func() {
+		r.mu.Lock()
+		r.posting, r.postEnd = false, true
+		r.posted.Broadcast()
+		r.mu.Unlock()
+	}()
 	for {
 		r.mu.Lock()
 		out := r.out
 		r.out = nil
 		r.posting = len(out) > 0
+		r.posted.Broadcast()
 		onWS := r.ws != nil
 		r.mu.Unlock()
 		if len(out) == 0 {
@@ -286,10 +296,8 @@ func (r *resident) upgrade(stopPoll, pollDone chan struct{}) error {
 	close(stopPoll)
 	<-pollDone
 	r.mu.Lock()
-	for len(r.out) > 0 || r.posting {
-		r.mu.Unlock()
-		time.Sleep(time.Millisecond)
-		r.mu.Lock()
+	for (len(r.out) > 0 || r.posting) && !r.postEnd {
+		r.posted.Wait()
 	}
 	r.ws = ws
 	r.mu.Unlock()
