@@ -621,3 +621,45 @@ func (r *ltRun) check(t *testing.T) {
 		t.Errorf("busy, but %d messages sent and %d received", sent, len(fromSrv))
 	}
 }
+
+// A long-polling GET that waits leaves no deadline behind on its keep-alive
+// connection: another handler of the same http.Server, with no timeouts,
+// answers on that connection long after the GET's wait would have run out.
+func TestPollingLeavesNoDeadlineOnTheConnection(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(Config{
+		PingInterval: 50 * time.Millisecond, PingTimeout: 100 * time.Millisecond, WriteTimeout: 100 * time.Millisecond,
+		OnConnection: func(s *Session) Handler { return &testHandler{s: s, msgs: make(chan message, 8), closed: make(chan closeEvent, 1)} },
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/engine.io/", srv)
+	mux.HandleFunc("/other", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "other") })
+	hs := httptest.NewServer(mux)
+	defer func() { _ = srv.Close(); hs.Close() }()
+	// One connection for everything, so that /other reuses the GET's.
+	tr := &http.Transport{MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: waitTimeout}
+	get := func(url string) string {
+		t.Helper()
+		res, err := client.Get(url)
+		if err != nil {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+		return string(b)
+	}
+	sid := parseOpen(t, get(hs.URL+"/engine.io/?EIO=4&transport=polling"))["sid"].(string)
+	if got := get(hs.URL + "/engine.io/?" + pollQuery(sid)); got != "2" { // waited for the ping
+		t.Fatalf("GET: %q, want a ping", got)
+	}
+	// Longer than the GET's wait and write could take together.
+	time.Sleep(2 * (50 + 100 + 100) * time.Millisecond)
+	if got := get(hs.URL + "/other"); got != "other" {
+		t.Fatalf("GET /other: %q", got)
+	}
+}
