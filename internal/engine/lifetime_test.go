@@ -629,7 +629,9 @@ func TestPollingLeavesNoDeadlineOnTheConnection(t *testing.T) {
 	t.Parallel()
 	srv := NewServer(Config{
 		PingInterval: 50 * time.Millisecond, PingTimeout: 100 * time.Millisecond, WriteTimeout: 100 * time.Millisecond,
-		OnConnection: func(s *Session) Handler { return &testHandler{s: s, msgs: make(chan message, 8), closed: make(chan closeEvent, 1)} },
+		OnConnection: func(s *Session) Handler {
+			return &testHandler{s: s, msgs: make(chan message, 8), closed: make(chan closeEvent, 1)}
+		},
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/engine.io/", srv)
