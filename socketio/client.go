@@ -176,11 +176,14 @@ func (c *client) connect(p *parser.Packet) {
 		c.send(encodeControl(parser.ConnectError, name, []byte(`{"message":"Invalid namespace"}`)))
 		return
 	}
+	// What is sent to the socket is held until its connection handlers
+	// have returned, then follows the CONNECT answer (Socket.release).
 	s := newSocket(nsp, c, auth)
 	middleware, onConnect := nsp.handlers()
 	for _, mw := range middleware {
 		if err := mw(s); err != nil {
 			done()
+			s.refused()
 			nsp.adapter.DelAll(room.SocketID(s.id)) // rooms a middleware joined
 			c.send(encodeControl(parser.ConnectError, name, connectErrorPayload(err)))
 			return
@@ -190,6 +193,7 @@ func (c *client) connect(p *parser.Packet) {
 	c.connectedLocked(name)
 	if c.closedLocked() {
 		c.mu.Unlock()
+		s.refused()
 		nsp.adapter.DelAll(room.SocketID(s.id))
 		return
 	}
@@ -199,11 +203,12 @@ func (c *client) connect(p *parser.Packet) {
 		c.connectTimer = nil
 	}
 	c.mu.Unlock()
+	s.accepted(encodeControl(parser.Connect, name, []byte(`{"sid":"`+s.id+`"}`)))
 	nsp.add(s)
-	c.sendNow(encodeControl(parser.Connect, name, []byte(`{"sid":"`+s.id+`"}`)))
 	for _, fn := range onConnect {
 		fn(s)
 	}
+	s.release()
 }
 
 func connectErrorPayload(err error) []byte {

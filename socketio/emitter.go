@@ -141,6 +141,9 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	}) {
 		return nil, ErrDisconnected
 	}
+	// The client answers only once it has its CONNECT, which a
+	// connection handler calling this would otherwise hold back.
+	s.release()
 	if err := s.send(enc, e.volatile); err != nil {
 		s.CancelAck(id)
 		return nil, err

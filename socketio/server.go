@@ -244,3 +244,11 @@ func (srv *Server) jobsRunning() int { return srv.jobs.count() }
 
 // EngineCount returns the number of open Engine.IO connections.
 func (srv *Server) EngineCount() int { return srv.engine.Count() }
+
+// maxQueueBytes is the bound of one connection's send queue.
+func (srv *Server) maxQueueBytes() int {
+	if n := srv.opts.MaxQueueBytes; n > 0 {
+		return n
+	}
+	return engine.DefaultMaxQueueBytes
+}

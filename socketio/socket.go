@@ -97,6 +97,22 @@ type Socket struct {
 	// (the broadcast path among others).
 	live   atomic.Bool
 	hasOut atomic.Bool
+
+	// held, until the socket's connection handlers have returned, keeps
+	// what is sent to the client behind the CONNECT answer; nil after.
+	// It is read without mu and changed under it; see hold and release.
+	held atomic.Pointer[heldPackets]
+}
+
+// heldPackets are the packets for a socket's client queued while its
+// CONNECT is answered only once its connection handlers have run, so that
+// a client that sees "connect" is in every room they joined, and gets what
+// they emitted after the CONNECT, in order. connect is the answer, set once
+// the middleware accepted the socket; until then nothing is released.
+type heldPackets struct {
+	connect *engine.Packet
+	pkts    []*engine.Packet
+	bytes   int
 }
 
 // socketHooks are the seldom used callbacks of a socket, allocated when
@@ -153,7 +169,68 @@ func newSocket(nsp *Namespace, c *client, auth []byte) *Socket {
 		auth:    auth,
 	}
 	s.live.Store(true)
+	s.held.Store(&heldPackets{})
 	return s
+}
+
+// hold keeps pkts back if the socket's CONNECT answer is held, and reports
+// whether it did. Past the connection's queue bound (MaxQueueBytes) the
+// answer and what is held go out at once, where the bound applies.
+func (s *Socket) hold(pkts []*engine.Packet) bool {
+	s.mu.Lock()
+	h := s.held.Load()
+	if h == nil {
+		s.mu.Unlock()
+		return false
+	}
+	h.pkts = append(h.pkts, pkts...)
+	for _, p := range pkts {
+		h.bytes += len(p.Payload())
+	}
+	over := h.bytes > s.client.srv.maxQueueBytes()
+	s.mu.Unlock()
+	if over {
+		s.release()
+	}
+	return true
+}
+
+// release sends the CONNECT answer and what was held behind it, and stops
+// holding; nothing sent meanwhile can pass them. Before the middleware
+// has accepted the socket it does nothing.
+func (s *Socket) release() {
+	if s.held.Load() == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.held.Load()
+	if h == nil || h.connect == nil {
+		return
+	}
+	pkts := append([]*engine.Packet{h.connect}, h.pkts...)
+	// Under mu: a sender that finds held set waits for it, and one that
+	// finds it nil comes after these. The engine calls back into nothing
+	// of the socket's from here.
+	_ = s.client.sendNow(pkts...)
+	s.held.Store(nil)
+}
+
+// accepted makes connect the answer that release sends first.
+func (s *Socket) accepted(connect *engine.Packet) {
+	s.mu.Lock()
+	if h := s.held.Load(); h != nil {
+		h.connect = connect
+	}
+	s.mu.Unlock()
+}
+
+// refused drops what was held for a socket its namespace did not accept.
+func (s *Socket) refused() {
+	s.mu.Lock()
+	s.live.Store(false)
+	s.held.Store(nil)
+	s.mu.Unlock()
 }
 
 // buildHandshake describes the connection's request, as Handshake returns
@@ -539,6 +616,7 @@ func (s *Socket) disconnect(reason DisconnectReason, notify bool) {
 		close(done)
 	}
 	if notify {
+		s.release() // the CONNECT first
 		_ = s.client.send(encodeControl(parser.Disconnect, s.nsp.name, nil))
 	}
 	s.client.removeSocket(s)
@@ -577,6 +655,9 @@ func (s *Socket) send(enc *encoded, volatile bool) error {
 			(*fn)(enc.event, args)
 		}
 	}
+	if s.held.Load() != nil && s.hold(enc.pkts) {
+		return nil
+	}
 	if volatile {
 		s.client.sess.SendVolatile(enc.pkts...)
 		return nil
@@ -601,6 +682,9 @@ func (s *Socket) DeliverWithAck(p *adapter.Packet, flags adapter.Flags, id uint6
 	}
 	s.acks[id] = func(data []byte, atts [][]byte) { onAck(adapter.AckArgs{Data: data, Attachments: atts}) }
 	s.mu.Unlock()
+	// Someone waits for this client's answer, maybe its own connection
+	// handler: the CONNECT must be out.
+	s.release()
 	if err := s.send(p.Encoded.(*encoded), flags.Volatile); err != nil {
 		s.CancelAck(id)
 		return false
