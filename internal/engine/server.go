@@ -520,7 +520,8 @@ func (srv *Server) poll(w http.ResponseWriter, r *http.Request, s *Session) {
 // time it may take: up to a heartbeat (the ping interval and timeout), then
 // the write. An http.Server's ReadTimeout or WriteTimeout is usually
 // shorter; past it, net/http would cancel the request or fail its answer,
-// and the client would lose its session.
+// and the client would lose its session. net/http sets both deadlines
+// again for the connection's next request, so nothing outlives the GET.
 func (srv *Server) extendPollDeadlines(w http.ResponseWriter) {
 	rc := http.NewResponseController(w)
 	until := time.Now().Add(srv.cfg.pingInterval() + srv.cfg.pingTimeout() + srv.cfg.writeTimeout())
