@@ -2,6 +2,7 @@ package adapter
 
 import (
 	"context"
+	"sync"
 
 	"github.com/gosio/sio/room"
 )
@@ -51,6 +52,36 @@ func (a *InMemory) Index() *room.Index[Member] { return &a.index }
 // SocketRooms implements [Adapter].
 func (a *InMemory) SocketRooms(id room.SocketID) []room.Room { return a.index.Rooms(id) }
 
+// memberBufs holds the slices that broadcasts collect their recipients in:
+// members are called only once the index's lock is released, since they
+// run user code (outgoing listeners) that may join, leave or emit, and
+// the slice is reused so that a broadcast allocates nothing for it.
+var memberBufs = sync.Pool{New: func() any { return new([]Member) }}
+
+// maxPooledMembers bounds the recipient slices kept for reuse.
+const maxPooledMembers = 1 << 16
+
+// selected returns the local sockets opts selects, in a pooled slice to
+// give back with putMembers.
+func (a *InMemory) selected(opts BroadcastOptions) *[]Member {
+	bp := memberBufs.Get().(*[]Member)
+	ms := (*bp)[:0]
+	a.index.ForEach(opts.Rooms, opts.Except, func(_ room.SocketID, m Member) bool {
+		ms = append(ms, m)
+		return true
+	})
+	*bp = ms
+	return bp
+}
+
+func putMembers(bp *[]Member) {
+	clear(*bp)
+	if cap(*bp) <= maxPooledMembers {
+		*bp = (*bp)[:0]
+		memberBufs.Put(bp)
+	}
+}
+
 // Sockets implements [Adapter].
 func (a *InMemory) Sockets(rooms []room.Room) []room.SocketID {
 	var out []room.SocketID
@@ -64,37 +95,36 @@ func (a *InMemory) Sockets(rooms []room.Room) []room.SocketID {
 // Broadcast implements [Adapter]: p is delivered to each selected local
 // socket, with no work per recipient beyond queueing the packet.
 func (a *InMemory) Broadcast(p *Packet, opts BroadcastOptions) error {
-	a.index.ForEach(opts.Rooms, opts.Except, func(_ room.SocketID, m Member) bool {
+	bp := a.selected(opts)
+	for _, m := range *bp {
 		m.Deliver(p, opts.Flags)
-		return true
-	})
+	}
+	putMembers(bp)
 	return nil
 }
 
 // BroadcastWithAck implements [Adapter].
 func (a *InMemory) BroadcastWithAck(p *Packet, opts BroadcastOptions, ackID uint64, onClientCount func(int), onAck func(AckArgs)) error {
 	n := 0
-	a.index.ForEach(opts.Rooms, opts.Except, func(_ room.SocketID, m Member) bool {
+	bp := a.selected(opts)
+	for _, m := range *bp {
 		if m.DeliverWithAck(p, opts.Flags, ackID, onAck) {
 			n++
 		}
-		return true
-	})
+	}
+	putMembers(bp)
 	onClientCount(n)
 	return nil
 }
 
-// Members calls fn for each selected local socket.
+// Members calls fn for each selected local socket, outside the index's
+// lock: fn may join, leave or disconnect.
 func (a *InMemory) Members(opts BroadcastOptions, fn func(m Member)) {
-	var ms []Member
-	a.index.ForEach(opts.Rooms, opts.Except, func(_ room.SocketID, m Member) bool {
-		ms = append(ms, m)
-		return true
-	})
-	// fn runs outside the index's lock: it may join, leave or disconnect.
-	for _, m := range ms {
+	bp := a.selected(opts)
+	for _, m := range *bp {
 		fn(m)
 	}
+	putMembers(bp)
 }
 
 // FetchSockets implements [Adapter].

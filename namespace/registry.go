@@ -20,10 +20,17 @@ func Normalize(name string) string {
 type Matcher func(name string, auth []byte) (bool, error)
 
 // A Registry holds the namespaces of one server. It is safe for concurrent
-// use.
+// use. It never runs a create function, a matcher or OnCreate while it
+// holds its lock: they may call back into it.
 type Registry[T any] struct {
+	// OnCreate, if set, is called with each namespace the registry
+	// creates, once it is registered, on the goroutine that created it.
+	// Set it before the registry is used.
+	OnCreate func(T)
+
 	mu      sync.RWMutex
 	static  map[string]T
+	pending map[string]chan struct{} // names being created; closed once registered
 	parents []parent[T]
 }
 
@@ -41,22 +48,56 @@ func (r *Registry[T]) Get(name string) (T, bool) {
 }
 
 // GetOrCreate returns the namespace registered under name, registering the
-// value from create first if there is none. create runs under the
-// registry's lock and must not call back into it.
+// value from create first if there is none, and then calling OnCreate. A
+// concurrent GetOrCreate of the same name waits until the value is
+// registered and returns it. create must not ask for name itself.
 func (r *Registry[T]) GetOrCreate(name string, create func() T) T {
-	if v, ok := r.Get(name); ok {
+	for {
+		if v, ok := r.Get(name); ok {
+			return v
+		}
+		r.mu.Lock()
+		if v, ok := r.static[name]; ok {
+			r.mu.Unlock()
+			return v
+		}
+		if wait, ok := r.pending[name]; ok {
+			r.mu.Unlock()
+			<-wait
+			continue
+		}
+		if r.pending == nil {
+			r.pending = make(map[string]chan struct{})
+		}
+		done := make(chan struct{})
+		r.pending[name] = done
+		r.mu.Unlock()
+		v := r.create(name, create, done)
+		if r.OnCreate != nil {
+			r.OnCreate(v)
+		}
 		return v
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if v, ok := r.static[name]; ok {
-		return v
-	}
-	if r.static == nil {
-		r.static = make(map[string]T)
-	}
-	v := create()
-	r.static[name] = v
+}
+
+// create runs create without the lock and registers its value; the
+// pending entry is cleared even if create panics.
+func (r *Registry[T]) create(name string, create func() T, done chan struct{}) (v T) {
+	registered := false
+	defer func() {
+		r.mu.Lock()
+		if registered {
+			if r.static == nil {
+				r.static = make(map[string]T)
+			}
+			r.static[name] = v
+		}
+		delete(r.pending, name)
+		r.mu.Unlock()
+		close(done)
+	}()
+	v = create()
+	registered = true
 	return v
 }
 

@@ -3,6 +3,7 @@ package namespace
 import (
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -62,4 +63,49 @@ func TestRemoveAndRange(t *testing.T) {
 	var names []string
 	r.Range(func(name string, _ int) bool { names = append(names, name); return true })
 	assert.Equal(t, []string{"/b"}, names)
+}
+
+// create and OnCreate run outside the registry's lock: they may call back
+// into it. Concurrent callers of one name get one value, created once.
+func TestGetOrCreateRunsUserCodeOutsideTheLock(t *testing.T) {
+	var r Registry[string]
+	var created []string
+	r.OnCreate = func(v string) {
+		created = append(created, v)
+		if v == "/a" {
+			assert.Equal(t, "/b", r.GetOrCreate("/b", func() string { return "/b" }))
+			got, ok := r.Get("/a")
+			assert.True(t, ok)
+			assert.Equal(t, "/a", got)
+		}
+	}
+	v := r.GetOrCreate("/a", func() string {
+		r.Range(func(string, string) bool { return true })
+		assert.Equal(t, "/c", r.GetOrCreate("/c", func() string { return "/c" }))
+		return "/a"
+	})
+	assert.Equal(t, "/a", v)
+	assert.Equal(t, []string{"/c", "/a", "/b"}, created)
+}
+
+func TestGetOrCreateOnceUnderContention(t *testing.T) {
+	var r Registry[*int]
+	var calls atomic.Int32
+	release := make(chan struct{})
+	results := make(chan *int, 8)
+	for range 8 {
+		go func() {
+			results <- r.GetOrCreate("/x", func() *int {
+				calls.Add(1)
+				<-release
+				return new(int)
+			})
+		}()
+	}
+	close(release)
+	first := <-results
+	for range 7 {
+		assert.Same(t, first, <-results)
+	}
+	assert.EqualValues(t, 1, calls.Load())
 }

@@ -178,6 +178,7 @@ func (c *client) connect(p *parser.Packet) {
 	}
 	// What is sent to the socket is held until its connection handlers
 	// have returned, then follows the CONNECT answer (Socket.release).
+	<-nsp.ready // the OnNewNamespace hooks have run
 	s := newSocket(nsp, c, auth)
 	middleware, onConnect := nsp.handlers()
 	for _, mw := range middleware {

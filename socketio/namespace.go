@@ -24,6 +24,10 @@ type Namespace struct {
 	parent  *ParentNamespace // nil unless created by a dynamic matcher
 
 	ackIDs atomic.Uint64
+	// ready is closed once the OnNewNamespace hooks have run for this
+	// namespace: a CONNECT waits for it, so that what the hooks install
+	// (middleware, handlers) applies to every socket.
+	ready chan struct{}
 
 	mu         sync.RWMutex
 	middleware []func(*Socket) error
@@ -34,7 +38,7 @@ type Namespace struct {
 }
 
 func newNamespace(srv *Server, name string) *Namespace {
-	n := &Namespace{srv: srv, name: name, sockets: make(map[string]*Socket)}
+	n := &Namespace{srv: srv, name: name, sockets: make(map[string]*Socket), ready: make(chan struct{})}
 	factory := srv.opts.Adapter
 	if factory == nil {
 		factory = adapter.NewInMemory

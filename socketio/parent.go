@@ -114,7 +114,6 @@ func (p *ParentNamespace) createChild(name string) *Namespace {
 	p.children[name] = n
 	p.mu.Unlock()
 	p.srv.dynamic.Add(1)
-	p.srv.newNamespaceCreated(n)
 	return n
 }
 

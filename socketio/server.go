@@ -58,6 +58,7 @@ func NewServer(opts *Options) *Server {
 	cfg := srv.opts.engineConfig()
 	cfg.OnConnection = srv.newClient
 	srv.engine = engine.NewServer(cfg)
+	srv.nsps.OnCreate = srv.newNamespaceCreated // outside the registry's lock
 	srv.main = srv.Of("/")
 	if srv.opts.ServeClient != nil {
 		srv.bundle = &bundle{fsys: srv.opts.ServeClient}
@@ -94,15 +95,7 @@ func (srv *Server) Of(name string) *Namespace {
 			return srv.nsps.GetOrCreate(name, func() *Namespace { return rp.p.createChild(name) })
 		}
 	}
-	created := false
-	n := srv.nsps.GetOrCreate(name, func() *Namespace {
-		created = true
-		return newNamespace(srv, name)
-	})
-	if created {
-		srv.newNamespaceCreated(n)
-	}
-	return n
+	return srv.nsps.GetOrCreate(name, func() *Namespace { return newNamespace(srv, name) })
 }
 
 // OnNewNamespace registers fn to run for each namespace created from now
@@ -113,7 +106,11 @@ func (srv *Server) OnNewNamespace(fn func(n *Namespace)) {
 	srv.onNew = append(srv.onNew, fn)
 }
 
+// newNamespaceCreated runs the OnNewNamespace hooks for a namespace just
+// registered, on the goroutine that created it and under no lock, then
+// lets its CONNECTs through.
 func (srv *Server) newNamespaceCreated(n *Namespace) {
+	defer close(n.ready)
 	srv.hookMu.RLock()
 	fns := srv.onNew
 	srv.hookMu.RUnlock()
