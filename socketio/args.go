@@ -10,7 +10,9 @@ import (
 
 // Raw is one event or ack argument as the client sent it: its JSON text and
 // the binary attachments it refers to. Decode it into a Go value with
-// [Raw.Decode], or emit it again unchanged (binary included).
+// [Raw.Decode], or emit it again unchanged (binary included), on its own
+// or anywhere inside a []any or map[string]any argument; inside other
+// types encoding/json writes it through [Raw.MarshalJSON].
 type Raw struct {
 	data []byte
 	atts [][]byte
@@ -27,12 +29,24 @@ func (r Raw) JSON() []byte { return r.data }
 // String returns the argument's JSON text.
 func (r Raw) String() string { return string(r.data) }
 
-// AppendValue lets the encoder write r with its attachments renumbered.
+// MarshalJSON returns the argument's JSON text, for encoding/json. Its
+// binary attachments become base64 strings there, as a []byte does.
+func (r Raw) MarshalJSON() ([]byte, error) {
+	if len(r.data) == 0 {
+		return []byte("null"), nil
+	}
+	return parser.AppendRawInline(nil, r.data, r.atts)
+}
+
+// appendTo lets the encoder write r with its attachments renumbered.
 func (r Raw) appendTo(dst []byte, atts [][]byte) ([]byte, [][]byte, error) {
 	return parser.AppendRaw(dst, r.data, r.atts, atts)
 }
 
-// Args are the arguments of an event or an ack as received.
+// Args are the arguments of an event or an ack as received. Passed alone
+// to Emit, an Ack or any other call taking event arguments, they are sent
+// as the arguments, unchanged (binary included); anywhere else they are
+// one JSON array.
 type Args []Raw
 
 // Decode decodes the arguments, in order, into the values that vs point
@@ -59,7 +73,8 @@ func newArgs(elems [][]byte, atts [][]byte) Args {
 
 var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
-// appendArgs appends the JSON array [event?, args...] to dst.
+// appendArgs appends the JSON array [event?, args...] to dst. Args given
+// alone are the arguments.
 func appendArgs(dst []byte, event string, args []any) ([]byte, [][]byte, error) {
 	var atts [][]byte
 	var err error
@@ -67,20 +82,54 @@ func appendArgs(dst []byte, event string, args []any) ([]byte, [][]byte, error) 
 	if event != "" {
 		dst = parser.AppendString(dst, event)
 	}
+	if len(args) == 1 {
+		if as, ok := args[0].(Args); ok {
+			for i, r := range as {
+				if i > 0 || event != "" {
+					dst = append(dst, ',')
+				}
+				if dst, atts, err = r.appendTo(dst, atts); err != nil {
+					return dst, nil, err
+				}
+			}
+			return append(dst, ']'), atts, nil
+		}
+	}
 	for i, a := range args {
 		if i > 0 || event != "" {
 			dst = append(dst, ',')
 		}
-		if r, ok := a.(Raw); ok {
-			dst, atts, err = r.appendTo(dst, atts)
-		} else {
-			dst, atts, err = parser.AppendValue(dst, a, atts)
-		}
-		if err != nil {
+		if dst, atts, err = parser.AppendValueFunc(dst, a, atts, appendRawArg); err != nil {
 			return dst, nil, err
 		}
 	}
 	return append(dst, ']'), atts, nil
+}
+
+// appendRawArg writes a Raw, or Args as a JSON array, wherever it stands
+// in an argument: at the top or inside a []any or map[string]any.
+func appendRawArg(dst []byte, v any, atts [][]byte) ([]byte, [][]byte, bool, error) {
+	switch x := v.(type) {
+	case Raw:
+		d, a, err := x.appendTo(dst, atts)
+		return d, a, true, err
+	case Args:
+		if x == nil {
+			return append(dst, "null"...), atts, true, nil
+		}
+		dst = append(dst, '[')
+		for i, r := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var err error
+			if dst, atts, err = r.appendTo(dst, atts); err != nil {
+				return dst, atts, true, err
+			}
+		}
+		return append(dst, ']'), atts, true, nil
+	}
+	return dst, atts, false, nil
 }
 
 // encoded is a Socket.IO packet ready to be queued: the text packet

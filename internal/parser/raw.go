@@ -2,6 +2,7 @@ package parser
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"strconv"
 )
@@ -11,6 +12,18 @@ import (
 // (key order included), except that its placeholders are renumbered to
 // follow atts, and the attachments they reference are appended to atts.
 func AppendRaw(dst, raw []byte, srcAtts, atts [][]byte) ([]byte, [][]byte, error) {
+	return appendRaw(dst, raw, srcAtts, atts, false)
+}
+
+// AppendRawInline appends raw, a JSON value received with the attachments
+// srcAtts, with each placeholder replaced by its attachment as a base64
+// string: plain JSON, as encoding/json writes a []byte.
+func AppendRawInline(dst, raw []byte, srcAtts [][]byte) ([]byte, error) {
+	dst, _, err := appendRaw(dst, raw, srcAtts, nil, true)
+	return dst, err
+}
+
+func appendRaw(dst, raw []byte, srcAtts, atts [][]byte, inline bool) ([]byte, [][]byte, error) {
 	if len(srcAtts) == 0 || !bytes.Contains(raw, []byte(`"_placeholder"`)) {
 		return append(dst, raw...), atts, nil
 	}
@@ -39,8 +52,14 @@ func AppendRaw(dst, raw []byte, srcAtts, atts [][]byte) ([]byte, [][]byte, error
 				return dst, atts, ErrIllegalAttachments
 			}
 			dst = append(dst, raw[start:i]...)
-			dst = appendPlaceholderNum(dst, len(atts))
-			atts = append(atts, srcAtts[num])
+			if inline {
+				dst = append(dst, '"')
+				dst = base64.StdEncoding.AppendEncode(dst, srcAtts[num])
+				dst = append(dst, '"')
+			} else {
+				dst = appendPlaceholderNum(dst, len(atts))
+				atts = append(atts, srcAtts[num])
+			}
 			start = end
 			i = end - 1
 		}

@@ -35,15 +35,26 @@ const maxEncodeDepth = 1000
 // returns dst and atts at their original lengths along with the error
 // (NaN and infinite floats fail as they do in encoding/json).
 func AppendValue(dst []byte, v any, atts [][]byte) ([]byte, [][]byte, error) {
+	return AppendValueFunc(dst, v, atts, nil)
+}
+
+// A CustomAppender appends the values of types it knows, at any depth in
+// []any and map[string]any, and reports whether it did; AppendValueFunc
+// asks it about every value before handing it to encoding/json.
+type CustomAppender func(dst []byte, v any, atts [][]byte) ([]byte, [][]byte, bool, error)
+
+// AppendValueFunc is AppendValue with custom encoding for the values that
+// custom (which may be nil) handles.
+func AppendValueFunc(dst []byte, v any, atts [][]byte, custom CustomAppender) ([]byte, [][]byte, error) {
 	n0, a0 := len(dst), len(atts)
-	dst, atts, err := appendValue(dst, v, atts, 0)
+	dst, atts, err := appendValue(dst, v, atts, 0, custom)
 	if err != nil {
 		return dst[:n0], atts[:a0], err
 	}
 	return dst, atts, nil
 }
 
-func appendValue(dst []byte, v any, atts [][]byte, depth int) ([]byte, [][]byte, error) {
+func appendValue(dst []byte, v any, atts [][]byte, depth int, custom CustomAppender) ([]byte, [][]byte, error) {
 	switch x := v.(type) {
 	case nil:
 		return append(dst, "null"...), atts, nil
@@ -112,7 +123,7 @@ func appendValue(dst []byte, v any, atts [][]byte, depth int) ([]byte, [][]byte,
 				dst = append(dst, ',')
 			}
 			var err error
-			if dst, atts, err = appendValue(dst, e, atts, depth+1); err != nil {
+			if dst, atts, err = appendValue(dst, e, atts, depth+1, custom); err != nil {
 				return dst, atts, err
 			}
 		}
@@ -138,11 +149,16 @@ func appendValue(dst []byte, v any, atts [][]byte, depth int) ([]byte, [][]byte,
 			dst = AppendString(dst, k)
 			dst = append(dst, ':')
 			var err error
-			if dst, atts, err = appendValue(dst, x[k], atts, depth+1); err != nil {
+			if dst, atts, err = appendValue(dst, x[k], atts, depth+1, custom); err != nil {
 				return dst, atts, err
 			}
 		}
 		return append(dst, '}'), atts, nil
+	}
+	if custom != nil {
+		if d, a, ok, err := custom(dst, v, atts); ok || err != nil {
+			return d, a, err
+		}
 	}
 	// Anything else, including NaN and infinities (for the error).
 	dst, err := appendJSON(dst, v)
