@@ -140,6 +140,19 @@ type encoded struct {
 	event string
 	data  []byte   // the JSON array, a view into the text packet
 	atts  [][]byte // binary attachments
+	// plain marks the packets uncompressed, once, before the first
+	// recipient queues them (Compress(false)).
+	plain sync.Once
+}
+
+// uncompressed marks the packets to be sent without compression; it is
+// safe to call from every recipient of a broadcast.
+func (e *encoded) uncompressed() {
+	e.plain.Do(func() {
+		for _, p := range e.pkts {
+			p.DisableCompression()
+		}
+	})
 }
 
 // args returns the packet's arguments (after the event name, if any).

@@ -61,6 +61,9 @@ func (e Emitter) Emit(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
+	if e.noComp {
+		enc.uncompressed()
+	}
 	return e.s.send(enc, e.volatile)
 }
 
@@ -78,6 +81,9 @@ func (e Emitter) emitWithCallback(event string, args []any, cb any) error {
 	enc, err := encode(parser.Event, s.nsp.name, id, true, event, args)
 	if err != nil {
 		return err
+	}
+	if e.noComp {
+		enc.uncompressed()
 	}
 	var once sync.Once
 	var timer *time.Timer
@@ -133,6 +139,9 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	enc, err := encode(parser.Event, s.nsp.name, id, true, event, args)
 	if err != nil {
 		return nil, err
+	}
+	if e.noComp {
+		enc.uncompressed()
 	}
 	ch := make(chan Args, 1)
 	if !s.addAck(id, func(data []byte, atts [][]byte) {

@@ -667,7 +667,11 @@ func (s *Socket) send(enc *encoded, volatile bool) error {
 
 // Deliver implements [adapter.Member].
 func (s *Socket) Deliver(p *adapter.Packet, flags adapter.Flags) {
-	_ = s.send(p.Encoded.(*encoded), flags.Volatile)
+	enc := p.Encoded.(*encoded)
+	if !flags.Compress {
+		enc.uncompressed()
+	}
+	_ = s.send(enc, flags.Volatile)
 }
 
 // DeliverWithAck implements [adapter.Member].
@@ -685,7 +689,11 @@ func (s *Socket) DeliverWithAck(p *adapter.Packet, flags adapter.Flags, id uint6
 	// Someone waits for this client's answer, maybe its own connection
 	// handler: the CONNECT must be out.
 	s.release()
-	if err := s.send(p.Encoded.(*encoded), flags.Volatile); err != nil {
+	enc := p.Encoded.(*encoded)
+	if !flags.Compress {
+		enc.uncompressed()
+	}
+	if err := s.send(enc, flags.Volatile); err != nil {
 		s.CancelAck(id)
 		return false
 	}

@@ -172,6 +172,12 @@ func startLifetimeServer(t *testing.T, lc lifetimeCase) *ltServer {
 	if lc.httpTimeouts {
 		ls.hs.Config.ReadTimeout = ltHTTPTimeout
 		ls.hs.Config.WriteTimeout = ltHTTPTimeout
+		// Left at zero, the idle timeout would be ReadTimeout: the server
+		// would close idle keep-alive connections every 100 ms, and a
+		// POST racing such a close fails in the client (net/http does
+		// not retry a POST). That is about keep-alive, not about the
+		// timeouts under test.
+		ls.hs.Config.IdleTimeout = waitTimeout
 	}
 	ls.dialer = websocket.Dialer{HandshakeTimeout: waitTimeout, EnableCompression: lc.deflate}
 	if lc.tls {

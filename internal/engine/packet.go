@@ -43,6 +43,18 @@ type Packet struct {
 	hdr    int
 	binary bool // a binary message: the payload is the raw bytes
 	ctrl   bool // a websocket control frame, never sent over polling
+	// noCompress: sent uncompressed (per-message deflate, HTTP compression
+	// of a polling response made of such packets only).
+	noCompress bool
+}
+
+// DisableCompression marks p to be sent uncompressed: over a websocket
+// with permessage-deflate it goes out as a plain frame, and a long-polling
+// response made only of such packets is not compressed (the reference's
+// compress: false). Call it before p is sent; it returns p.
+func (p *Packet) DisableCompression() *Packet {
+	p.noCompress = true
+	return p
 }
 
 // NewPacket returns a text packet of type t carrying data.

@@ -139,7 +139,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s = nil
 	}
 	if s == nil && r.Method == http.MethodGet && !upgrade && transport == TransportPolling && srv.takeLingering(sid) {
-		srv.writePayload(w, r, srv.noopPacket.Payload())
+		srv.writePayload(w, r, srv.noopPacket.Payload(), false)
 		return
 	}
 	if s == nil {
@@ -497,6 +497,11 @@ func (srv *Server) poll(w http.ResponseWriter, r *http.Request, s *Session) {
 	s.getActive = false
 	s.mu.Unlock()
 
+	// Compressed, if large enough, unless every packet asked not to be.
+	compress := false
+	for _, p := range batch {
+		compress = compress || !p.noCompress
+	}
 	if tail != nil {
 		batch = append(batch, tail)
 	}
@@ -505,7 +510,7 @@ func (srv *Server) poll(w http.ResponseWriter, r *http.Request, s *Session) {
 	s.mu.Lock()
 	s.recycleLocked(batch)
 	s.mu.Unlock()
-	srv.writePayload(w, r, body)
+	srv.writePayload(w, r, body, compress)
 	// The response writer has copied the body (or compressed it).
 	if cap(body) <= maxPooledPayload {
 		*bp = body[:0]
@@ -535,17 +540,17 @@ var payloadBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return 
 
 const maxPooledPayload = 64 << 10
 
-// writePayload writes a long-polling response body, compressed when it is
-// large enough and the client accepts gzip or deflate. It does not keep
-// body.
-func (srv *Server) writePayload(w http.ResponseWriter, r *http.Request, body []byte) {
+// writePayload writes a long-polling response body, compressed when
+// compress is set, it is large enough and the client accepts gzip or
+// deflate. It does not keep body.
+func (srv *Server) writePayload(w http.ResponseWriter, r *http.Request, body []byte, compress bool) {
 	h := w.Header()
 	// As h.Set with canonical keys, with one allocation for the values.
 	vals := make([]string, 3)
 	vals[0], vals[1] = "text/plain; charset=UTF-8", "no-store"
 	h["Content-Type"] = vals[0:1:1]
 	h["Cache-Control"] = vals[1:2:2]
-	if !srv.cfg.DisableHTTPCompression && len(body) >= srv.cfg.compressionThreshold() {
+	if compress && !srv.cfg.DisableHTTPCompression && len(body) >= srv.cfg.compressionThreshold() {
 		ae := r.Header.Get("Accept-Encoding")
 		for _, c := range compressors {
 			if AcceptsEncoding(ae, c.name) {

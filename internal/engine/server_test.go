@@ -2180,3 +2180,33 @@ func TestCloseDuringOnConnection(t *testing.T) {
 		break
 	}
 }
+
+// A long-polling response made only of packets marked with
+// DisableCompression is not compressed; one packet that may be compressed
+// is enough for the whole response to be.
+func TestPollingDisableCompression(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Config{})
+	big := []byte(strings.Repeat("abcdefgh", 200))
+	for _, tt := range []struct {
+		name string
+		pkts func() []*Packet
+		want string
+	}{
+		{"all plain", func() []*Packet {
+			return []*Packet{NewPacket(PacketMessage, big).DisableCompression(), NewPacket(PacketMessage, big).DisableCompression()}
+		}, ""},
+		{"one compressible", func() []*Packet {
+			return []*Packet{NewPacket(PacketMessage, big).DisableCompression(), NewPacket(PacketMessage, big)}
+		}, "gzip"},
+	} {
+		sid, _ := ts.openPolling(t)
+		if err := ts.srv.Session(sid).Send(tt.pkts()...); err != nil {
+			t.Fatal(err)
+		}
+		r := ts.mustDo(t, http.MethodGet, pollQuery(sid), nil, http.Header{"Accept-Encoding": {"gzip"}})
+		if got := r.header.Get("Content-Encoding"); got != tt.want {
+			t.Errorf("%s: Content-Encoding %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -164,8 +164,10 @@ func (c *wsConn) writeBatch(batch []*Packet, timeout time.Duration) error {
 			case p.ctrl:
 				err = c.gc.WriteControl(int(p.frame[0]&0x0f), p.Payload(), time.Now().Add(timeout))
 			case p.binary:
+				c.gc.EnableWriteCompression(!p.noCompress)
 				err = c.gc.WriteMessage(websocket.BinaryMessage, p.Payload())
 			default:
+				c.gc.EnableWriteCompression(!p.noCompress)
 				err = c.gc.WriteMessage(websocket.TextMessage, p.Payload())
 			}
 			if err != nil {
