@@ -105,8 +105,12 @@ type Options struct {
 	// or gzip.
 	// Nil means no client files are served.
 	ServeClient fs.FS
-	// Logger receives the server's diagnostics (for example an event
-	// argument that does not decode into a handler's type). Nil discards them.
+	// Logger receives the server's diagnostics: at Warn, a handler error
+	// or an event argument that does not decode into a handler's type when
+	// the socket has no [Socket.OnError] handler (at most one line per
+	// socket and event every 10 seconds); at Debug, why a connection was
+	// closed. Nil means [slog.Default]; slog.New(slog.DiscardHandler)
+	// discards them.
 	Logger *slog.Logger
 }
 

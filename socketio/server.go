@@ -3,7 +3,6 @@ package socketio
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -53,7 +52,7 @@ func NewServer(opts *Options) *Server {
 	srv.workers = workers.New(64, 2*time.Second)
 	srv.log = srv.opts.Logger
 	if srv.log == nil {
-		srv.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		srv.log = slog.Default()
 	}
 	cfg := srv.opts.engineConfig()
 	cfg.OnConnection = srv.newClient

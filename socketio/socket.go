@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -91,6 +92,7 @@ type Socket struct {
 	hooks        *socketHooks       // nil until a hook is registered
 	acks         map[uint64]ackFunc // nil until an ack is awaited
 	data         any
+	warned       map[string]*warnState // nil until an error is logged; see warn
 
 	// live reports whether the socket is connected and hasOut whether
 	// anyOut is non-empty; they change under mu, and are read without it
@@ -337,11 +339,14 @@ func (s *Socket) SetData(v any) {
 // and [Args] receive arguments undecoded; other types are decoded with
 // encoding/json. A final variadic parameter receives the remaining
 // arguments. A handler may return an error, which goes to the socket's
-// error handlers ([Socket.OnError]). An argument that does not decode into
-// its parameter's type is reported the same way, as a [*DecodeError], and
-// the handler is not called. Several handlers for one event all run, in
-// order. On panics if handler is not a function or has an unsupported
-// signature.
+// error handlers ([Socket.OnError]), or is logged (Options.Logger) if it
+// has none. An argument that does not decode into its parameter's type is
+// reported the same way, as a [*DecodeError], and the handler is not
+// called: the client gets nothing, and one that asked for an ack waits
+// until its own timeout. A handler that must see every call, whatever the
+// types, takes [Args] or ...any and checks them itself. Several handlers
+// for one event all run, in order. On panics if handler is not a function
+// or has an unsupported signature.
 func (s *Socket) On(event string, handler any) {
 	e := handlerEntry{event: event}
 	switch f := handler.(type) {
@@ -785,11 +790,64 @@ func (s *Socket) reportError(err error) {
 	}
 	s.mu.Unlock()
 	if len(fns) == 0 {
-		s.nsp.srv.log.Warn("socketio: unhandled socket error", "socket", s.id, "nsp", s.nsp.name, "err", err)
+		s.warn(err)
 	}
 	for _, fn := range fns {
 		fn(err)
 	}
+}
+
+// warnEvery is the least time between two log lines about one socket's
+// unhandled errors for one event.
+const warnEvery = 10 * time.Second
+
+// maxWarnKeys bounds the events a socket keeps warning state for; past
+// it, the others share one.
+const maxWarnKeys = 32
+
+// warnState is when a socket last logged an unhandled error for an event,
+// and how many it left out since.
+type warnState struct {
+	at      time.Time
+	dropped int
+}
+
+// warn logs an unhandled error, at most once per event every warnEvery.
+func (s *Socket) warn(err error) {
+	key := ""
+	var de *DecodeError
+	if errors.As(err, &de) {
+		key = de.Event
+	}
+	now := time.Now()
+	s.mu.Lock()
+	if s.warned == nil {
+		s.warned = make(map[string]*warnState)
+	}
+	w := s.warned[key]
+	if w == nil {
+		if len(s.warned) >= maxWarnKeys {
+			key = "\x00others"
+			w = s.warned[key]
+		}
+		if w == nil {
+			w = &warnState{}
+			s.warned[key] = w
+		}
+	}
+	if !w.at.IsZero() && now.Sub(w.at) < warnEvery {
+		w.dropped++
+		s.mu.Unlock()
+		return
+	}
+	dropped := w.dropped
+	w.at, w.dropped = now, 0
+	s.mu.Unlock()
+	args := []any{"socket", s.id, "nsp", s.nsp.name, "err", err}
+	if dropped > 0 {
+		args = append(args, "alike_since_last", dropped)
+	}
+	s.nsp.srv.log.Warn("socketio: unhandled socket error (register Socket.OnError to handle it)", args...)
 }
 
 // ackFor returns the Ack that answers p.
