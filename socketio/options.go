@@ -69,6 +69,10 @@ type Options struct {
 	AllowRequest func(r *http.Request) error
 	// InitialHeaders, if set, may add headers to the handshake response.
 	InitialHeaders func(h http.Header, r *http.Request)
+	// OnConnectionError, if set, is called for every HTTP request the
+	// server refuses before a connection exists (the reference's
+	// io.engine.on("connection_error")), on the request's goroutine.
+	OnConnectionError func(r *http.Request, err *ConnectionError)
 	// Headers, if set, may add headers to every response.
 	Headers func(h http.Header, r *http.Request)
 	// CORS, if set, enables CORS for browsers on other origins. Nil means
@@ -114,8 +118,37 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// ConnectionError describes a request the server refused before a
+// connection existed; see [Options.OnConnectionError].
+type ConnectionError struct {
+	// Code is the Engine.IO error code the client got: 0 unknown
+	// transport, 1 unknown session ID, 2 bad handshake method, 3 bad
+	// request, 4 forbidden, 5 unsupported protocol version.
+	Code int
+	// Message is the message sent with it, such as "Session ID unknown".
+	Message string
+	// Context says more where the reference does, such as
+	// "TRANSPORT_MISMATCH"; empty otherwise.
+	Context string
+}
+
+// Error implements error.
+func (e *ConnectionError) Error() string {
+	if e.Context != "" {
+		return "socketio: connection refused: " + e.Message + " (" + e.Context + ")"
+	}
+	return "socketio: connection refused: " + e.Message
+}
+
 func (o *Options) engineConfig() engine.Config {
+	var onConnErr func(*http.Request, *engine.RequestError)
+	if fn := o.OnConnectionError; fn != nil {
+		onConnErr = func(r *http.Request, e *engine.RequestError) {
+			fn(r, &ConnectionError{Code: int(e.Code), Message: e.Message, Context: e.Context})
+		}
+	}
 	return engine.Config{
+		OnConnectionError:      onConnErr,
 		PingInterval:           o.PingInterval,
 		PingTimeout:            o.PingTimeout,
 		UpgradeTimeout:         o.UpgradeTimeout,

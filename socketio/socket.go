@@ -296,6 +296,26 @@ func (s *Socket) Connected() bool {
 	return s.live.Load()
 }
 
+// Context returns a context that is canceled when the socket disconnects,
+// for what its handlers start on its behalf (a query, a request to another
+// service). It costs nothing until used.
+func (s *Socket) Context() context.Context { return socketContext{s} }
+
+// socketContext is a socket's Context: done when the socket is.
+type socketContext struct{ s *Socket }
+
+func (c socketContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (c socketContext) Done() <-chan struct{}       { return c.s.Done() }
+func (c socketContext) Value(any) any               { return nil }
+func (c socketContext) Err() error {
+	select {
+	case <-c.s.Done():
+		return context.Canceled
+	default:
+		return nil
+	}
+}
+
 // Done returns a channel that is closed when the socket disconnects.
 func (s *Socket) Done() <-chan struct{} {
 	s.mu.Lock()
@@ -514,16 +534,25 @@ func (s *Socket) Join(rooms ...string) error {
 	return nil
 }
 
-// Leave removes the socket from room.
-func (s *Socket) Leave(r string) { s.nsp.adapter.Del(room.SocketID(s.id), room.Room(r)) }
+// Leave removes the socket from rooms. It returns [ErrDisconnected] for a
+// disconnected socket, which is in no room.
+func (s *Socket) Leave(rooms ...string) error {
+	if !s.Connected() {
+		return ErrDisconnected
+	}
+	for _, r := range rooms {
+		s.nsp.adapter.Del(room.SocketID(s.id), room.Room(r))
+	}
+	return nil
+}
 
 // Rooms returns the rooms the socket is in, its own-ID room included.
 func (s *Socket) Rooms() []string {
 	return fromRooms(s.nsp.adapter.SocketRooms(room.SocketID(s.id)))
 }
 
-// In reports whether the socket is in room r.
-func (s *Socket) In(r string) bool {
+// InRoom reports whether the socket is in room r.
+func (s *Socket) InRoom(r string) bool {
 	for _, x := range s.nsp.adapter.SocketRooms(room.SocketID(s.id)) {
 		if string(x) == r {
 			return true
@@ -537,6 +566,10 @@ func (s *Socket) In(r string) bool {
 func (s *Socket) To(rooms ...string) *BroadcastOperator {
 	return s.Broadcast().To(rooms...)
 }
+
+// In is an alias of [Socket.To], as in the reference (socket.in(room));
+// [Socket.InRoom] tests membership.
+func (s *Socket) In(rooms ...string) *BroadcastOperator { return s.To(rooms...) }
 
 // Except returns an operator that broadcasts to every socket of the
 // namespace except this one and those in rooms.

@@ -301,7 +301,7 @@ func (a *api) do(s *socketio.Socket, op string, p doParams, reply func(any, erro
 		s.Leave(p.Room)
 		reply(sortedRooms(s.Rooms()), nil)
 	case "rooms":
-		reply(map[string]any{"rooms": sortedRooms(s.Rooms()), "in": s.In(p.Room)}, nil)
+		reply(map[string]any{"rooms": sortedRooms(s.Rooms()), "in": s.InRoom(p.Room)}, nil)
 	case "set-data":
 		s.SetData(p.Data)
 		reply(nil, nil)

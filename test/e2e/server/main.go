@@ -87,7 +87,7 @@
 //     s.Volatile().Emit(event, "volatile")). The ack is queued after the
 //     event, so the event has reached s when the ack does.
 //   - "join" (rooms) / "leave" (room): s.Join / s.Leave; result: s.Rooms()
-//     sorted. "rooms" (room): {"rooms": sorted s.Rooms(), "in": s.In(room)}.
+//     sorted. "rooms" (room): {"rooms": sorted s.Rooms(), "in": s.InRoom(room)}.
 //   - "set-data" (data): s.SetData(data).
 //   - "fetch" (rooms, except): FetchSockets (io's, or io.In(rooms).
 //     Except(except)'s); result: sorted by id, [{"id", "rooms" (sorted),

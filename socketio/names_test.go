@@ -1,0 +1,79 @@
+package socketio
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Socket.In is Socket.To, as socket.in(room) is in the reference; InRoom
+// tests membership. Join and Leave both take rooms and return an error.
+func TestSocketInIsToAndInRoomTests(t *testing.T) {
+	sockets := make(chan *Socket, 2)
+	_, ts := newTestServer(t, nil, func(io *Server) {
+		io.OnConnection(func(s *Socket) { sockets <- s })
+	})
+	a, b := dial(t, ts), dial(t, ts)
+	a.connect("/", "")
+	sa := waitFor(t, sockets)
+	b.connect("/", "")
+	sb := waitFor(t, sockets)
+	require.NoError(t, sb.Join("r1", "r2"))
+	assert.True(t, sb.InRoom("r1"))
+	require.NoError(t, sa.In("r1").Emit("via-in"))
+	assert.Equal(t, `42["via-in"]`, b.read())
+	require.NoError(t, sb.Leave("r1", "r2"))
+	assert.False(t, sb.InRoom("r1"))
+	assert.False(t, sb.InRoom("r2"))
+	sb.Disconnect(false)
+	assert.ErrorIs(t, sb.Leave("r1"), ErrDisconnected)
+	assert.ErrorIs(t, sb.Join("r1"), ErrDisconnected)
+}
+
+// Socket.Context ends when the socket disconnects.
+func TestSocketContextEndsOnDisconnect(t *testing.T) {
+	ctxs := make(chan context.Context, 1)
+	_, ts := newTestServer(t, nil, func(io *Server) {
+		io.OnConnection(func(s *Socket) {
+			ctx := s.Context()
+			if ctx.Err() != nil {
+				t.Error("the context of a connected socket is done")
+			}
+			ctxs <- ctx
+		})
+	})
+	c := dial(t, ts)
+	c.connect("/", "")
+	ctx := waitFor(t, ctxs)
+	c.write("41")
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the socket's context did not end with the socket")
+	}
+	assert.ErrorIs(t, ctx.Err(), context.Canceled)
+	_, has := ctx.Deadline()
+	assert.False(t, has)
+}
+
+// Options.OnConnectionError sees the requests the engine refuses.
+func TestOnConnectionError(t *testing.T) {
+	got := make(chan *ConnectionError, 1)
+	_, ts := newTestServer(t, &Options{OnConnectionError: func(r *http.Request, err *ConnectionError) { got <- err }}, nil)
+	res, err := http.Get(ts.URL + "/socket.io/?EIO=4&transport=polling&sid=nope")
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+	e := waitFor(t, got)
+	assert.Equal(t, 1, e.Code)
+	assert.Equal(t, "Session ID unknown", e.Message)
+	var ce *ConnectionError
+	assert.True(t, errors.As(error(e), &ce))
+}
