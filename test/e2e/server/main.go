@@ -146,6 +146,10 @@
 //   - "admin-only" (ack): acks with "admin-only-ok" (no such handler in "/").
 //   - "handshake" (ack): as the "do" operation of "/".
 //
+// Namespace "/lobby": the connection handler sleeps auth "delay" ms (at
+// most 1000; a lookup), joins room "lobby" and emits "ready"; "shout" (n)
+// broadcasts "heard" n to room "lobby".
+//
 // Namespace "/guarded": a middleware refuses every socket whose auth token
 // is not "let-me-in" with a *socketio.ConnectError{Message: "not
 // authorized", Data: {"reason": "bad token", "code": 4001}}. An accepted
@@ -487,6 +491,23 @@ func main() {
 	})
 
 	// Namespace "/guarded".
+	// Namespace "/lobby": the connection handler waits auth "delay" ms
+	// (a lookup), joins "lobby", then emits "ready"; "shout" (n)
+	// broadcasts "heard" n to the lobby.
+	lobby := io.Of("/lobby")
+	lobby.OnConnection(func(s *socketio.Socket) {
+		var auth struct {
+			Delay int `json:"delay"`
+		}
+		_ = json.Unmarshal(s.Handshake().Auth, &auth)
+		time.Sleep(time.Duration(min(max(auth.Delay, 0), 1000)) * time.Millisecond)
+		_ = s.Join("lobby")
+		_ = s.Emit("ready")
+	})
+	lobby.OnConnection(func(s *socketio.Socket) {
+		s.On("shout", func(n int) { _ = lobby.To("lobby").Emit("heard", n) })
+	})
+
 	guarded := io.Of("/guarded")
 	guarded.Use(func(s *socketio.Socket) error {
 		var auth struct {
