@@ -122,3 +122,41 @@ func ExampleServer_Shutdown() {
 	fmt.Println(io.Shutdown(ctx))
 	// Output: <nil>
 }
+
+// Context ends when the socket disconnects: pass it to what a handler
+// starts on the socket's behalf.
+func ExampleSocket_Context() {
+	io := socketio.NewServer(nil)
+	lookup := func(ctx context.Context, id string) (string, error) {
+		select { // a query that stops when the client leaves
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+			return "profile of " + id, nil
+		}
+	}
+	io.OnConnection(func(s *socketio.Socket) {
+		s.On("profile", func(id string, ack socketio.Ack) {
+			p, err := lookup(s.Context(), id)
+			if err != nil {
+				return // gone
+			}
+			_ = ack(p)
+		})
+	})
+}
+
+// Args passed alone are sent as the arguments, and a Raw is sent as the
+// JSON it holds wherever it stands: a relay needs no decoding.
+func ExampleArgs() {
+	io := socketio.NewServer(nil)
+	io.OnConnection(func(s *socketio.Socket) {
+		s.On("relay", func(args socketio.Args, ack socketio.Ack) {
+			_ = s.Broadcast().Emit("relayed", args)
+			if len(args) > 0 {
+				_ = s.Emit("first", map[string]any{"from": s.ID(), "value": args[0]})
+			}
+			_ = ack(args)
+		})
+	})
+}
