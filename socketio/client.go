@@ -66,7 +66,7 @@ func (c *client) onConnectTimeout() {
 func (c *client) OnMessage(data []byte, binary bool) {
 	p, err := c.dec.Add(data, binary)
 	if err != nil {
-		c.srv.log.Debug("socketio: closing connection on a packet that does not decode", "sid", c.sess.ID(), "err", err)
+		c.srv.logger().Debug("socketio: closing connection on a packet that does not decode", "sid", c.sess.ID(), "err", err)
 		c.sess.Abort(engine.ReasonParseError, err)
 		return
 	}
@@ -118,7 +118,7 @@ func (c *client) route(p *parser.Packet) {
 }
 
 func (c *client) invalid(why string) {
-	c.srv.log.Debug("socketio: closing connection on an invalid packet", "sid", c.sess.ID(), "why", why)
+	c.srv.logger().Debug("socketio: closing connection on an invalid packet", "sid", c.sess.ID(), "why", why)
 	c.sess.Abort(engine.ReasonParseError, errors.New("socketio: "+why))
 }
 

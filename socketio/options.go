@@ -113,7 +113,8 @@ type Options struct {
 	// or an event argument that does not decode into a handler's type when
 	// the socket has no [Socket.OnError] handler (at most one line per
 	// socket and event every 10 seconds); at Debug, why a connection was
-	// closed. Nil means [slog.Default]; slog.New(slog.DiscardHandler)
+	// closed. Nil means [slog.Default] at the time of each message;
+	// slog.New(slog.DiscardHandler)
 	// discards them.
 	Logger *slog.Logger
 }

@@ -24,7 +24,6 @@ type Server struct {
 	engine  *engine.Server
 	nsps    namespace.Registry[*Namespace]
 	main    *Namespace
-	log     *slog.Logger
 	jobs    tracker       // running executor goroutines
 	workers *workers.Pool // runs the executors
 
@@ -50,10 +49,6 @@ func NewServer(opts *Options) *Server {
 	}
 	srv.path = strings.TrimSuffix(srv.path, "/") + "/"
 	srv.workers = workers.New(64, 2*time.Second)
-	srv.log = srv.opts.Logger
-	if srv.log == nil {
-		srv.log = slog.Default()
-	}
 	cfg := srv.opts.engineConfig()
 	cfg.OnConnection = srv.newClient
 	srv.engine = engine.NewServer(cfg)
@@ -247,4 +242,13 @@ func (srv *Server) maxQueueBytes() int {
 		return n
 	}
 	return engine.DefaultMaxQueueBytes
+}
+
+// logger is Options.Logger, or slog.Default() as it is at the time of the
+// call.
+func (srv *Server) logger() *slog.Logger {
+	if l := srv.opts.Logger; l != nil {
+		return l
+	}
+	return slog.Default()
 }

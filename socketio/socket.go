@@ -880,7 +880,7 @@ func (s *Socket) warn(err error) {
 	if dropped > 0 {
 		args = append(args, "alike_since_last", dropped)
 	}
-	s.nsp.srv.log.Warn("socketio: unhandled socket error (register Socket.OnError to handle it)", args...)
+	s.nsp.srv.logger().Warn("socketio: unhandled socket error (register Socket.OnError to handle it)", args...)
 }
 
 // ackFor returns the Ack that answers p.
