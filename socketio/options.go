@@ -114,8 +114,7 @@ type Options struct {
 	// the socket has no [Socket.OnError] handler (at most one line per
 	// socket and event every 10 seconds); at Debug, why a connection was
 	// closed. Nil means [slog.Default] at the time of each message;
-	// slog.New(slog.DiscardHandler)
-	// discards them.
+	// slog.New(slog.DiscardHandler) discards them.
 	Logger *slog.Logger
 }
 
