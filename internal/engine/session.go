@@ -244,7 +244,7 @@ func (s *Session) SendNow(pkts ...*Packet) error {
 // runs or is due.
 func (s *Session) canWriteNowLocked() bool {
 	ws := s.ws
-	return s.state == stateOpen && ws != nil && ws.rc != nil && ws.gc == nil &&
+	return s.state == stateOpen && ws != nil && ws.rawIO() &&
 		!s.writing && len(s.queue) == 0 && !s.stallCheck
 }
 
@@ -294,7 +294,7 @@ func (s *Session) kickLocked() {
 		if !s.writing {
 			s.writing = true
 			s.wg.Add(1)
-			if ws.rc != nil && ws.gc == nil {
+			if ws.rawIO() {
 				s.srv.flusher.push(s)
 			} else {
 				s.srv.workers.Go(s.writeFn)

@@ -56,6 +56,12 @@ type wsConn struct {
 	workers        *workers.Pool
 }
 
+// rawIO reports whether c is read by the poller and written by the flusher
+// and SendNow without waiting: a plain socket (on Linux) carrying our own
+// frames. Otherwise a goroutine of its own reads it, and every write goes
+// through the session's writer goroutine.
+func (c *wsConn) rawIO() bool { return c.rc != nil && c.gc == nil }
+
 // The states of a polled connection's reading.
 const (
 	pollIdle    = iota // no worker reads it: the next event starts one
@@ -321,7 +327,7 @@ func (s *Session) startReadingLocked(c *wsConn) {
 // pollLocked hands c to the server's poller, if it can watch c, and
 // reports whether it did. s.mu is held and s is not closed.
 func (s *Session) pollLocked(c *wsConn) bool {
-	if c.rc == nil || c.gc != nil {
+	if !c.rawIO() {
 		return false
 	}
 	p := s.srv.poller()
