@@ -84,13 +84,8 @@ func appendArgs(dst []byte, event string, args []any) ([]byte, [][]byte, error) 
 	}
 	if len(args) == 1 {
 		if as, ok := args[0].(Args); ok {
-			for i, r := range as {
-				if i > 0 || event != "" {
-					dst = append(dst, ',')
-				}
-				if dst, atts, err = r.appendTo(dst, atts); err != nil {
-					return dst, nil, err
-				}
+			if dst, atts, err = appendRaws(dst, as, atts, event != ""); err != nil {
+				return dst, nil, err
 			}
 			return append(dst, ']'), atts, nil
 		}
@@ -117,19 +112,28 @@ func appendRawArg(dst []byte, v any, atts [][]byte) ([]byte, [][]byte, bool, err
 		if x == nil {
 			return append(dst, "null"...), atts, true, nil
 		}
-		dst = append(dst, '[')
-		for i, r := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			var err error
-			if dst, atts, err = r.appendTo(dst, atts); err != nil {
-				return dst, atts, true, err
-			}
+		dst, atts, err := appendRaws(append(dst, '['), x, atts, false)
+		if err != nil {
+			return dst, atts, true, err
 		}
 		return append(dst, ']'), atts, true, nil
 	}
 	return dst, atts, false, nil
+}
+
+// appendRaws appends rs separated by commas, each with its attachments
+// renumbered; comma puts one before the first too.
+func appendRaws(dst []byte, rs Args, atts [][]byte, comma bool) ([]byte, [][]byte, error) {
+	for i, r := range rs {
+		if i > 0 || comma {
+			dst = append(dst, ',')
+		}
+		var err error
+		if dst, atts, err = r.appendTo(dst, atts); err != nil {
+			return dst, atts, err
+		}
+	}
+	return dst, atts, nil
 }
 
 // encoded is a Socket.IO packet ready to be queued: the text packet

@@ -77,3 +77,25 @@ func TestOnConnectionError(t *testing.T) {
 	var ce *ConnectionError
 	assert.True(t, errors.As(error(e), &ce))
 }
+
+// A socket that its middleware refused is done: a Context or Done the
+// middleware kept ends.
+func TestRefusedSocketIsDone(t *testing.T) {
+	ctxs := make(chan context.Context, 1)
+	_, ts := newTestServer(t, nil, func(io *Server) {
+		io.Use(func(s *Socket) error {
+			ctxs <- s.Context()
+			_ = s.Done() // made before the refusal
+			return errors.New("no")
+		})
+	})
+	c := dial(t, ts)
+	c.write("40")
+	assert.Contains(t, c.read(), `44{"message":"no"}`)
+	ctx := waitFor(t, ctxs)
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the refused socket's context did not end")
+	}
+}

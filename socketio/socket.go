@@ -227,12 +227,18 @@ func (s *Socket) accepted(connect *engine.Packet) {
 	s.mu.Unlock()
 }
 
-// refused drops what was held for a socket its namespace did not accept.
+// refused drops what was held for a socket its namespace did not accept,
+// and ends it for whoever kept it (a middleware may have asked for Done or
+// Context).
 func (s *Socket) refused() {
 	s.mu.Lock()
 	s.live.Store(false)
 	s.held.Store(nil)
+	done := s.done
 	s.mu.Unlock()
+	if done != nil {
+		close(done)
+	}
 }
 
 // buildHandshake describes the connection's request, as Handshake returns
@@ -705,11 +711,17 @@ func (s *Socket) send(enc *encoded, volatile bool) error {
 
 // Deliver implements [adapter.Member].
 func (s *Socket) Deliver(p *adapter.Packet, flags adapter.Flags) {
+	_ = s.send(broadcastEncoded(p, flags), flags.Volatile)
+}
+
+// broadcastEncoded returns a broadcast's encoded packets, marked
+// uncompressed if the broadcast asked for it.
+func broadcastEncoded(p *adapter.Packet, flags adapter.Flags) *encoded {
 	enc := p.Encoded.(*encoded)
 	if !flags.Compress {
 		enc.uncompressed()
 	}
-	_ = s.send(enc, flags.Volatile)
+	return enc
 }
 
 // DeliverWithAck implements [adapter.Member].
@@ -727,11 +739,7 @@ func (s *Socket) DeliverWithAck(p *adapter.Packet, flags adapter.Flags, id uint6
 	// Someone waits for this client's answer, maybe its own connection
 	// handler: the CONNECT must be out.
 	s.release()
-	enc := p.Encoded.(*encoded)
-	if !flags.Compress {
-		enc.uncompressed()
-	}
-	if err := s.send(enc, flags.Volatile); err != nil {
+	if err := s.send(broadcastEncoded(p, flags), flags.Volatile); err != nil {
 		s.CancelAck(id)
 		return false
 	}
