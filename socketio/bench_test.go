@@ -4,6 +4,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/gosio/sio/internal/testkit"
 )
 
 // drainClients connects n websocket clients to the main namespace and
@@ -12,9 +14,9 @@ import (
 func drainClients(b *testing.B, n int) *Server {
 	io, ts := newTestServer(b, &Options{PingInterval: time.Hour, MaxQueueBytes: 64 << 20}, nil)
 	for range n {
-		c := dial(b, ts)
-		c.connect("/", "")
-		raw := c.conn.UnderlyingConn()
+		c := testkit.MustDial(b, ts.URL, nil)
+		c.MustConnect(b, "/", "")
+		raw := c.NetConn()
 		go func(raw net.Conn) {
 			buf := make([]byte, 64<<10)
 			for {

@@ -6,11 +6,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gosio/sio/internal/testkit"
 )
 
 // teeConn records what the client reads.
@@ -77,17 +78,12 @@ func TestCompressFalseSendsAPlainFrame(t *testing.T) {
 		tc = &teeConn{Conn: c}
 		return tc, nil
 	}}
-	conn, _, err := d.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/socket.io/?EIO=4&transport=websocket", nil)
-	require.NoError(t, err)
-	defer conn.Close()
-	c := &rawClient{t: t, conn: conn}
-	_ = c.read() // open
-	c.connect("/", "")
-	c.write(`42["go"]`)
+	c := testkit.MustDial(t, ts.URL, &testkit.Options{Dialer: &d})
+	c.MustConnect(t, "/", "")
+	c.MustSend(t, `42["go"]`)
 	for _, ev := range []string{"a", "b", "c", "d"} {
-		assert.Equal(t, `42["`+ev+`","`+text+`"]`, c.read())
+		assert.Equal(t, `42["`+ev+`","`+text+`"]`, c.MustRead(t))
 	}
-	_ = conn.SetReadDeadline(time.Time{})
 	tc.mu.Lock()
 	bits := rsv1Bits(t, tc.buf.Bytes())
 	tc.mu.Unlock()

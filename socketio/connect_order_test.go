@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gosio/sio/internal/testkit"
 )
 
 // A client that has seen its CONNECT answer is in every room its
@@ -20,8 +22,8 @@ func TestConnectAnswerComesAfterTheConnectionHandlers(t *testing.T) {
 			io, ts := newTestServer(t, nil, func(io *Server) {
 				io.OnConnection(func(s *Socket) {
 					_ = s.Emit("first")
-					time.Sleep(delay) // a lookup before joining
-					require.NoError(t, s.Join("lobby"))
+					time.Sleep(delay)                  // a lookup before joining
+					assert.NoError(t, s.Join("lobby")) // on the server's goroutine: no require
 					_ = s.Emit("second")
 				})
 			})
@@ -30,14 +32,14 @@ func TestConnectAnswerComesAfterTheConnectionHandlers(t *testing.T) {
 				rounds = 20
 			}
 			for i := range rounds {
-				c := dial(t, ts)
-				c.connect("/", "")
+				c := testkit.MustDial(t, ts.URL, nil)
+				c.MustConnect(t, "/", "")
 				// The client has its CONNECT: it must be in the lobby now.
 				require.NoError(t, io.To("lobby").Emit("news", i))
-				assert.Equal(t, `42["first"]`, c.read())
-				assert.Equal(t, `42["second"]`, c.read())
-				assert.Equal(t, fmt.Sprintf(`42["news",%d]`, i), c.read())
-				c.conn.Close()
+				assert.Equal(t, `42["first"]`, c.MustRead(t))
+				assert.Equal(t, `42["second"]`, c.MustRead(t))
+				assert.Equal(t, fmt.Sprintf(`42["news",%d]`, i), c.MustRead(t))
+				c.Close()
 			}
 		})
 	}
@@ -65,16 +67,16 @@ func TestConnectionHandlerWaitsForItsOwnClient(t *testing.T) {
 			_ = s.Emit("welcome", name)
 		})
 	})
-	c := dial(t, ts)
-	c.connect("/", "")
-	assert.Equal(t, `42["hello"]`, c.read())
-	ask := c.read()
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
+	assert.Equal(t, `42["hello"]`, c.MustRead(t))
+	ask := c.MustRead(t)
 	var id int
 	_, err := fmt.Sscanf(ask, `42%d["name?"]`, &id)
 	require.NoError(t, err, "got %q", ask)
-	c.write(fmt.Sprintf(`43%d["ada"]`, id))
-	assert.Equal(t, "ada", waitFor(t, got))
-	assert.Equal(t, `42["welcome","ada"]`, c.read())
+	c.MustSend(t, fmt.Sprintf(`43%d["ada"]`, id))
+	assert.Equal(t, "ada", testkit.Receive(t, got))
+	assert.Equal(t, `42["welcome","ada"]`, c.MustRead(t))
 }
 
 // A connection handler that disconnects its socket: the client gets the
@@ -86,8 +88,8 @@ func TestConnectionHandlerDisconnects(t *testing.T) {
 			s.Disconnect(false)
 		})
 	})
-	c := dial(t, ts)
-	c.connect("/", "")
-	assert.Equal(t, `42["bye"]`, c.read())
-	assert.Equal(t, `41`, c.read())
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
+	assert.Equal(t, `42["bye"]`, c.MustRead(t))
+	assert.Equal(t, `41`, c.MustRead(t))
 }

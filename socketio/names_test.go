@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gosio/sio/internal/testkit"
 )
 
 // Socket.In is Socket.To, as socket.in(room) is in the reference; InRoom
@@ -19,15 +21,15 @@ func TestSocketInIsToAndInRoomTests(t *testing.T) {
 	_, ts := newTestServer(t, nil, func(io *Server) {
 		io.OnConnection(func(s *Socket) { sockets <- s })
 	})
-	a, b := dial(t, ts), dial(t, ts)
-	a.connect("/", "")
-	sa := waitFor(t, sockets)
-	b.connect("/", "")
-	sb := waitFor(t, sockets)
+	a, b := testkit.MustDial(t, ts.URL, nil), testkit.MustDial(t, ts.URL, nil)
+	a.MustConnect(t, "/", "")
+	sa := testkit.Receive(t, sockets)
+	b.MustConnect(t, "/", "")
+	sb := testkit.Receive(t, sockets)
 	require.NoError(t, sb.Join("r1", "r2"))
 	assert.True(t, sb.InRoom("r1"))
 	require.NoError(t, sa.In("r1").Emit("via-in"))
-	assert.Equal(t, `42["via-in"]`, b.read())
+	assert.Equal(t, `42["via-in"]`, b.MustRead(t))
 	require.NoError(t, sb.Leave("r1", "r2"))
 	assert.False(t, sb.InRoom("r1"))
 	assert.False(t, sb.InRoom("r2"))
@@ -48,10 +50,10 @@ func TestSocketContextEndsOnDisconnect(t *testing.T) {
 			ctxs <- ctx
 		})
 	})
-	c := dial(t, ts)
-	c.connect("/", "")
-	ctx := waitFor(t, ctxs)
-	c.write("41")
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
+	ctx := testkit.Receive(t, ctxs)
+	c.MustSend(t, "41")
 	select {
 	case <-ctx.Done():
 	case <-time.After(5 * time.Second):
@@ -71,7 +73,7 @@ func TestOnConnectionError(t *testing.T) {
 	_, _ = io.Copy(io.Discard, res.Body)
 	res.Body.Close()
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
-	e := waitFor(t, got)
+	e := testkit.Receive(t, got)
 	assert.Equal(t, 1, e.Code)
 	assert.Equal(t, "Session ID unknown", e.Message)
 	var ce *ConnectionError
@@ -89,10 +91,10 @@ func TestRefusedSocketIsDone(t *testing.T) {
 			return errors.New("no")
 		})
 	})
-	c := dial(t, ts)
-	c.write("40")
-	assert.Contains(t, c.read(), `44{"message":"no"}`)
-	ctx := waitFor(t, ctxs)
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustSend(t, "40")
+	assert.Contains(t, c.MustRead(t), `44{"message":"no"}`)
+	ctx := testkit.Receive(t, ctxs)
 	select {
 	case <-ctx.Done():
 	case <-time.After(5 * time.Second):

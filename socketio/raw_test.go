@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gosio/sio/internal/testkit"
 )
 
 // A Raw argument is sent as the JSON it holds wherever it stands: at the
@@ -30,21 +32,21 @@ func TestRawIsSentAsItsJSONAnywhere(t *testing.T) {
 			})
 		})
 	})
-	c := dial(t, ts)
-	c.connect("/", "")
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
 	// "hi" and a binary attachment of 3 bytes.
-	c.write(`451-1["relay",{"text":"hi"},{"_placeholder":true,"num":0}]`)
-	c.writeBinary([]byte{1, 2, 3})
-	assert.Equal(t, `42["top",{"text":"hi"}]`, c.read())
-	assert.Equal(t, `451-["map",{"list":[{"text":"hi"},{"_placeholder":true,"num":0}],"text":{"text":"hi"}}]`, c.read())
-	assert.Equal(t, []byte{1, 2, 3}, c.readBinary())
-	assert.Equal(t, `42["struct",{"text":{"text":"hi"},"bin":"AQID"}]`, c.read())
-	assert.Equal(t, `451-["spread",{"text":"hi"},{"_placeholder":true,"num":0}]`, c.read())
-	assert.Equal(t, []byte{1, 2, 3}, c.readBinary())
-	assert.Equal(t, `451-["nested",[[{"text":"hi"},{"_placeholder":true,"num":0}]]]`, c.read())
-	assert.Equal(t, []byte{1, 2, 3}, c.readBinary())
-	assert.Equal(t, `461-1[{"text":"hi"},{"_placeholder":true,"num":0}]`, c.read())
-	assert.Equal(t, []byte{1, 2, 3}, c.readBinary())
+	c.MustSend(t, `451-1["relay",{"text":"hi"},{"_placeholder":true,"num":0}]`)
+	c.MustSendBinary(t, []byte{1, 2, 3})
+	assert.Equal(t, `42["top",{"text":"hi"}]`, c.MustRead(t))
+	assert.Equal(t, `451-["map",{"list":[{"text":"hi"},{"_placeholder":true,"num":0}],"text":{"text":"hi"}}]`, c.MustRead(t))
+	assert.Equal(t, []byte{1, 2, 3}, c.MustReadBinary(t))
+	assert.Equal(t, `42["struct",{"text":{"text":"hi"},"bin":"AQID"}]`, c.MustRead(t))
+	assert.Equal(t, `451-["spread",{"text":"hi"},{"_placeholder":true,"num":0}]`, c.MustRead(t))
+	assert.Equal(t, []byte{1, 2, 3}, c.MustReadBinary(t))
+	assert.Equal(t, `451-["nested",[[{"text":"hi"},{"_placeholder":true,"num":0}]]]`, c.MustRead(t))
+	assert.Equal(t, []byte{1, 2, 3}, c.MustReadBinary(t))
+	assert.Equal(t, `461-1[{"text":"hi"},{"_placeholder":true,"num":0}]`, c.MustRead(t))
+	assert.Equal(t, []byte{1, 2, 3}, c.MustReadBinary(t))
 }
 
 func TestRawMarshalJSON(t *testing.T) {

@@ -12,20 +12,21 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosio/sio/adapter"
+	"github.com/gosio/sio/internal/testkit"
 )
 
 // No user code runs under a library lock: each kind of callback may call
 // back into the API. Every call is bounded: a deadlock fails the test
 // instead of hanging it.
-func within(t *testing.T, what string, fn func()) {
+// fn runs on a goroutine of its own, so it reports by its error, which
+// fails the test here.
+func within(t *testing.T, what string, fn func() error) {
 	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		fn()
-	}()
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
 	select {
-	case <-done:
+	case err := <-done:
+		require.NoError(t, err, what)
 	case <-time.After(5 * time.Second):
 		t.Fatalf("%s: still blocked after 5 s (a callback under a lock?)", what)
 	}
@@ -56,13 +57,13 @@ func TestOutgoingListenerMayCallBackIn(t *testing.T) {
 			})
 		})
 	})
-	c := dial(t, ts)
-	id := c.connect("/", "")
-	within(t, "io.Emit with an outgoing listener that joins and emits", func() {
-		require.NoError(t, io.Emit("news", 1))
+	c := testkit.MustDial(t, ts.URL, nil)
+	id := c.MustConnect(t, "/", "")
+	within(t, "io.Emit with an outgoing listener that joins and emits", func() error {
+		return io.Emit("news", 1)
 	})
-	within(t, "a broadcast to a room, same listener", func() {
-		require.NoError(t, io.To(id).Emit("news", 2))
+	within(t, "a broadcast to a room, same listener", func() error {
+		return io.To(id).Emit("news", 2)
 	})
 	assert.EqualValues(t, 2, calls.Load())
 }
@@ -84,11 +85,16 @@ func TestNewNamespaceHookMayCallBackIn(t *testing.T) {
 			_ = s.Emit("data", s.Data())
 		})
 	})
-	within(t, "a static namespace whose hook calls Of", func() { _ = io.Of("/static") })
-	c := dial(t, ts)
-	within(t, "a dynamic namespace whose hook calls Of", func() { c.connect("/dyn-a", "") })
+	within(t, "a static namespace whose hook calls Of", func() error { _ = io.Of("/static"); return nil })
+	c := testkit.MustDial(t, ts.URL, nil)
+	within(t, "a dynamic namespace whose hook calls Of", func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), testkit.Timeout)
+		defer cancel()
+		_, err := c.Connect(ctx, "/dyn-a", "")
+		return err
+	})
 	// The hook's middleware ran for the socket that made the namespace.
-	assert.Equal(t, `42/dyn-a,["data","hooked"]`, c.read())
+	assert.Equal(t, `42/dyn-a,["data","hooked"]`, c.MustRead(t))
 	assert.GreaterOrEqual(t, hooked.Load(), int32(4))
 }
 
@@ -107,10 +113,10 @@ func TestRoomEventListenerMayCallBackIn(t *testing.T) {
 			s.On("join", func(room string) { _ = s.Join(room) })
 		})
 	})
-	c := dial(t, ts)
-	id := c.connect("/", "")
-	within(t, "a join whose room listener calls back in", func() {
-		require.NoError(t, io.Sockets().Socket(id).Join("lobby"))
+	c := testkit.MustDial(t, ts.URL, nil)
+	id := c.MustConnect(t, "/", "")
+	within(t, "a join whose room listener calls back in", func() error {
+		return io.Sockets().Socket(id).Join("lobby")
 	})
 	assert.EqualValues(t, 1, calls.Load())
 }
@@ -138,10 +144,10 @@ func TestHandlersMayCallBackIn(t *testing.T) {
 			})
 		})
 	})
-	c := dial(t, ts)
-	c.connect("/", "")
-	c.write(`42["go"]`)
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
+	c.MustSend(t, `42["go"]`)
 	for _, want := range []string{"middleware", "connection", "event", "disconnect"} {
-		assert.Equal(t, want, waitFor(t, done))
+		assert.Equal(t, want, testkit.Receive(t, done))
 	}
 }

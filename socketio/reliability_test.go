@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosio/sio/adapter"
+	"github.com/gosio/sio/internal/testkit"
 	"github.com/gosio/sio/room"
 )
 
@@ -36,22 +37,24 @@ func TestSlowConsumerIsDisconnectedAlone(t *testing.T) {
 	})
 	const fast, total = 4, 6000
 	payload := strings.Repeat("x", 1000)
-	stalled := dial(t, ts)
-	stalled.connect("/", "") // and never reads again
+	stalled := testkit.MustDial(t, ts.URL, nil)
+	stalled.MustConnect(t, "/", "") // and never reads again
 	var wg sync.WaitGroup
 	counts := make([]atomic.Int64, fast)
 	for i := range fast {
-		c := dial(t, ts)
-		c.connect("/", "")
+		c := testkit.MustDial(t, ts.URL, nil)
+		c.MustConnect(t, "/", "")
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for counts[i].Load() < total {
-				s, _, err := c.next(10 * time.Second)
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				f, err := c.Read(ctx)
+				cancel()
 				if err != nil {
 					return
 				}
-				if strings.HasPrefix(s, `42["m",`) {
+				if s := f.Data; strings.HasPrefix(s, `42["m",`) {
 					// In order: the n-th message carries n.
 					want := fmt.Sprintf(`42["m",%d,`, counts[i].Load())
 					if !strings.HasPrefix(s, want) {
@@ -80,7 +83,7 @@ func TestSlowConsumerIsDisconnectedAlone(t *testing.T) {
 		}
 		require.NoError(t, io.Emit("m", i, payload))
 	}
-	assert.Equal(t, ReasonTransportError, waitFor(t, reasons), "the stalled client is dropped")
+	assert.Equal(t, ReasonTransportError, testkit.Receive(t, reasons), "the stalled client is dropped")
 	t.Logf("the stalled client was dropped %v after the flood started", time.Since(floodStart))
 	wg.Wait()
 	for i := range counts {
@@ -110,20 +113,20 @@ func TestVanishedClientIsReaped(t *testing.T) {
 			}()
 		})
 	})
-	c := dial(t, ts)
+	c := testkit.MustDial(t, ts.URL, nil)
 	start := time.Now()
-	c.connect("/", "")
+	c.MustConnect(t, "/", "")
 	// From now on the client neither reads nor answers pings.
-	assert.Equal(t, ReasonPingTimeout, waitFor(t, reasons))
+	assert.Equal(t, ReasonPingTimeout, testkit.Receive(t, reasons))
 	assert.Less(t, time.Since(start), 2*time.Second)
-	assert.ErrorIs(t, waitFor(t, acked), ErrDisconnected, "a pending ack does not outlive its socket")
+	assert.ErrorIs(t, testkit.Receive(t, acked), ErrDisconnected, "a pending ack does not outlive its socket")
 	inMemory := io.Sockets().Adapter().(interface {
 		Index() *room.Index[adapter.Member]
 	})
 	require.Eventually(t, func() bool { return inMemory.Index().Len() == 0 }, 2*time.Second, 10*time.Millisecond, "rooms left")
 	assert.Empty(t, io.Sockets().Sockets())
 	assert.Zero(t, io.EngineCount())
-	c.conn.Close()
+	c.Close()
 	// Left running: the test server's accept loop, Eventually's own
 	// goroutine and the engine's poller (one per server, not per client).
 	require.Eventually(t, func() bool { return runtime.NumGoroutine() <= base+3 }, 5*time.Second, 20*time.Millisecond,
@@ -152,8 +155,8 @@ func TestHostileInputIsRefusedCheaply(t *testing.T) {
 			s.On("echo", func(args Args, ack Ack) { _ = ack(rawArgs(args)...) })
 		})
 	})
-	good := dial(t, ts)
-	good.connect("/", "")
+	good := testkit.MustDial(t, ts.URL, nil)
+	good.MustConnect(t, "/", "")
 	deep := `42["echo",` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `]`
 	badPlaceholder := `451-["echo",{"_placeholder":true,"num":5}]`
 	bad := []string{
@@ -170,17 +173,17 @@ func TestHostileInputIsRefusedCheaply(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	for round := range 30 {
 		for _, pkt := range bad {
-			c := dial(t, ts)
+			c := testkit.MustDial(t, ts.URL, nil)
 			if !strings.HasPrefix(pkt, "42/nope") {
-				c.connect("/", "")
+				c.MustConnect(t, "/", "")
 			}
-			c.write(pkt)
-			c.expectClose(2 * time.Second)
-			c.conn.Close()
+			c.MustSend(t, pkt)
+			c.MustSeeClose(t, 2*time.Second)
+			c.Close()
 		}
 		if round == 0 {
-			good.write(`421["echo","still here"]`)
-			assert.Equal(t, `431["still here"]`, good.read())
+			good.MustSend(t, `421["echo","still here"]`)
+			assert.Equal(t, `431["still here"]`, good.MustRead(t))
 		}
 	}
 	require.Eventually(t, func() bool { return io.EngineCount() == 1 }, 2*time.Second, 10*time.Millisecond)
@@ -188,8 +191,8 @@ func TestHostileInputIsRefusedCheaply(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	growth := int64(after.HeapInuse) - int64(before.HeapInuse)
 	assert.Less(t, growth, int64(8<<20), "heap grew by %d bytes after %d hostile connections", growth, 30*len(bad))
-	good.write(`422["echo","after all that"]`)
-	assert.Equal(t, `432["after all that"]`, good.read())
+	good.MustSend(t, `422["echo","after all that"]`)
+	assert.Equal(t, `432["after all that"]`, good.MustRead(t))
 }
 
 // Shutdown sends an Engine.IO close and a websocket close frame 1001, so
@@ -198,13 +201,15 @@ func TestShutdownSendsEngineCloseThenGoingAway(t *testing.T) {
 	io := NewServer(nil)
 	ts := httptest.NewServer(io)
 	defer ts.Close()
-	c := dial(t, ts)
-	c.connect("/", "")
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	require.NoError(t, io.Shutdown(ctx))
-	assert.Equal(t, "1", c.read())
-	_, _, err := c.next(5 * time.Second)
+	assert.Equal(t, "1", c.MustRead(t))
+	ctx, cancel = context.WithTimeout(context.Background(), testkit.Timeout)
+	defer cancel()
+	_, err := c.Read(ctx)
 	var ce *websocket.CloseError
 	require.True(t, errors.As(err, &ce), "got %v", err)
 	assert.Equal(t, websocket.CloseGoingAway, ce.Code)

@@ -18,6 +18,7 @@ import (
 	"net/http/httptest"
 
 	"github.com/gosio/sio/adapter"
+	"github.com/gosio/sio/internal/testkit"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -41,11 +42,11 @@ func TestTypedHandlerReceivesDecodedArguments(t *testing.T) {
 			})
 		})
 	})
-	c := dial(t, ts)
-	c.connect("/", "")
-	c.write(`451-["typed","a",{"X":1,"Y":2},{"_placeholder":true,"num":0},true,3]`)
-	c.writeBinary([]byte{1, 2, 3})
-	g := waitFor(t, ch)
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
+	c.MustSend(t, `451-["typed","a",{"X":1,"Y":2},{"_placeholder":true,"num":0},true,3]`)
+	c.MustSendBinary(t, []byte{1, 2, 3})
+	g := testkit.Receive(t, ch)
 	assert.Equal(t, "a", g.name)
 	assert.Equal(t, point{1, 2}, g.p)
 	assert.Equal(t, []byte{1, 2, 3}, g.bin)
@@ -56,15 +57,15 @@ func TestAckAnswersTheClient(t *testing.T) {
 	_, ts := newTestServer(t, nil, func(io *Server) {
 		io.OnConnection(func(s *Socket) {
 			s.On("sum", func(a, b int, ack Ack) {
-				require.NoError(t, ack(a+b))
+				assert.NoError(t, ack(a+b)) // not require: a handler's goroutine is not the test's
 				assert.ErrorIs(t, ack(0), ErrAckAlreadySent)
 			})
 		})
 	})
-	c := dial(t, ts)
-	c.connect("/", "")
-	c.write(`4217["sum",2,3]`)
-	assert.Equal(t, `4317[5]`, c.read())
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
+	c.MustSend(t, `4217["sum",2,3]`)
+	assert.Equal(t, `4317[5]`, c.MustRead(t))
 }
 
 func TestBinaryAckKeepsAttachments(t *testing.T) {
@@ -79,14 +80,14 @@ func TestBinaryAckKeepsAttachments(t *testing.T) {
 			})
 		})
 	})
-	c := dial(t, ts)
-	c.connect("/", "")
-	c.write(`452-9["echo",{"b":1,"a":{"_placeholder":true,"num":1}},{"_placeholder":true,"num":0}]`)
-	c.writeBinary([]byte("zero"))
-	c.writeBinary([]byte("one"))
-	assert.Equal(t, `462-9[{"b":1,"a":{"_placeholder":true,"num":0}},{"_placeholder":true,"num":1}]`, c.read())
-	assert.Equal(t, "one", string(c.readBinary()))
-	assert.Equal(t, "zero", string(c.readBinary()))
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
+	c.MustSend(t, `452-9["echo",{"b":1,"a":{"_placeholder":true,"num":1}},{"_placeholder":true,"num":0}]`)
+	c.MustSendBinary(t, []byte("zero"))
+	c.MustSendBinary(t, []byte("one"))
+	assert.Equal(t, `462-9[{"b":1,"a":{"_placeholder":true,"num":0}},{"_placeholder":true,"num":1}]`, c.MustRead(t))
+	assert.Equal(t, "one", string(c.MustReadBinary(t)))
+	assert.Equal(t, "zero", string(c.MustReadBinary(t)))
 }
 
 func TestEmitWithAckWaitsForTheClient(t *testing.T) {
@@ -106,14 +107,14 @@ func TestEmitWithAckWaitsForTheClient(t *testing.T) {
 			})
 		})
 	})
-	c := dial(t, ts)
-	c.connect("/", "")
-	c.write(`42["start"]`)
-	got := c.read()
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
+	c.MustSend(t, `42["start"]`)
+	got := c.MustRead(t)
 	require.True(t, strings.HasPrefix(got, "42"), got)
 	id := strings.TrimSuffix(strings.TrimPrefix(got, "42"), `["question",1]`)
-	c.write("43" + id + `["yes"]`)
-	assert.Equal(t, "yes", waitFor(t, result))
+	c.MustSend(t, "43"+id+`["yes"]`)
+	assert.Equal(t, "yes", testkit.Receive(t, result))
 }
 
 func TestSocketTimeoutEmitWithAck(t *testing.T) {
@@ -125,9 +126,9 @@ func TestSocketTimeoutEmitWithAck(t *testing.T) {
 			result <- err
 		}()
 	})
-	c := dial(t, ts)
-	c.connect("/", "")
-	err := waitFor(t, result)
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
+	err := testkit.Receive(t, result)
 	assert.ErrorIs(t, err, ErrAckTimeout)
 	assert.Equal(t, "operation has timed out", err.Error())
 }
@@ -146,14 +147,14 @@ func TestBroadcastToAllClientsExceptTheSender(t *testing.T) {
 			s.On("shout", func(text string) { _ = s.Broadcast().Emit("heard", text) })
 		})
 	})
-	a, b, c := dial(t, ts), dial(t, ts), dial(t, ts)
-	a.connect("/", "")
-	b.connect("/", "")
-	c.connect("/", "")
-	a.write(`42["shout","hi"]`)
-	assert.Equal(t, `42["heard","hi"]`, b.read())
-	assert.Equal(t, `42["heard","hi"]`, c.read())
-	a.expectNothing(100 * time.Millisecond)
+	a, b, c := testkit.MustDial(t, ts.URL, nil), testkit.MustDial(t, ts.URL, nil), testkit.MustDial(t, ts.URL, nil)
+	a.MustConnect(t, "/", "")
+	b.MustConnect(t, "/", "")
+	c.MustConnect(t, "/", "")
+	a.MustSend(t, `42["shout","hi"]`)
+	assert.Equal(t, `42["heard","hi"]`, b.MustRead(t))
+	assert.Equal(t, `42["heard","hi"]`, c.MustRead(t))
+	a.MustReadNothing(t, 100*time.Millisecond)
 }
 
 func TestRoomsUnionExceptAndNoDuplicates(t *testing.T) {
@@ -166,26 +167,26 @@ func TestRoomsUnionExceptAndNoDuplicates(t *testing.T) {
 			})
 		})
 	})
-	a, b, c := dial(t, ts), dial(t, ts), dial(t, ts)
-	for _, x := range []*rawClient{a, b, c} {
-		x.connect("/", "")
+	a, b, c := testkit.MustDial(t, ts.URL, nil), testkit.MustDial(t, ts.URL, nil), testkit.MustDial(t, ts.URL, nil)
+	for _, x := range []*testkit.Client{a, b, c} {
+		x.MustConnect(t, "/", "")
 	}
-	a.write(`42["join",["r1","r2"]]`)
-	b.write(`42["join",["r2","vip"]]`)
-	c.write(`42["join",["r3"]]`)
+	a.MustSend(t, `42["join",["r1","r2"]]`)
+	b.MustSend(t, `42["join",["r2","vip"]]`)
+	c.MustSend(t, `42["join",["r3"]]`)
 	for range 3 {
-		waitFor(t, joined)
+		testkit.Receive(t, joined)
 	}
 	require.NoError(t, io.To("r1", "r2").Emit("m", 1))
-	assert.Equal(t, `42["m",1]`, a.read())
-	assert.Equal(t, `42["m",1]`, b.read())
+	assert.Equal(t, `42["m",1]`, a.MustRead(t))
+	assert.Equal(t, `42["m",1]`, b.MustRead(t))
 	require.NoError(t, io.To("r1", "r2", "r3").Except("vip").Emit("m", 2))
-	assert.Equal(t, `42["m",2]`, a.read())
-	assert.Equal(t, `42["m",2]`, c.read())
+	assert.Equal(t, `42["m",2]`, a.MustRead(t))
+	assert.Equal(t, `42["m",2]`, c.MustRead(t))
 	require.NoError(t, io.Emit("m", 3))
-	for _, x := range []*rawClient{a, b, c} {
-		assert.Equal(t, `42["m",3]`, x.read())
-		x.expectNothing(50 * time.Millisecond)
+	for _, x := range []*testkit.Client{a, b, c} {
+		assert.Equal(t, `42["m",3]`, x.MustRead(t))
+		x.MustReadNothing(t, 50*time.Millisecond)
 	}
 }
 
@@ -196,12 +197,12 @@ func TestSocketToRoomExcludesTheSender(t *testing.T) {
 			s.On("say", func(text string) { _ = s.To("room").Emit("said", text) })
 		})
 	})
-	a, b := dial(t, ts), dial(t, ts)
-	a.connect("/", "")
-	b.connect("/", "")
-	a.write(`42["say","x"]`)
-	assert.Equal(t, `42["said","x"]`, b.read())
-	a.expectNothing(100 * time.Millisecond)
+	a, b := testkit.MustDial(t, ts.URL, nil), testkit.MustDial(t, ts.URL, nil)
+	a.MustConnect(t, "/", "")
+	b.MustConnect(t, "/", "")
+	a.MustSend(t, `42["say","x"]`)
+	assert.Equal(t, `42["said","x"]`, b.MustRead(t))
+	a.MustReadNothing(t, 100*time.Millisecond)
 }
 
 func TestOperatorsAreImmutable(t *testing.T) {
@@ -219,9 +220,9 @@ func TestOperatorsAreImmutable(t *testing.T) {
 
 func TestBroadcastAckTimeoutReturnsPartialResponses(t *testing.T) {
 	io, ts := newTestServer(t, nil, nil)
-	a, b := dial(t, ts), dial(t, ts)
-	a.connect("/", "")
-	b.connect("/", "")
+	a, b := testkit.MustDial(t, ts.URL, nil), testkit.MustDial(t, ts.URL, nil)
+	a.MustConnect(t, "/", "")
+	b.MustConnect(t, "/", "")
 	type result struct {
 		resp []Raw
 		err  error
@@ -231,11 +232,11 @@ func TestBroadcastAckTimeoutReturnsPartialResponses(t *testing.T) {
 		resp, err := io.Timeout(300*time.Millisecond).EmitWithAck(context.Background(), "q")
 		done <- result{resp, err}
 	}()
-	got := a.read()
+	got := a.MustRead(t)
 	id := strings.TrimSuffix(strings.TrimPrefix(got, "42"), `["q"]`)
-	b.read() // b never answers
-	a.write("43" + id + `["from-a","ignored"]`)
-	r := waitFor(t, done)
+	b.MustRead(t) // b never answers
+	a.MustSend(t, "43"+id+`["from-a","ignored"]`)
+	r := testkit.Receive(t, done)
 	require.ErrorIs(t, r.err, ErrAckTimeout)
 	var te *AckTimeoutError
 	require.True(t, errors.As(r.err, &te))
@@ -250,9 +251,9 @@ func TestBroadcastAckTimeoutReturnsPartialResponses(t *testing.T) {
 
 func TestBroadcastAckCollectsEveryClient(t *testing.T) {
 	io, ts := newTestServer(t, nil, nil)
-	clients := []*rawClient{dial(t, ts), dial(t, ts), dial(t, ts)}
+	clients := []*testkit.Client{testkit.MustDial(t, ts.URL, nil), testkit.MustDial(t, ts.URL, nil), testkit.MustDial(t, ts.URL, nil)}
 	for _, c := range clients {
-		c.connect("/", "")
+		c.MustConnect(t, "/", "")
 	}
 	done := make(chan []Raw, 1)
 	go func() {
@@ -261,11 +262,11 @@ func TestBroadcastAckCollectsEveryClient(t *testing.T) {
 		done <- resp
 	}()
 	for i, c := range clients {
-		got := c.read()
+		got := c.MustRead(t)
 		id := strings.TrimSuffix(strings.TrimPrefix(got, "42"), `["q"]`)
-		c.write("43" + id + `[` + string(rune('0'+i)) + `]`)
+		c.MustSend(t, "43"+id+`[`+string(rune('0'+i))+`]`)
 	}
-	resp := waitFor(t, done)
+	resp := testkit.Receive(t, done)
 	var vals []string
 	for _, r := range resp {
 		vals = append(vals, r.String())
@@ -285,19 +286,19 @@ func TestMiddlewareErrorBecomesConnectError(t *testing.T) {
 		})
 		n.OnConnection(func(s *Socket) { t.Error("connection handler must not run") })
 	})
-	c := dial(t, ts)
-	c.write(`40/guarded,`)
-	assert.Equal(t, `44/guarded,{"message":"not authorized","data":{"reason":"bad token"}}`, c.read())
-	assert.Equal(t, "first", waitFor(t, order))
-	assert.Equal(t, "second", waitFor(t, order))
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustSend(t, `40/guarded,`)
+	assert.Equal(t, `44/guarded,{"message":"not authorized","data":{"reason":"bad token"}}`, c.MustRead(t))
+	assert.Equal(t, "first", testkit.Receive(t, order))
+	assert.Equal(t, "second", testkit.Receive(t, order))
 }
 
 func TestUnknownNamespaceIsRefused(t *testing.T) {
 	_, ts := newTestServer(t, nil, nil)
-	c := dial(t, ts)
-	c.write(`40/nope`)
-	assert.Equal(t, `44/nope,{"message":"Invalid namespace"}`, c.read())
-	c.connect("/", "") // the connection stays usable
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustSend(t, `40/nope`)
+	assert.Equal(t, `44/nope,{"message":"Invalid namespace"}`, c.MustRead(t))
+	c.MustConnect(t, "/", "") // the connection stays usable
 }
 
 func TestDynamicNamespaceFromRegexp(t *testing.T) {
@@ -308,12 +309,12 @@ func TestDynamicNamespaceFromRegexp(t *testing.T) {
 	parent := io.OfRegexp(regexp.MustCompile(`^/dyn-\d+$`))
 	parent.Use(func(s *Socket) error { return nil })
 	parent.OnConnection(func(s *Socket) { connected <- s.Namespace().Name() })
-	c := dial(t, ts)
-	c.connect("/dyn-42", "")
-	assert.Equal(t, "/dyn-42", waitFor(t, created))
-	assert.Equal(t, "/dyn-42", waitFor(t, connected))
-	c.write(`40/other`)
-	assert.Equal(t, `44/other,{"message":"Invalid namespace"}`, c.read())
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/dyn-42", "")
+	assert.Equal(t, "/dyn-42", testkit.Receive(t, created))
+	assert.Equal(t, "/dyn-42", testkit.Receive(t, connected))
+	c.MustSend(t, `40/other`)
+	assert.Equal(t, `44/other,{"message":"Invalid namespace"}`, c.MustRead(t))
 	require.Len(t, parent.Children(), 1)
 }
 
@@ -323,10 +324,10 @@ func TestDynamicNamespaceFromFuncSeesAuth(t *testing.T) {
 			return strings.Contains(string(auth), "letmein"), nil
 		})
 	})
-	c := dial(t, ts)
-	c.write(`40/x,{"k":"nope"}`)
-	assert.Equal(t, `44/x,{"message":"Invalid namespace"}`, c.read())
-	c.connect("/x", `{"k":"letmein"}`)
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustSend(t, `40/x,{"k":"nope"}`)
+	assert.Equal(t, `44/x,{"message":"Invalid namespace"}`, c.MustRead(t))
+	c.MustConnect(t, "/x", `{"k":"letmein"}`)
 }
 
 func TestCleanupEmptyChildNamespaces(t *testing.T) {
@@ -336,11 +337,11 @@ func TestCleanupEmptyChildNamespaces(t *testing.T) {
 	parent.OnConnection(func(s *Socket) {
 		s.OnDisconnect(func(DisconnectReason) { close(gone) })
 	})
-	c := dial(t, ts)
-	c.connect("/tmp", "")
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/tmp", "")
 	require.Len(t, parent.Children(), 1)
-	c.write(`41/tmp,`)
-	waitFor(t, gone)
+	c.MustSend(t, `41/tmp,`)
+	testkit.Receive(t, gone)
 	require.Eventually(t, func() bool { return len(parent.Children()) == 0 }, 2*time.Second, 10*time.Millisecond)
 	_, ok := io.nsps.Get("/tmp")
 	assert.False(t, ok)
@@ -349,17 +350,17 @@ func TestCleanupEmptyChildNamespaces(t *testing.T) {
 func TestDisconnectReasons(t *testing.T) {
 	tests := []struct {
 		name   string
-		act    func(c *rawClient, s *Socket)
+		act    func(t *testing.T, c *testkit.Client, s *Socket)
 		reason DisconnectReason
 		text   string
 	}{
-		{"client namespace disconnect", func(c *rawClient, _ *Socket) { c.write("41") }, ReasonClientNamespaceDisconnect, "client namespace disconnect"},
-		{"server namespace disconnect", func(c *rawClient, s *Socket) {
+		{"client namespace disconnect", func(t *testing.T, c *testkit.Client, _ *Socket) { c.MustSend(t, "41") }, ReasonClientNamespaceDisconnect, "client namespace disconnect"},
+		{"server namespace disconnect", func(t *testing.T, c *testkit.Client, s *Socket) {
 			s.Disconnect(false)
-			assert.Equal(t, "41", c.read())
+			assert.Equal(t, "41", c.MustRead(t))
 		}, ReasonServerNamespaceDisconnect, "server namespace disconnect"},
-		{"transport close", func(c *rawClient, _ *Socket) { c.conn.Close() }, ReasonTransportClose, "transport close"},
-		{"parse error", func(c *rawClient, _ *Socket) { c.write("4x") }, ReasonParseError, "parse error"},
+		{"transport close", func(t *testing.T, c *testkit.Client, _ *Socket) { c.Close() }, ReasonTransportClose, "transport close"},
+		{"parse error", func(t *testing.T, c *testkit.Client, _ *Socket) { c.MustSend(t, "4x") }, ReasonParseError, "parse error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -371,11 +372,11 @@ func TestDisconnectReasons(t *testing.T) {
 					sockets <- s
 				})
 			})
-			c := dial(t, ts)
-			c.connect("/", "")
-			s := waitFor(t, sockets)
-			tt.act(c, s)
-			r := waitFor(t, reasons)
+			c := testkit.MustDial(t, ts.URL, nil)
+			c.MustConnect(t, "/", "")
+			s := testkit.Receive(t, sockets)
+			tt.act(t, c, s)
+			r := testkit.Receive(t, reasons)
 			assert.Equal(t, tt.reason, r)
 			assert.Equal(t, tt.text, r.String())
 		})
@@ -392,15 +393,15 @@ func TestDisconnectingSeesRoomsDisconnectDoesNot(t *testing.T) {
 			s.OnDisconnect(func(DisconnectReason) { after <- s.Rooms() })
 		})
 	})
-	c := dial(t, ts)
-	id := c.connect("/", "")
-	c.write("41")
-	rooms := waitFor(t, during)
+	c := testkit.MustDial(t, ts.URL, nil)
+	id := c.MustConnect(t, "/", "")
+	c.MustSend(t, "41")
+	rooms := testkit.Receive(t, during)
 	sort.Strings(rooms)
 	want := []string{id, "a"}
 	sort.Strings(want)
 	assert.Equal(t, want, rooms)
-	assert.Empty(t, waitFor(t, after))
+	assert.Empty(t, testkit.Receive(t, after))
 }
 
 func TestNamespacesAreMultiplexedAndIndependent(t *testing.T) {
@@ -412,21 +413,21 @@ func TestNamespacesAreMultiplexedAndIndependent(t *testing.T) {
 			s.On("ping", func() { _ = s.Emit("pong", "admin") })
 		})
 	})
-	c := dial(t, ts)
-	c.connect("/", "")
-	c.connect("/admin", "")
-	c.write(`42/admin,["ping"]`)
-	assert.Equal(t, `42/admin,["pong","admin"]`, c.read())
-	c.write(`42["ping"]`)
-	assert.Equal(t, `42["pong","main"]`, c.read())
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
+	c.MustConnect(t, "/admin", "")
+	c.MustSend(t, `42/admin,["ping"]`)
+	assert.Equal(t, `42/admin,["pong","admin"]`, c.MustRead(t))
+	c.MustSend(t, `42["ping"]`)
+	assert.Equal(t, `42["pong","main"]`, c.MustRead(t))
 }
 
 func TestPacketForANamespaceNotJoinedClosesTheConnection(t *testing.T) {
 	_, ts := newTestServer(t, nil, func(io *Server) { io.Of("/admin") })
-	c := dial(t, ts)
-	c.connect("/", "")
-	c.write(`42/admin,["x"]`)
-	c.expectClose(2 * time.Second)
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
+	c.MustSend(t, `42/admin,["x"]`)
+	c.MustSeeClose(t, 2*time.Second)
 }
 
 func TestPacketMiddlewareAndAnyListeners(t *testing.T) {
@@ -455,30 +456,30 @@ func TestPacketMiddlewareAndAnyListeners(t *testing.T) {
 			})
 		})
 	})
-	c := dial(t, ts)
-	c.connect("/", "")
-	c.write(`42["forbidden"]`)
-	assert.EqualError(t, waitFor(t, errs), "nope")
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
+	c.MustSend(t, `42["forbidden"]`)
+	assert.EqualError(t, testkit.Receive(t, errs), "nope")
 	// Any-listeners see an event before the middleware drops it.
-	assert.Equal(t, "first:forbidden", waitFor(t, seen))
-	assert.Equal(t, "any:forbidden", waitFor(t, seen))
-	c.write(`42["ok"]`)
-	assert.Equal(t, "ok", waitFor(t, handled))
-	assert.Equal(t, "first:ok", waitFor(t, seen))
-	assert.Equal(t, "any:ok", waitFor(t, seen))
-	c.write(`421["check-out"]`)
-	assert.Equal(t, `42["e1",1]`, c.read())
-	assert.Equal(t, `42["e2",2]`, c.read())
-	assert.Equal(t, `431[["e11","e22"]]`, c.read())
+	assert.Equal(t, "first:forbidden", testkit.Receive(t, seen))
+	assert.Equal(t, "any:forbidden", testkit.Receive(t, seen))
+	c.MustSend(t, `42["ok"]`)
+	assert.Equal(t, "ok", testkit.Receive(t, handled))
+	assert.Equal(t, "first:ok", testkit.Receive(t, seen))
+	assert.Equal(t, "any:ok", testkit.Receive(t, seen))
+	c.MustSend(t, `421["check-out"]`)
+	assert.Equal(t, `42["e1",1]`, c.MustRead(t))
+	assert.Equal(t, `42["e2",2]`, c.MustRead(t))
+	assert.Equal(t, `431[["e11","e22"]]`, c.MustRead(t))
 }
 
 func TestFetchSocketsAndRemoteOperations(t *testing.T) {
 	io, ts := newTestServer(t, nil, func(io *Server) {
 		io.OnConnection(func(s *Socket) { s.SetData(map[string]any{"n": s.Handshake().Query.Get("n")}) })
 	})
-	a, b := dial(t, ts), dial(t, ts)
-	idA := a.connect("/", "")
-	b.connect("/", "")
+	a, b := testkit.MustDial(t, ts.URL, nil), testkit.MustDial(t, ts.URL, nil)
+	idA := a.MustConnect(t, "/", "")
+	b.MustConnect(t, "/", "")
 	ctx := context.Background()
 	all, err := io.FetchSockets(ctx)
 	require.NoError(t, err)
@@ -491,15 +492,15 @@ func TestFetchSocketsAndRemoteOperations(t *testing.T) {
 	assert.Equal(t, idA, inClub[0].ID())
 	require.NotNil(t, inClub[0].Local())
 	require.NoError(t, inClub[0].Emit("hello", "club"))
-	assert.Equal(t, `42["hello","club"]`, a.read())
+	assert.Equal(t, `42["hello","club"]`, a.MustRead(t))
 
 	require.NoError(t, io.SocketsLeave("club"))
 	inClub, _ = io.In("club").FetchSockets(ctx)
 	assert.Empty(t, inClub)
 
 	require.NoError(t, io.DisconnectSockets(false))
-	assert.Equal(t, "41", a.read())
-	assert.Equal(t, "41", b.read())
+	assert.Equal(t, "41", a.MustRead(t))
+	assert.Equal(t, "41", b.MustRead(t))
 	assert.ErrorIs(t, io.ServerSideEmit(ctx, "x"), adapter.ErrNotSupported)
 }
 
@@ -509,15 +510,15 @@ func TestShutdownDisconnectsEverySocket(t *testing.T) {
 	io.OnConnection(func(s *Socket) { s.OnDisconnect(func(r DisconnectReason) { reasons <- r }) })
 	ts := httptest.NewServer(io)
 	defer ts.Close()
-	a, b := dial(t, ts), dial(t, ts)
-	a.connect("/", "")
-	b.connect("/", "")
+	a, b := testkit.MustDial(t, ts.URL, nil), testkit.MustDial(t, ts.URL, nil)
+	a.MustConnect(t, "/", "")
+	b.MustConnect(t, "/", "")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	require.NoError(t, io.Shutdown(ctx))
-	assert.Equal(t, ReasonServerShuttingDown, waitFor(t, reasons))
-	assert.Equal(t, ReasonServerShuttingDown, waitFor(t, reasons))
-	assert.Equal(t, "1", a.read()) // an Engine.IO close, so the client reconnects
+	assert.Equal(t, ReasonServerShuttingDown, testkit.Receive(t, reasons))
+	assert.Equal(t, ReasonServerShuttingDown, testkit.Receive(t, reasons))
+	assert.Equal(t, "1", a.MustRead(t)) // an Engine.IO close, so the client reconnects
 	require.NoError(t, io.Shutdown(ctx), "Shutdown is idempotent")
 }
 
@@ -530,15 +531,15 @@ func TestLimitsOnRoomsAndDynamicNamespaces(t *testing.T) {
 		})
 		io.OfRegexp(regexp.MustCompile(`^/d\d$`))
 	})
-	c := dial(t, ts)
-	c.connect("/", "")
-	assert.NoError(t, waitFor(t, results))
-	assert.ErrorIs(t, waitFor(t, results), ErrTooManyRooms)
-	c.connect("/d1", "")
-	c.connect("/d2", "")
-	c.write("40/d3,")
-	assert.Equal(t, `44/d3,{"message":"Invalid namespace"}`, c.read())
-	dial(t, ts).connect("/d1", "") // existing children stay reachable
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
+	assert.NoError(t, testkit.Receive(t, results))
+	assert.ErrorIs(t, testkit.Receive(t, results), ErrTooManyRooms)
+	c.MustConnect(t, "/d1", "")
+	c.MustConnect(t, "/d2", "")
+	c.MustSend(t, "40/d3,")
+	assert.Equal(t, `44/d3,{"message":"Invalid namespace"}`, c.MustRead(t))
+	testkit.MustDial(t, ts.URL, nil).MustConnect(t, "/d1", "") // existing children stay reachable
 }
 
 func TestEmitWithCallbackAck(t *testing.T) {
@@ -546,23 +547,23 @@ func TestEmitWithCallbackAck(t *testing.T) {
 	timeouts := make(chan error, 1)
 	_, ts := newTestServer(t, nil, func(io *Server) {
 		io.OnConnection(func(s *Socket) {
-			require.NoError(t, s.Emit("question", "name?", func(name string, n int) {
+			assert.NoError(t, s.Emit("question", "name?", func(name string, n int) {
 				answers <- fmt.Sprintf("%s/%d", name, n)
 			}))
-			require.NoError(t, s.Timeout(100*time.Millisecond).Emit("never", func(err error, x string) {
+			assert.NoError(t, s.Timeout(100*time.Millisecond).Emit("never", func(err error, x string) {
 				timeouts <- err
 			}))
 		})
 	})
-	c := dial(t, ts)
-	c.connect("/", "")
-	got := c.read()
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
+	got := c.MustRead(t)
 	require.True(t, strings.HasSuffix(got, `["question","name?"]`), got)
 	id := strings.TrimSuffix(strings.TrimPrefix(got, "42"), `["question","name?"]`)
-	c.read() // the "never" event, not answered
-	c.write("43" + id + `["ada",7]`)
-	assert.Equal(t, "ada/7", waitFor(t, answers))
-	assert.ErrorIs(t, waitFor(t, timeouts), ErrAckTimeout)
+	c.MustRead(t) // the "never" event, not answered
+	c.MustSend(t, "43"+id+`["ada",7]`)
+	assert.Equal(t, "ada/7", testkit.Receive(t, answers))
+	assert.ErrorIs(t, testkit.Receive(t, timeouts), ErrAckTimeout)
 }
 
 func TestHandlersRunInOrderAndOffRemovesOneEvent(t *testing.T) {
@@ -577,17 +578,17 @@ func TestHandlersRunInOrderAndOffRemovesOneEvent(t *testing.T) {
 			s.On("off", func() { s.Off("a") })
 		})
 	})
-	c := dial(t, ts)
-	c.connect("/", "")
-	c.write(`42["a",7]`)
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
+	c.MustSend(t, `42["a",7]`)
 	for _, want := range []string{"a1", "a2", "a3:7"} {
-		assert.Equal(t, want, waitFor(t, calls))
+		assert.Equal(t, want, testkit.Receive(t, calls))
 	}
-	c.write(`42["off"]`)
-	c.write(`42["a",7]`)
-	c.write(`42["b"]`)
-	assert.Equal(t, "b1", waitFor(t, calls), "a has no handler left")
-	assert.Equal(t, "b2", waitFor(t, calls))
+	c.MustSend(t, `42["off"]`)
+	c.MustSend(t, `42["a",7]`)
+	c.MustSend(t, `42["b"]`)
+	assert.Equal(t, "b1", testkit.Receive(t, calls), "a has no handler left")
+	assert.Equal(t, "b2", testkit.Receive(t, calls))
 }
 
 func TestDoneHandshakeAndDisconnect(t *testing.T) {
@@ -595,9 +596,9 @@ func TestDoneHandshakeAndDisconnect(t *testing.T) {
 	_, ts := newTestServer(t, nil, func(io *Server) {
 		io.OnConnection(func(s *Socket) { sockets <- s })
 	})
-	c := dial(t, ts)
-	c.connect("/", `{"token":"x"}`)
-	s := waitFor(t, sockets)
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", `{"token":"x"}`)
+	s := testkit.Receive(t, sockets)
 	h := s.Handshake()
 	assert.Same(t, h, s.Handshake(), "the same handshake every time")
 	assert.JSONEq(t, `{"token":"x"}`, string(h.Auth))
@@ -609,10 +610,10 @@ func TestDoneHandshakeAndDisconnect(t *testing.T) {
 		t.Fatal("done before the disconnect")
 	default:
 	}
-	c.write(`41`)
-	waitFor(t, done)
+	c.MustSend(t, `41`)
+	testkit.Receive(t, done)
 	assert.False(t, s.Connected())
-	waitFor(t, s.Done())
+	testkit.Receive(t, s.Done())
 }
 
 func TestDoneAskedForAfterTheDisconnect(t *testing.T) {
@@ -622,22 +623,22 @@ func TestDoneAskedForAfterTheDisconnect(t *testing.T) {
 			s.OnDisconnect(func(DisconnectReason) { sockets <- s })
 		})
 	})
-	c := dial(t, ts)
-	c.connect("/", "")
-	c.write(`41`)
-	s := waitFor(t, sockets)
-	waitFor(t, s.Done())
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
+	c.MustSend(t, `41`)
+	s := testkit.Receive(t, sockets)
+	testkit.Receive(t, s.Done())
 	assert.Equal(t, "{}", string(s.Handshake().Auth))
 }
 
 func TestConnectTimeoutOnlyBeforeTheFirstNamespace(t *testing.T) {
 	_, ts := newTestServer(t, &Options{ConnectTimeout: 200 * time.Millisecond}, nil)
-	idle := dial(t, ts)
-	joined := dial(t, ts)
-	joined.connect("/", "")
-	joined.write(`41`) // leaves again: the timer must not close it later
-	idle.expectClose(3 * time.Second)
-	joined.expectNothing(500 * time.Millisecond)
+	idle := testkit.MustDial(t, ts.URL, nil)
+	joined := testkit.MustDial(t, ts.URL, nil)
+	joined.MustConnect(t, "/", "")
+	joined.MustSend(t, `41`) // leaves again: the timer must not close it later
+	idle.MustSeeClose(t, 3*time.Second)
+	joined.MustReadNothing(t, 500*time.Millisecond)
 }
 
 func TestEmitWithAckReleasedWhenTheConnectionCloses(t *testing.T) {
@@ -652,13 +653,13 @@ func TestEmitWithAckReleasedWhenTheConnectionCloses(t *testing.T) {
 			}
 		})
 	})
-	c := dial(t, ts)
-	c.connect("/", "")
-	assert.Contains(t, c.read(), `["question"]`)
-	assert.Contains(t, c.read(), `["question"]`)
-	c.conn.Close()
-	assert.ErrorIs(t, waitFor(t, errs), ErrDisconnected)
-	assert.ErrorIs(t, waitFor(t, errs), ErrDisconnected)
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/", "")
+	assert.Contains(t, c.MustRead(t), `["question"]`)
+	assert.Contains(t, c.MustRead(t), `["question"]`)
+	c.Close()
+	assert.ErrorIs(t, testkit.Receive(t, errs), ErrDisconnected)
+	assert.ErrorIs(t, testkit.Receive(t, errs), ErrDisconnected)
 }
 
 func TestSeveralNamespacesOnOneConnection(t *testing.T) {
@@ -670,22 +671,22 @@ func TestSeveralNamespacesOnOneConnection(t *testing.T) {
 			s.OnDisconnect(func(r DisconnectReason) { left <- r })
 		})
 	}
-	c := dial(t, ts)
-	c.connect("/a", "")
-	c.connect("/b", "")
-	c.connect("/c", "")
-	c.write(`42/b,1["where"]`)
-	assert.Equal(t, `43/b,1["/b"]`, c.read())
-	c.write(`41/b,`)
-	assert.Equal(t, ReasonClientNamespaceDisconnect, waitFor(t, left))
-	c.write(`42/c,2["where"]`)
-	assert.Equal(t, `43/c,2["/c"]`, c.read())
-	c.connect("/b", "") // rejoins
-	c.write(`42/b,3["where"]`)
-	assert.Equal(t, `43/b,3["/b"]`, c.read())
-	c.write(`40/a,`) // already joined: the connection closes
-	c.expectClose(3 * time.Second)
+	c := testkit.MustDial(t, ts.URL, nil)
+	c.MustConnect(t, "/a", "")
+	c.MustConnect(t, "/b", "")
+	c.MustConnect(t, "/c", "")
+	c.MustSend(t, `42/b,1["where"]`)
+	assert.Equal(t, `43/b,1["/b"]`, c.MustRead(t))
+	c.MustSend(t, `41/b,`)
+	assert.Equal(t, ReasonClientNamespaceDisconnect, testkit.Receive(t, left))
+	c.MustSend(t, `42/c,2["where"]`)
+	assert.Equal(t, `43/c,2["/c"]`, c.MustRead(t))
+	c.MustConnect(t, "/b", "") // rejoins
+	c.MustSend(t, `42/b,3["where"]`)
+	assert.Equal(t, `43/b,3["/b"]`, c.MustRead(t))
+	c.MustSend(t, `40/a,`) // already joined: the connection closes
+	c.MustSeeClose(t, 3*time.Second)
 	for range 3 {
-		assert.NotEqual(t, ReasonClientNamespaceDisconnect, waitFor(t, left))
+		assert.NotEqual(t, ReasonClientNamespaceDisconnect, testkit.Receive(t, left))
 	}
 }
