@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gosio/sio/adapter"
+	"github.com/gosio/sio/internal/testkit"
 	"github.com/gosio/sio/socketio"
 )
 
@@ -193,8 +194,8 @@ func startNodeNode(t testing.TB, redisURL, key, mode, name string) *nodeNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr strings.Builder
-	cmd.Stderr = &lockedWriter{w: &stderr}
+	var stderr testkit.SyncBuffer // read while the process may still write
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -233,22 +234,11 @@ func startNodeNode(t testing.TB, redisURL, key, mode, name string) *nodeNode {
 	return n
 }
 
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
 // do runs an operation on the Node server through client c (connected to
 // it) and decodes its result into out.
 func do(t testing.TB, c *wsClient, op map[string]any, out any) {
 	t.Helper()
-	res := c.call("do", op)
+	res := c.call(t, "do", op)
 	if len(res) != 1 {
 		t.Fatalf("do %v: ack %v", op, res)
 	}

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/gosio/sio/adapter"
+	"github.com/gosio/sio/internal/testkit"
 	"github.com/gosio/sio/socketio"
 )
 
@@ -48,21 +49,8 @@ func flush(t *testing.T, n *goNode, clients ...*wsClient) {
 	t.Helper()
 	require.NoError(t, n.io.Emit("flush"))
 	for _, c := range clients {
-		c.expect("flush")
+		c.expect(t, "flush")
 	}
-}
-
-// eventually retries cond until it holds, for at most 5 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
 }
 
 func socketIDs(socks []*socketio.RemoteSocket) []string {
@@ -99,9 +87,9 @@ func TestGoCluster(t *testing.T) {
 			a1 := dialClient(t, g1.url, "a1") // rooms a
 			a2 := dialClient(t, g2.url, "a2") // rooms a, b
 			b2 := dialClient(t, g2.url, "b2") // rooms b
-			a1.join("a")
-			a2.join("a", "b")
-			b2.join("b")
+			a1.join(t, "a")
+			a2.join(t, "a", "b")
+			b2.join(t, "b")
 			waitRoomChannel(t, fl, client, key, "a", 2)
 			waitRoomChannel(t, fl, client, key, "b", 1)
 			all := []*wsClient{a1, a2, b2}
@@ -111,8 +99,8 @@ func TestGoCluster(t *testing.T) {
 				for _, n := range []*goNode{g1, g2} {
 					require.NoError(t, n.io.Emit("hello", n.name))
 					for _, c := range all {
-						ev := c.expect("hello")
-						assert.Equal(t, n.name, ev.arg(0))
+						ev := c.expect(t, "hello")
+						assert.Equal(t, n.name, ev.Arg(0))
 					}
 					flush(t, n, all...)
 				}
@@ -120,36 +108,36 @@ func TestGoCluster(t *testing.T) {
 
 			t.Run("should broadcast to rooms and except rooms across servers", func(t *testing.T) {
 				require.NoError(t, g1.io.To("a").Except("b").Emit("ab"))
-				a1.expect("ab")
+				a1.expect(t, "ab")
 				flush(t, g1, all...)
 				require.NoError(t, g1.io.To("b").Emit("b"))
-				a2.expect("b")
-				b2.expect("b")
+				a2.expect(t, "b")
+				b2.expect(t, "b")
 				flush(t, g1, all...)
 				require.NoError(t, g2.io.To("a", "b").Except("a").Emit("b-only"))
-				b2.expect("b-only")
+				b2.expect(t, "b-only")
 				flush(t, g2, all...)
 				// One room from a server with no member there: the room channel.
 				require.NoError(t, g1.io.To(b2.id).Emit("private"))
-				b2.expect("private")
+				b2.expect(t, "private")
 				flush(t, g1, all...)
 			})
 
 			t.Run("should keep Local broadcasts on their server", func(t *testing.T) {
 				require.NoError(t, g1.io.Local().Emit("local"))
-				a1.expect("local")
+				a1.expect(t, "local")
 				require.NoError(t, g2.io.Local().To("b").Emit("local-b"))
-				a2.expect("local-b")
-				b2.expect("local-b")
+				a2.expect(t, "local-b")
+				b2.expect(t, "local-b")
 				flush(t, g1, all...)
 			})
 
 			t.Run("should carry binary arguments", func(t *testing.T) {
 				require.NoError(t, g1.io.Emit("bin", []byte{1, 2, 3}, map[string]any{"x": []byte{4}}))
 				for _, c := range all {
-					ev := c.expect("bin")
-					assert.Equal(t, [][]byte{{1, 2, 3}, {4}}, ev.atts, c.name)
-					assert.JSONEq(t, `{"_placeholder":true,"num":0}`, string(ev.args[0]))
+					ev := c.expect(t, "bin")
+					assert.Equal(t, [][]byte{{1, 2, 3}, {4}}, ev.Attachments, c.name)
+					assert.JSONEq(t, `{"_placeholder":true,"num":0}`, string(ev.Args[0]))
 				}
 			})
 
@@ -158,18 +146,18 @@ func TestGoCluster(t *testing.T) {
 				require.NoError(t, err)
 				assert.ElementsMatch(t, []string{`"a1"`, `"a2"`, `"b2"`}, rawStrings(res))
 				for _, c := range all {
-					c.expect("ask")
+					c.expect(t, "ask")
 				}
 				res, err = g2.io.To("a").Timeout(3*time.Second).EmitWithAck(ctx, "ask-a")
 				require.NoError(t, err)
 				assert.ElementsMatch(t, []string{`"a1"`, `"a2"`}, rawStrings(res))
-				a1.expect("ask-a")
-				a2.expect("ask-a")
+				a1.expect(t, "ask-a")
+				a2.expect(t, "ask-a")
 				flush(t, g1, all...)
 			})
 
 			t.Run("should time out a broadcast with acks that a remote client leaves unanswered", func(t *testing.T) {
-				a2.setAnswer(func(event) any { return errNoAnswer })
+				a2.setAnswer(func(testkit.Event) any { return errNoAnswer })
 				defer a2.setAnswer(nil)
 				start := time.Now()
 				res, err := g1.io.Timeout(500*time.Millisecond).EmitWithAck(ctx, "ask")
@@ -178,7 +166,7 @@ func TestGoCluster(t *testing.T) {
 				assert.ElementsMatch(t, []string{`"a1"`, `"b2"`}, rawStrings(res))
 				assert.Less(t, time.Since(start), 2*time.Second)
 				for _, c := range all {
-					c.expect("ask")
+					c.expect(t, "ask")
 				}
 			})
 
@@ -213,17 +201,17 @@ func TestGoCluster(t *testing.T) {
 				require.Len(t, socks, 1)
 				rs := socks[0]
 				require.NoError(t, rs.Emit("direct", 1))
-				assert.Equal(t, float64(1), b2.expect("direct").arg(0))
+				assert.Equal(t, float64(1), b2.expect(t, "direct").Arg(0))
 				require.NoError(t, rs.Join("j"))
-				eventually(t, "the remote join", func() bool {
+				testkit.Eventually(t, "the remote join", func() bool {
 					s, err := g1.io.In("j").FetchSockets(ctx)
 					return err == nil && len(s) == 1
 				})
 				waitRoomChannel(t, fl, client, key, "j", 1)
 				require.NoError(t, g1.io.To("j").Emit("in-j"))
-				b2.expect("in-j")
+				b2.expect(t, "in-j")
 				require.NoError(t, rs.Leave("j"))
-				eventually(t, "the remote leave", func() bool {
+				testkit.Eventually(t, "the remote leave", func() bool {
 					s, err := g1.io.In("j").FetchSockets(ctx)
 					return err == nil && len(s) == 0
 				})
@@ -232,17 +220,17 @@ func TestGoCluster(t *testing.T) {
 
 			t.Run("should make the sockets of every server join and leave rooms", func(t *testing.T) {
 				require.NoError(t, g1.io.In("a").SocketsJoin("c"))
-				eventually(t, "the joins", func() bool {
+				testkit.Eventually(t, "the joins", func() bool {
 					s, err := g2.io.In("c").FetchSockets(ctx)
 					return err == nil && slices.Equal(socketIDs(s), ids(a1, a2))
 				})
 				waitRoomChannel(t, fl, client, key, "c", 2)
 				require.NoError(t, g2.io.To("c").Emit("in-c"))
-				a1.expect("in-c")
-				a2.expect("in-c")
+				a1.expect(t, "in-c")
+				a2.expect(t, "in-c")
 				flush(t, g2, all...)
 				require.NoError(t, g2.io.SocketsLeave("c"))
-				eventually(t, "the leaves", func() bool {
+				testkit.Eventually(t, "the leaves", func() bool {
 					s, err := g1.io.In("c").FetchSockets(ctx)
 					return err == nil && len(s) == 0
 				})
@@ -251,11 +239,11 @@ func TestGoCluster(t *testing.T) {
 			t.Run("should disconnect the sockets of every server", func(t *testing.T) {
 				d1 := dialClient(t, g1.url, "d1")
 				d2 := dialClient(t, g2.url, "d2")
-				d1.join("d")
-				d2.join("d")
+				d1.join(t, "d")
+				d2.join(t, "d")
 				require.NoError(t, g1.io.In("d").DisconnectSockets(false))
-				d1.expectGone()
-				d2.expectGone()
+				d1.expectGone(t)
+				d2.expectGone(t)
 				flush(t, g1, all...)
 			})
 
@@ -387,15 +375,15 @@ func TestRedisRestart(t *testing.T) {
 			waitServerCount(t, g2.io, 2)
 			c1 := dialClient(t, g1.url, "c1")
 			c2 := dialClient(t, g2.url, "c2")
-			c2.join("room")
+			c2.join(t, "room")
 			waitRoomChannel(t, fl, client, key, "room", 1)
 
 			require.NoError(t, g1.io.To("room").Emit("before"))
-			c2.expect("before")
+			c2.expect(t, "before")
 
 			r.stop()
 			_ = g1.io.Emit("while-down") // local delivery goes on
-			c1.expect("while-down")
+			c1.expect(t, "while-down")
 
 			require.NoError(t, r.start())
 			waitServerCount(t, g1.io, 2)
@@ -404,17 +392,17 @@ func TestRedisRestart(t *testing.T) {
 			waitRoomChannel(t, fl, client, key, "room", 1)
 			require.NoError(t, g1.io.To("room").Emit("after"))
 			for {
-				ev := c2.next()
-				if ev.name == "after" {
+				ev := c2.next(t)
+				if ev.Name == "after" {
 					break
 				}
 				// A message queued while Redis was away may or may not
 				// have been published once it came back: at most once.
-				require.Equal(t, "while-down", ev.name)
+				require.Equal(t, "while-down", ev.Name)
 			}
 			require.NoError(t, g2.io.Emit("back"))
-			c1.expect("back")
-			c2.expect("back")
+			c1.expect(t, "back")
+			c2.expect(t, "back")
 			assert.GreaterOrEqual(t, logs.count("redis adapter: subscription connection lost"), 2)
 			assert.GreaterOrEqual(t, logs.count("redis adapter: subscribed again"), 2)
 		})
@@ -446,7 +434,7 @@ func TestCloseStopsEverything(t *testing.T) {
 func TestShardedRoomChannels(t *testing.T) {
 	r := sharedRedis(t)
 	client := r.newClient(t)
-	subscribers := func(channel string) int64 {
+	subscribers := func(t *testing.T, channel string) int64 {
 		res, err := client.PubSubShardNumSub(context.Background(), channel).Result()
 		require.NoError(t, err)
 		return res[channel]
@@ -457,22 +445,22 @@ func TestShardedRoomChannels(t *testing.T) {
 			g := startGoNode(t, "go", NewShardedAdapter(client, &Options{Key: key, SubscriptionMode: mode}))
 			waitServerCount(t, g.io, 1)
 			c := dialClient(t, g.url, "c")
-			c.join("pub")
+			c.join(t, "pub")
 			own := key + "#/#" + c.id + "#"
 			pub := key + "#/#pub#"
 			if mode == StaticSubscriptions {
 				time.Sleep(100 * time.Millisecond)
-				assert.Zero(t, subscribers(pub))
+				assert.Zero(t, subscribers(t, pub))
 				return
 			}
-			eventually(t, "the room's channel", func() bool { return subscribers(pub) == 1 })
+			testkit.Eventually(t, "the room's channel", func() bool { return subscribers(t, pub) == 1 })
 			if mode == DynamicPrivateSubscriptions {
-				eventually(t, "the socket's channel", func() bool { return subscribers(own) == 1 })
+				testkit.Eventually(t, "the socket's channel", func() bool { return subscribers(t, own) == 1 })
 			} else {
-				assert.Zero(t, subscribers(own))
+				assert.Zero(t, subscribers(t, own))
 			}
-			c.close()
-			eventually(t, "the channels' end", func() bool { return subscribers(pub) == 0 && subscribers(own) == 0 })
+			c.Close()
+			testkit.Eventually(t, "the channels' end", func() bool { return subscribers(t, pub) == 0 && subscribers(t, own) == 0 })
 		})
 	}
 }
@@ -490,7 +478,7 @@ func TestQueueBound(t *testing.T) {
 	var err error
 	for i := 0; i < 100 && err == nil; i++ {
 		err = g.io.Emit("burst", i)
-		c.expect("burst")
+		c.expect(t, "burst")
 	}
 	require.ErrorIs(t, err, ErrQueueFull)
 }

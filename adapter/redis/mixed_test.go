@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gosio/sio/internal/testkit"
 )
 
 // nodeSocket is a socket as the Node server describes it (server.mjs).
@@ -54,9 +56,9 @@ func TestMixedCluster(t *testing.T) {
 			b2 := dialClient(t, g2.url, "b2") // rooms b
 			n1 := dialClient(t, nd.url, "n1") // rooms a, b
 			nc := dialClient(t, nd.url, "nc") // drives the Node server; no room
-			a1.join("a")
-			b2.join("b")
-			n1.join("a", "b")
+			a1.join(t, "a")
+			b2.join(t, "b")
+			n1.join(t, "a", "b")
 			// The sharded adapters subscribe to a room's channel after the
 			// join, not during it (Node's too).
 			waitRoomChannel(t, fl, client, key, "a", 2)
@@ -64,15 +66,16 @@ func TestMixedCluster(t *testing.T) {
 			all := []*wsClient{a1, b2, n1, nc}
 			ctx := context.Background()
 
-			// nodeDo runs an operation on the Node server.
-			nodeDo := func(op map[string]any, out any) { t.Helper(); do(t, nc, op, out) }
+			// nodeDo runs an operation on the Node server. Like every helper
+			// that can fail the test, it takes the t of the (sub)test calling it.
+			nodeDo := func(t *testing.T, op map[string]any, out any) { t.Helper(); do(t, nc, op, out) }
 			// flushNode is flush for a broadcast that came from the Node
 			// server: the marker comes the same way.
-			flushNode := func(clients ...*wsClient) {
+			flushNode := func(t *testing.T, clients ...*wsClient) {
 				t.Helper()
-				nodeDo(map[string]any{"op": "emit", "event": "flush"}, nil)
+				nodeDo(t, map[string]any{"op": "emit", "event": "flush"}, nil)
 				for _, c := range clients {
-					c.expect("flush")
+					c.expect(t, "flush")
 				}
 			}
 
@@ -81,7 +84,7 @@ func TestMixedCluster(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, 3, n)
 				var nn int
-				nodeDo(map[string]any{"op": "serverCount"}, &nn)
+				nodeDo(t, map[string]any{"op": "serverCount"}, &nn)
 				assert.Equal(t, 3, nn)
 			})
 
@@ -89,62 +92,62 @@ func TestMixedCluster(t *testing.T) {
 				for _, n := range []*goNode{g1, g2} {
 					require.NoError(t, n.io.Emit("hello", n.name))
 					for _, c := range all {
-						assert.Equal(t, n.name, c.expect("hello").arg(0), c.name)
+						assert.Equal(t, n.name, c.expect(t, "hello").Arg(0), c.name)
 					}
 					flush(t, n, all...)
 				}
-				nodeDo(map[string]any{"op": "emit", "event": "hello", "args": []any{"node1"}}, nil)
+				nodeDo(t, map[string]any{"op": "emit", "event": "hello", "args": []any{"node1"}}, nil)
 				for _, c := range all {
-					assert.Equal(t, "node1", c.expect("hello").arg(0), c.name)
+					assert.Equal(t, "node1", c.expect(t, "hello").Arg(0), c.name)
 				}
-				flushNode(all...)
+				flushNode(t, all...)
 			})
 
 			t.Run("should filter rooms and except rooms across servers", func(t *testing.T) {
-				nodeDo(map[string]any{"op": "emit", "event": "a-not-b", "rooms": []string{"a"}, "except": []string{"b"}}, nil)
-				a1.expect("a-not-b")
-				flushNode(all...)
-				nodeDo(map[string]any{"op": "emit", "event": "to-b", "rooms": []string{"b"}}, nil)
-				b2.expect("to-b")
-				n1.expect("to-b")
-				flushNode(all...)
+				nodeDo(t, map[string]any{"op": "emit", "event": "a-not-b", "rooms": []string{"a"}, "except": []string{"b"}}, nil)
+				a1.expect(t, "a-not-b")
+				flushNode(t, all...)
+				nodeDo(t, map[string]any{"op": "emit", "event": "to-b", "rooms": []string{"b"}}, nil)
+				b2.expect(t, "to-b")
+				n1.expect(t, "to-b")
+				flushNode(t, all...)
 				require.NoError(t, g2.io.To("a").Except("b").Emit("a-not-b"))
-				a1.expect("a-not-b")
+				a1.expect(t, "a-not-b")
 				flush(t, g2, all...)
 				require.NoError(t, g1.io.To("b").Emit("to-b"))
-				b2.expect("to-b")
-				n1.expect("to-b")
+				b2.expect(t, "to-b")
+				n1.expect(t, "to-b")
 				flush(t, g1, all...)
 				require.NoError(t, g1.io.To(n1.id).Emit("to-n1"))
-				n1.expect("to-n1")
+				n1.expect(t, "to-n1")
 				flush(t, g1, all...)
-				nodeDo(map[string]any{"op": "emit", "event": "to-b2", "rooms": []string{b2.id}}, nil)
-				b2.expect("to-b2")
-				flushNode(all...)
+				nodeDo(t, map[string]any{"op": "emit", "event": "to-b2", "rooms": []string{b2.id}}, nil)
+				b2.expect(t, "to-b2")
+				flushNode(t, all...)
 			})
 
 			t.Run("should keep Local broadcasts on their server", func(t *testing.T) {
 				require.NoError(t, g1.io.Local().Emit("local"))
-				a1.expect("local")
+				a1.expect(t, "local")
 				flush(t, g1, all...)
-				nodeDo(map[string]any{"op": "emit", "event": "local", "local": true}, nil)
-				n1.expect("local")
-				nc.expect("local")
-				flushNode(all...)
+				nodeDo(t, map[string]any{"op": "emit", "event": "local", "local": true}, nil)
+				n1.expect(t, "local")
+				nc.expect(t, "local")
+				flushNode(t, all...)
 			})
 
 			t.Run("should carry binary arguments both ways", func(t *testing.T) {
-				nodeDo(map[string]any{"op": "emit", "event": "bin", "args": []any{"x"}, "binary": []int{1, 2, 3}}, nil)
+				nodeDo(t, map[string]any{"op": "emit", "event": "bin", "args": []any{"x"}, "binary": []int{1, 2, 3}}, nil)
 				for _, c := range all {
-					ev := c.expect("bin")
-					assert.Equal(t, [][]byte{{1, 2, 3}}, ev.atts, c.name)
-					assert.Equal(t, "x", ev.arg(0))
+					ev := c.expect(t, "bin")
+					assert.Equal(t, [][]byte{{1, 2, 3}}, ev.Attachments, c.name)
+					assert.Equal(t, "x", ev.Arg(0))
 				}
 				require.NoError(t, g2.io.Emit("bin", map[string]any{"b": []byte{4, 5}}, "y"))
 				for _, c := range all {
-					ev := c.expect("bin")
-					assert.Equal(t, [][]byte{{4, 5}}, ev.atts, c.name)
-					assert.JSONEq(t, `{"b":{"_placeholder":true,"num":0}}`, string(ev.args[0]), c.name)
+					ev := c.expect(t, "bin")
+					assert.Equal(t, [][]byte{{4, 5}}, ev.Attachments, c.name)
+					assert.JSONEq(t, `{"b":{"_placeholder":true,"num":0}}`, string(ev.Args[0]), c.name)
 				}
 			})
 
@@ -153,19 +156,19 @@ func TestMixedCluster(t *testing.T) {
 				require.NoError(t, err)
 				assert.ElementsMatch(t, []string{`"a1"`, `"b2"`, `"n1"`, `"nc"`}, rawStrings(res))
 				for _, c := range all {
-					c.expect("ask")
+					c.expect(t, "ask")
 				}
 				var answers []string
-				nodeDo(map[string]any{"op": "emitWithAck", "event": "ask", "timeout": 3000}, &answers)
+				nodeDo(t, map[string]any{"op": "emitWithAck", "event": "ask", "timeout": 3000}, &answers)
 				assert.ElementsMatch(t, []string{"a1", "b2", "n1", "nc"}, answers)
 				for _, c := range all {
-					c.expect("ask")
+					c.expect(t, "ask")
 				}
-				nodeDo(map[string]any{"op": "emitWithAck", "event": "ask-b", "rooms": []string{"b"}, "timeout": 3000}, &answers)
+				nodeDo(t, map[string]any{"op": "emitWithAck", "event": "ask-b", "rooms": []string{"b"}, "timeout": 3000}, &answers)
 				assert.ElementsMatch(t, []string{"b2", "n1"}, answers)
-				b2.expect("ask-b")
-				n1.expect("ask-b")
-				flushNode(all...)
+				b2.expect(t, "ask-b")
+				n1.expect(t, "ask-b")
+				flushNode(t, all...)
 			})
 
 			t.Run("should fetch the sockets of the Node server from Go", func(t *testing.T) {
@@ -194,7 +197,7 @@ func TestMixedCluster(t *testing.T) {
 
 			t.Run("should fetch the sockets of the Go servers from Node", func(t *testing.T) {
 				var socks []nodeSocket
-				nodeDo(map[string]any{"op": "fetchSockets"}, &socks)
+				nodeDo(t, map[string]any{"op": "fetchSockets"}, &socks)
 				assert.Equal(t, ids(all...), nodeSocketIDs(socks))
 				for _, s := range socks {
 					if s.ID != a1.id {
@@ -208,7 +211,7 @@ func TestMixedCluster(t *testing.T) {
 					assert.InDelta(t, time.Now().UnixMilli(), s.Issued, 60000)
 					assert.Equal(t, map[string]any{}, s.Auth)
 				}
-				nodeDo(map[string]any{"op": "fetchSockets", "rooms": []string{"a"}, "except": []string{"b"}}, &socks)
+				nodeDo(t, map[string]any{"op": "fetchSockets", "rooms": []string{"a"}, "except": []string{"b"}}, &socks)
 				assert.Equal(t, ids(a1), nodeSocketIDs(socks))
 			})
 
@@ -217,44 +220,44 @@ func TestMixedCluster(t *testing.T) {
 				require.NoError(t, err)
 				require.Len(t, socks, 1)
 				require.NoError(t, socks[0].Emit("direct", "from-go"))
-				assert.Equal(t, "from-go", n1.expect("direct").arg(0))
-				nodeDo(map[string]any{"op": "remoteEmit", "id": b2.id, "event": "direct", "args": []any{"from-node"}}, nil)
-				assert.Equal(t, "from-node", b2.expect("direct").arg(0))
-				nodeDo(map[string]any{"op": "remoteJoin", "id": b2.id, "room": "k"}, nil)
-				eventually(t, "the remote join from Node", func() bool {
+				assert.Equal(t, "from-go", n1.expect(t, "direct").Arg(0))
+				nodeDo(t, map[string]any{"op": "remoteEmit", "id": b2.id, "event": "direct", "args": []any{"from-node"}}, nil)
+				assert.Equal(t, "from-node", b2.expect(t, "direct").Arg(0))
+				nodeDo(t, map[string]any{"op": "remoteJoin", "id": b2.id, "room": "k"}, nil)
+				testkit.Eventually(t, "the remote join from Node", func() bool {
 					s, err := g1.io.In("k").FetchSockets(ctx)
 					return err == nil && slices.Equal(socketIDs(s), ids(b2))
 				})
 				require.NoError(t, socks[0].Join("k"))
-				eventually(t, "the remote join from Go", func() bool {
+				testkit.Eventually(t, "the remote join from Go", func() bool {
 					var s []nodeSocket
-					nodeDo(map[string]any{"op": "fetchSockets", "rooms": []string{"k"}}, &s)
+					nodeDo(t, map[string]any{"op": "fetchSockets", "rooms": []string{"k"}}, &s)
 					return slices.Equal(nodeSocketIDs(s), ids(b2, n1))
 				})
 			})
 
 			t.Run("should make sockets join and leave rooms across servers", func(t *testing.T) {
-				nodeDo(map[string]any{"op": "socketsJoin", "rooms": []string{"a"}, "room": "c"}, nil)
-				eventually(t, "the joins from Node", func() bool {
+				nodeDo(t, map[string]any{"op": "socketsJoin", "rooms": []string{"a"}, "room": "c"}, nil)
+				testkit.Eventually(t, "the joins from Node", func() bool {
 					s, err := g2.io.In("c").FetchSockets(ctx)
 					return err == nil && slices.Equal(socketIDs(s), ids(a1, n1))
 				})
 				require.NoError(t, g2.io.In("b").SocketsJoin("e"))
-				eventually(t, "the joins from Go", func() bool {
+				testkit.Eventually(t, "the joins from Go", func() bool {
 					var s []nodeSocket
-					nodeDo(map[string]any{"op": "fetchSockets", "rooms": []string{"e"}}, &s)
+					nodeDo(t, map[string]any{"op": "fetchSockets", "rooms": []string{"e"}}, &s)
 					return slices.Equal(nodeSocketIDs(s), ids(b2, n1))
 				})
 				waitRoomChannel(t, fl, client, key, "e", 2)
-				nodeDo(map[string]any{"op": "emit", "event": "in-e", "rooms": []string{"e"}}, nil)
-				b2.expect("in-e")
-				n1.expect("in-e")
-				flushNode(all...)
+				nodeDo(t, map[string]any{"op": "emit", "event": "in-e", "rooms": []string{"e"}}, nil)
+				b2.expect(t, "in-e")
+				n1.expect(t, "in-e")
+				flushNode(t, all...)
 				require.NoError(t, g1.io.SocketsLeave("e"))
-				nodeDo(map[string]any{"op": "socketsLeave", "room": "c"}, nil)
-				eventually(t, "the leaves", func() bool {
+				nodeDo(t, map[string]any{"op": "socketsLeave", "room": "c"}, nil)
+				testkit.Eventually(t, "the leaves", func() bool {
 					var s []nodeSocket
-					nodeDo(map[string]any{"op": "fetchSockets", "rooms": []string{"c", "e"}}, &s)
+					nodeDo(t, map[string]any{"op": "fetchSockets", "rooms": []string{"c", "e"}}, &s)
 					return len(s) == 0
 				})
 			})
@@ -262,19 +265,19 @@ func TestMixedCluster(t *testing.T) {
 			t.Run("should disconnect sockets across servers", func(t *testing.T) {
 				d1 := dialClient(t, g1.url, "d1")
 				dn := dialClient(t, nd.url, "dn")
-				d1.join("d")
-				dn.join("d")
-				nodeDo(map[string]any{"op": "disconnectSockets", "rooms": []string{"d"}}, nil)
-				d1.expectGone()
-				dn.expectGone()
+				d1.join(t, "d")
+				dn.join(t, "d")
+				nodeDo(t, map[string]any{"op": "disconnectSockets", "rooms": []string{"d"}}, nil)
+				d1.expectGone(t)
+				dn.expectGone(t)
 				x2 := dialClient(t, g2.url, "x2")
 				xn := dialClient(t, nd.url, "xn")
-				x2.join("x")
-				xn.join("x")
+				x2.join(t, "x")
+				xn.join(t, "x")
 				require.NoError(t, g1.io.In("x").DisconnectSockets(false))
-				x2.expectGone()
-				xn.expectGone()
-				flushNode(all...)
+				x2.expectGone(t)
+				xn.expectGone(t)
+				flushNode(t, all...)
 			})
 
 			t.Run("should emit to the other servers with and without acks", func(t *testing.T) {
@@ -285,17 +288,17 @@ func TestMixedCluster(t *testing.T) {
 					map[string]any{"from": "node1", "arg": "hi"},
 				}, res)
 				var answers []map[string]any
-				nodeDo(map[string]any{"op": "serverSideEmitWithAck", "event": "ssping", "args": []any{"yo"}}, &answers)
+				nodeDo(t, map[string]any{"op": "serverSideEmitWithAck", "event": "ssping", "args": []any{"yo"}}, &answers)
 				assert.ElementsMatch(t, []map[string]any{{"from": "go1", "arg": "yo"}, {"from": "go2", "arg": "yo"}}, answers)
 
 				require.NoError(t, g2.io.ServerSideEmit(ctx, "note", "from-go2", 2))
 				assert.Equal(t, []any{"from-go2", 2.0}, waitNote(t, g1))
-				eventually(t, "the note at the Node server", func() bool {
+				testkit.Eventually(t, "the note at the Node server", func() bool {
 					var notes [][]any
-					nodeDo(map[string]any{"op": "notes"}, &notes)
+					nodeDo(t, map[string]any{"op": "notes"}, &notes)
 					return len(notes) == 1 && assert.Equal(t, []any{"from-go2", 2.0}, notes[0])
 				})
-				nodeDo(map[string]any{"op": "serverSideEmit", "event": "note", "args": []any{"from-node"}}, nil)
+				nodeDo(t, map[string]any{"op": "serverSideEmit", "event": "note", "args": []any{"from-node"}}, nil)
 				assert.Equal(t, []any{"from-node"}, waitNote(t, g1))
 				assert.Equal(t, []any{"from-node"}, waitNote(t, g2))
 
@@ -307,7 +310,7 @@ func TestMixedCluster(t *testing.T) {
 						map[string]any{"from": "node1", "isBuffer": true, "bytes": []any{7.0, 8.0}},
 					}, res)
 					answers = nil
-					nodeDo(map[string]any{"op": "serverSideEmitWithAck", "event": "ssbinary", "binary": []int{9}}, &answers)
+					nodeDo(t, map[string]any{"op": "serverSideEmitWithAck", "event": "ssbinary", "binary": []int{9}}, &answers)
 					assert.ElementsMatch(t, []map[string]any{
 						{"from": "go1", "isBytes": true, "bytes": []any{9.0}},
 						{"from": "go2", "isBytes": true, "bytes": []any{9.0}},
@@ -319,27 +322,27 @@ func TestMixedCluster(t *testing.T) {
 				return
 			}
 			t.Run("should deliver the Redis emitter's events to the Go servers' clients", func(t *testing.T) {
-				nodeDo(map[string]any{"op": "emitter", "event": "from-emitter", "rooms": []string{"b"}, "args": []any{1}}, nil)
-				b2.expect("from-emitter")
-				n1.expect("from-emitter")
-				nodeDo(map[string]any{"op": "emitter", "event": "emitter-all", "except": []string{"a"}, "binary": []int{6}}, nil)
+				nodeDo(t, map[string]any{"op": "emitter", "event": "from-emitter", "rooms": []string{"b"}, "args": []any{1}}, nil)
+				b2.expect(t, "from-emitter")
+				n1.expect(t, "from-emitter")
+				nodeDo(t, map[string]any{"op": "emitter", "event": "emitter-all", "except": []string{"a"}, "binary": []int{6}}, nil)
 				for _, c := range []*wsClient{b2, nc} {
-					ev := c.expect("emitter-all")
-					assert.Equal(t, [][]byte{{6}}, ev.atts)
+					ev := c.expect(t, "emitter-all")
+					assert.Equal(t, [][]byte{{6}}, ev.Attachments)
 				}
-				flushNode(all...)
-				nodeDo(map[string]any{"op": "emitterSocketsJoin", "rooms": []string{"b"}, "room": "from-emitter"}, nil)
-				eventually(t, "the emitter's joins", func() bool {
+				flushNode(t, all...)
+				nodeDo(t, map[string]any{"op": "emitterSocketsJoin", "rooms": []string{"b"}, "room": "from-emitter"}, nil)
+				testkit.Eventually(t, "the emitter's joins", func() bool {
 					s, err := g1.io.In("from-emitter").FetchSockets(ctx)
 					return err == nil && slices.Equal(socketIDs(s), ids(b2, n1))
 				})
-				nodeDo(map[string]any{"op": "emitterServerSideEmit", "event": "note", "args": []any{"from-emitter"}}, nil)
+				nodeDo(t, map[string]any{"op": "emitterServerSideEmit", "event": "note", "args": []any{"from-emitter"}}, nil)
 				assert.Equal(t, []any{"from-emitter"}, waitNote(t, g1))
 				assert.Equal(t, []any{"from-emitter"}, waitNote(t, g2))
 				e1 := dialClient(t, g1.url, "e1")
-				e1.join("bye")
-				nodeDo(map[string]any{"op": "emitterDisconnectSockets", "rooms": []string{"bye"}}, nil)
-				e1.expectGone()
+				e1.join(t, "bye")
+				nodeDo(t, map[string]any{"op": "emitterDisconnectSockets", "rooms": []string{"bye"}}, nil)
+				e1.expectGone(t)
 			})
 		})
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gosio/sio/internal/testkit"
 )
 
 // startRedisCluster starts a Redis Cluster of three masters (no
@@ -83,11 +85,11 @@ func TestRedisCluster(t *testing.T) {
 			for i := range rooms {
 				rooms[i] = fmt.Sprintf("room-%d", i)
 			}
-			c2.join(rooms...)
+			c2.join(t, rooms...)
 			if fl.name == "sharded" {
 				for _, r := range rooms {
 					ch := key + "#/#" + r + "#"
-					eventually(t, "the subscription to "+ch, func() bool {
+					testkit.Eventually(t, "the subscription to "+ch, func() bool {
 						n, err := numSub(context.Background(), client, true, ch)
 						return err == nil && n == 1
 					})
@@ -95,7 +97,7 @@ func TestRedisCluster(t *testing.T) {
 			}
 			for _, r := range rooms {
 				require.NoError(t, g1.io.To(r).Emit("in", r))
-				assert.Equal(t, r, c2.expect("in").arg(0))
+				assert.Equal(t, r, c2.expect(t, "in").Arg(0))
 			}
 			flush(t, g1, c1, c2)
 			socks, err := g1.io.FetchSockets(context.Background())

@@ -595,15 +595,23 @@ func (c *Client) receive(f Frame) bool {
 	return true
 }
 
-// dispatch hands an awaited acknowledgement over, or queues the frames; it
-// answers an event that asks for an acknowledgement if the client has an
-// answer.
+// dispatch hands an awaited acknowledgement over, or queues the frames.
+// An event that asks for an acknowledgement is answered first, if the
+// client has an answer.
 func (c *Client) dispatch(frames []Frame, p *Packet) {
 	c.mu.Lock()
-	defer func() {
-		c.broadcastLocked()
-		c.mu.Unlock()
-	}()
+	answer := c.answer
+	c.mu.Unlock()
+	if p != nil && (p.Type == PacketEvent || p.Type == PacketBinaryEvent) && p.ID >= 0 && answer != nil {
+		if ev, err := p.Event(); err == nil {
+			if args, ok := answer(ev); ok {
+				_ = c.Ack(p.Nsp, p.ID, args...) // a failed write shows as the end of the connection
+			}
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	defer c.broadcastLocked()
 	if p != nil && (p.Type == PacketAck || p.Type == PacketBinaryAck) {
 		k := ackKey{p.Nsp, p.ID}
 		if got, waiting := c.acks[k]; waiting && got == nil {
@@ -612,24 +620,8 @@ func (c *Client) dispatch(frames []Frame, p *Packet) {
 		}
 	}
 	c.queue = append(c.queue, frames...)
-	if p == nil {
-		return
-	}
-	if p.Type == PacketDisconnect {
+	if p != nil && p.Type == PacketDisconnect {
 		c.disconnected[p.Nsp] = true
-	}
-	if (p.Type == PacketEvent || p.Type == PacketBinaryEvent) && p.ID >= 0 && c.answer != nil {
-		ev, err := p.Event()
-		if err != nil {
-			return
-		}
-		fn := c.answer
-		c.mu.Unlock()
-		args, ok := fn(ev)
-		if ok {
-			_ = c.Ack(p.Nsp, p.ID, args...)
-		}
-		c.mu.Lock()
 	}
 }
 
