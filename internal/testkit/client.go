@@ -80,8 +80,8 @@ type Frame struct {
 // goroutine and must not block.
 //
 // Unless [Options.Background] is set, the client reads only while a call
-// waits for something to arrive, and then at most one packet (with its
-// binary attachments) beyond what it waits for.
+// waits for something to arrive (the read under way when the call returns
+// still ends: at most one message, or one GET, is read beyond).
 type Client struct {
 	opts      Options
 	endpoint  string // http(s)://host/path?EIO=4 + query
@@ -92,7 +92,7 @@ type Client struct {
 	ctx        context.Context // done at Close
 	cancel     context.CancelFunc
 	closeOnce  sync.Once
-	demand     chan struct{} // cap 1: a reader is asked to read (pull mode)
+	demand     chan struct{} // cap 1: wanted went up
 	readerDone chan struct{}
 	group      []Frame // reader only: a binary packet waiting for its attachments
 	groupNeed  int
@@ -110,6 +110,7 @@ type Client struct {
 	end          error
 	getting      bool // a long-polling GET is under way
 	pausePoll    bool // an upgrade waits for the GETs to stop
+	wanted       int  // calls waiting for something to arrive
 	acks         map[ackKey]*Packet
 	nextID       int
 	answer       func(Event) ([]any, bool)
@@ -389,7 +390,7 @@ func (c *Client) get(ctx context.Context, u string) ([]Frame, error) {
 // Upgrade moves a long-polling session to a websocket as the official
 // client does: it probes the websocket ("2probe", "3probe"), stops polling
 // and lets the POST under way finish, then sends "5". From then on the
-// client reads in the background over the websocket.
+// client reads and writes over the websocket.
 func (c *Client) Upgrade(ctx context.Context) error {
 	if c.Transport() != "polling" {
 		return errors.New("testkit: upgrade: not long-polling")
@@ -400,6 +401,10 @@ func (c *Client) Upgrade(ctx context.Context) error {
 	}
 	fail := func(err error) error {
 		ws.Close()
+		c.mu.Lock()
+		c.pausePoll = false // polling goes on
+		c.broadcastLocked()
+		c.mu.Unlock()
 		return fmt.Errorf("testkit: upgrade: %w", err)
 	}
 	_ = ws.SetWriteDeadline(time.Now().Add(Timeout))
@@ -425,13 +430,8 @@ func (c *Client) Upgrade(ctx context.Context) error {
 	}
 	c.mu.Lock()
 	c.ws = ws
-	c.opts.Background = true
-	c.broadcastLocked()
+	c.broadcastLocked() // the reader goes on, over the websocket
 	c.mu.Unlock()
-	select {
-	case c.demand <- struct{}{}: // wake a reader waiting to be asked
-	default:
-	}
 	return nil
 }
 
@@ -442,8 +442,22 @@ func (c *Client) broadcastLocked() {
 }
 
 // await waits until cond (called with mu held) holds, the reading ended,
-// or ctx is done. With ask, it asks the reader to read meanwhile.
+// or ctx is done. With ask, the reader reads meanwhile.
 func (c *Client) await(ctx context.Context, ask bool, cond func() bool) error {
+	if ask {
+		c.mu.Lock()
+		c.wanted++
+		c.mu.Unlock()
+		defer func() {
+			c.mu.Lock()
+			c.wanted--
+			c.mu.Unlock()
+		}()
+		select {
+		case c.demand <- struct{}{}:
+		default:
+		}
+	}
 	for {
 		c.mu.Lock()
 		if cond() {
@@ -457,12 +471,6 @@ func (c *Client) await(ctx context.Context, ask bool, cond func() bool) error {
 		}
 		ch := c.changed
 		c.mu.Unlock()
-		if ask {
-			select {
-			case c.demand <- struct{}{}:
-			default:
-			}
-		}
 		select {
 		case <-ch:
 		case <-ctx.Done():
@@ -471,37 +479,43 @@ func (c *Client) await(ctx context.Context, ask bool, cond func() bool) error {
 	}
 }
 
-// readLoop is the reader goroutine: it reads when asked (or all the time
-// in the background), until the connection ends.
+// readLoop is the reader goroutine: it reads while someone waits (or all
+// the time in the background), until the connection ends.
 func (c *Client) readLoop() {
 	defer close(c.readerDone)
 	for {
-		c.mu.Lock()
-		background := c.opts.Background
-		c.mu.Unlock()
-		if !background {
-			select {
-			case <-c.demand:
-			case <-c.ctx.Done():
-				c.finish(ErrClosed)
-				return
-			}
+		if !c.waitWanted() {
+			c.finish(ErrClosed)
+			return
 		}
-		// Read until something other than a ping was queued.
-		for queued := false; !queued; {
-			frames, err := c.readSome()
-			if err != nil {
-				if c.ctx.Err() != nil {
-					err = ErrClosed
-				}
-				c.finish(err)
-				return
+		frames, err := c.readSome()
+		if err != nil {
+			if c.ctx.Err() != nil {
+				err = ErrClosed
 			}
-			for _, f := range frames {
-				if c.receive(f) {
-					queued = true
-				}
-			}
+			c.finish(err)
+			return
+		}
+		for _, f := range frames {
+			c.receive(f)
+		}
+	}
+}
+
+// waitWanted waits until the reader should read, and reports false if the
+// client was closed meanwhile.
+func (c *Client) waitWanted() bool {
+	for {
+		c.mu.Lock()
+		ok := c.opts.Background || c.wanted > 0
+		c.mu.Unlock()
+		if ok {
+			return true
+		}
+		select {
+		case <-c.demand:
+		case <-c.ctx.Done():
+			return false
 		}
 	}
 }
@@ -553,21 +567,20 @@ func (c *Client) finish(err error) {
 	c.mu.Unlock()
 }
 
-// receive handles one frame on the reader goroutine and says whether it
-// queued something (or handed an acknowledgement over).
-func (c *Client) receive(f Frame) bool {
+// receive handles one frame on the reader goroutine.
+func (c *Client) receive(f Frame) {
 	if !f.Binary && f.Data == "2" {
 		c.mu.Lock()
 		c.pings++
 		c.mu.Unlock()
 		_ = c.Send("3") // a failed write shows as the end of the connection
-		return false
+		return
 	}
 	if c.groupNeed > 0 {
 		c.group = append(c.group, f)
 		c.groupNeed--
 		if c.groupNeed > 0 {
-			return false
+			return
 		}
 		group := c.group
 		c.group = nil
@@ -578,7 +591,7 @@ func (c *Client) receive(f Frame) bool {
 			}
 		}
 		c.dispatch(group, p)
-		return true
+		return
 	}
 	var p *Packet
 	if !f.Binary && strings.HasPrefix(f.Data, "4") {
@@ -587,12 +600,11 @@ func (c *Client) receive(f Frame) bool {
 			if p.attachments > 0 {
 				c.group = []Frame{f}
 				c.groupNeed = p.attachments
-				return false
+				return
 			}
 		}
 	}
 	c.dispatch([]Frame{f}, p)
-	return true
 }
 
 // dispatch hands an awaited acknowledgement over, or queues the frames.
