@@ -150,9 +150,10 @@ loop:
 	_ = srv.Shutdown(shut)
 
 	for _, r := range residents {
+		pings := r.pings()
 		r.mu.Lock()
-		fmt.Printf("soak: resident %-18s %4d pings answered, %5d acks in order\n", r.name(), r.pings, r.acked)
-		if r.pings == 0 || r.busy && r.acked == 0 {
+		fmt.Printf("soak: resident %-18s %4d pings answered, %5d acks in order\n", r.name(), pings, r.acked)
+		if pings == 0 || r.busy && r.acked == 0 {
 			report.add("client %s resident: no traffic", r.name())
 		}
 		r.mu.Unlock()
