@@ -258,9 +258,9 @@ func (c *Client) SetAnswer(fn func(Event) (args []any, ok bool)) {
 }
 
 // Close ends the connection at once, without a Socket.IO or Engine.IO
-// goodbye (the server sees a transport close; send "41" or "1" first for a
-// clean one), and waits for the reader goroutine. It may be called several
-// times.
+// goodbye (send "41" or "1" first for a clean one): it closes the
+// websocket's TCP connection, or aborts the GET under way and polls no
+// more. It waits for the reader goroutine and may be called several times.
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		c.cancel()

@@ -180,6 +180,7 @@ type ConnectError struct {
 	Data    json.RawMessage // the whole payload
 }
 
+// Error returns the payload, prefixed.
 func (e *ConnectError) Error() string {
 	return "testkit: connect error: " + string(e.Data)
 }
