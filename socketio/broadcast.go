@@ -283,3 +283,25 @@ func (r *RemoteSocket) Leave(rooms ...string) error { return r.nsp.In(r.id).Sock
 func (r *RemoteSocket) Disconnect(close bool) error {
 	return r.nsp.In(r.id).DisconnectSockets(close)
 }
+
+// To returns an operator that broadcasts to the sockets in rooms, except
+// this one.
+func (s *Socket) To(rooms ...string) *BroadcastOperator {
+	return s.Broadcast().To(rooms...)
+}
+
+// In is an alias of [Socket.To], as in the reference (socket.in(room));
+// [Socket.InRoom] tests membership.
+func (s *Socket) In(rooms ...string) *BroadcastOperator { return s.To(rooms...) }
+
+// Except returns an operator that broadcasts to every socket of the
+// namespace except this one and those in rooms.
+func (s *Socket) Except(rooms ...string) *BroadcastOperator {
+	return s.Broadcast().Except(rooms...)
+}
+
+// Broadcast returns an operator that broadcasts to every socket of the
+// namespace except this one.
+func (s *Socket) Broadcast() *BroadcastOperator {
+	return newOperator(s.nsp).Except(s.id)
+}

@@ -38,7 +38,7 @@ func (srv *Server) OfFunc(match func(name string, auth json.RawMessage) (bool, e
 		children: make(map[string]*Namespace),
 	}
 	srv.nsps.AddMatcher(func(name string, auth []byte) (bool, error) {
-		if srv.dynamic.Load() >= int64(orDefault(srv.opts.MaxDynamicNamespaces, DefaultMaxDynamicNamespaces)) {
+		if srv.dynamic.Load() >= int64(srv.maxDynamicNamespaces()) {
 			return false, nil
 		}
 		return match(name, json.RawMessage(auth))

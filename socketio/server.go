@@ -31,7 +31,6 @@ type Server struct {
 	onNew         []func(*Namespace)
 	regexpParents []regexpParent
 	bundle        *bundle
-	closed        atomic.Bool
 
 	adaptersClosed atomic.Bool
 	dynamic        atomic.Int64 // namespaces created by dynamic matchers
@@ -190,7 +189,6 @@ func (srv *Server) ServerSideEmitWithAck(ctx context.Context, event string, args
 // is done (then what is left is closed at once and ctx.Err() returned). It
 // does not close the http.Server the handler is mounted on.
 func (srv *Server) Shutdown(ctx context.Context) error {
-	srv.closed.Store(true)
 	err := srv.engine.Shutdown(ctx)
 	if werr := srv.jobs.wait(ctx); err == nil {
 		err = werr
@@ -220,7 +218,6 @@ func (srv *Server) closeAdapters() error {
 // Close closes every connection at once, with reason "server shutting
 // down", and waits for the server's goroutines and handlers to end.
 func (srv *Server) Close() error {
-	srv.closed.Store(true)
 	_ = srv.engine.Close()
 	err := srv.jobs.wait(context.Background())
 	if cerr := srv.closeAdapters(); err == nil {
@@ -242,6 +239,22 @@ func (srv *Server) maxQueueBytes() int {
 		return n
 	}
 	return engine.DefaultMaxQueueBytes
+}
+
+// maxRoomsPerSocket is Options.MaxRoomsPerSocket, or its default.
+func (srv *Server) maxRoomsPerSocket() int {
+	if n := srv.opts.MaxRoomsPerSocket; n > 0 {
+		return n
+	}
+	return DefaultMaxRoomsPerSocket
+}
+
+// maxDynamicNamespaces is Options.MaxDynamicNamespaces, or its default.
+func (srv *Server) maxDynamicNamespaces() int {
+	if n := srv.opts.MaxDynamicNamespaces; n > 0 {
+		return n
+	}
+	return DefaultMaxDynamicNamespaces
 }
 
 // logger is Options.Logger, or slog.Default() as it is at the time of the
