@@ -73,7 +73,7 @@ func (s *Socket) DeliverWithAck(p *adapter.Packet, flags adapter.Flags, id uint6
 	// Someone waits for this client's answer, maybe its own connection
 	// handler: the CONNECT must be out.
 	s.release()
-	if err := s.send(broadcastEncoded(p, flags), flags.Volatile); err != nil {
+	if err := s.send(s.delivered(p, id, true), flags.Compress, flags.Volatile); err != nil {
 		s.CancelAck(id)
 		return false
 	}

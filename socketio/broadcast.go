@@ -237,14 +237,11 @@ type RemoteSocket struct {
 
 func newRemoteSocket(n *Namespace, d adapter.SocketDetails) *RemoteSocket {
 	rs := &RemoteSocket{nsp: n, id: string(d.ID), rooms: fromRooms(d.Rooms), data: d.Data}
-	switch h := d.Handshake.(type) {
-	case *Handshake:
-		rs.handshake = h
-	default:
-		if b, err := json.Marshal(h); err == nil {
-			rs.handshake = new(Handshake)
-			_ = json.Unmarshal(b, rs.handshake)
-		}
+	if h, ok := d.Handshake.(*Handshake); ok {
+		rs.handshake = h // a local socket's
+	} else if b, err := json.Marshal(d.Handshake); err == nil {
+		rs.handshake = new(Handshake)
+		_ = json.Unmarshal(b, rs.handshake)
 	}
 	if s, ok := d.Member.(*Socket); ok {
 		rs.local = s

@@ -52,8 +52,9 @@ func (s *Socket) Compress(on bool) Emitter { return s.emitter().Compress(on) }
 
 func (s *Socket) emitter() Emitter { return Emitter{s: s} }
 
-// send queues an encoded packet, telling the outgoing listeners.
-func (s *Socket) send(enc *encoded, volatile bool) error {
+// send queues an encoded packet, telling the outgoing listeners; without
+// compress it is written uncompressed.
+func (s *Socket) send(enc *encoded, compress, volatile bool) error {
 	if !s.live.Load() {
 		return ErrDisconnected
 	}
@@ -66,29 +67,31 @@ func (s *Socket) send(enc *encoded, volatile bool) error {
 			(*fn)(enc.event, args)
 		}
 	}
-	if s.held.Load() != nil && s.hold(enc.pkts) {
+	pkts := enc.Frames(compress)
+	if s.held.Load() != nil && s.hold(pkts) {
 		return nil
 	}
 	if volatile {
-		s.client.sess.SendVolatile(enc.pkts...)
+		s.client.sess.SendVolatile(pkts...)
 		return nil
 	}
-	return s.client.send(enc.pkts...)
+	return s.client.send(pkts...)
 }
 
 // Deliver implements [adapter.Member].
 func (s *Socket) Deliver(p *adapter.Packet, flags adapter.Flags) {
-	_ = s.send(broadcastEncoded(p, flags), flags.Volatile)
+	_ = s.send(s.delivered(p, 0, false), flags.Compress, flags.Volatile)
 }
 
-// broadcastEncoded returns a broadcast's encoded packets, marked
-// uncompressed if the broadcast asked for it.
-func broadcastEncoded(p *adapter.Packet, flags adapter.Flags) *encoded {
-	enc := p.Encoded.(*encoded)
-	if !flags.Compress {
-		enc.uncompressed()
+// delivered returns the encoding of a broadcast, built once for every
+// recipient. A packet without one (its adapter did not call
+// [adapter.Namespace.Prepare]) is encoded for this socket alone, with ack
+// ID id if hasID.
+func (s *Socket) delivered(p *adapter.Packet, id uint64, hasID bool) *encoded {
+	if enc, ok := p.Encoded.(*encoded); ok {
+		return enc
 	}
-	return enc
+	return encodeRaw(s.nsp.name, id, hasID, p.Data, p.Attachments)
 }
 
 // An Emitter sends events to one socket with modifiers (timeout, volatile,
@@ -125,7 +128,7 @@ func (e Emitter) Emit(event string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	return e.s.send(enc, e.volatile)
+	return e.s.send(enc, !e.noComp, e.volatile)
 }
 
 // encode encodes an event for the socket; with ack, it asks for an ack
@@ -136,9 +139,6 @@ func (e Emitter) encode(event string, args []any, ack bool) (id uint64, enc *enc
 	}
 	if enc, err = encode(parser.Event, e.s.nsp.name, id, ack, event, args); err != nil {
 		return 0, nil, err
-	}
-	if e.noComp {
-		enc.uncompressed()
 	}
 	return id, enc, nil
 }
@@ -193,7 +193,7 @@ func (e Emitter) emitWithCallback(event string, args []any, cb any) error {
 			finish(nil, &AckTimeoutError{})
 		})
 	}
-	if err := s.send(enc, e.volatile); err != nil {
+	if err := s.send(enc, !e.noComp, e.volatile); err != nil {
 		s.CancelAck(id)
 		if timer != nil {
 			timer.Stop()
@@ -221,7 +221,7 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	// The client answers only once it has its CONNECT, which a
 	// connection handler calling this would otherwise hold back.
 	s.release()
-	if err := s.send(enc, e.volatile); err != nil {
+	if err := s.send(enc, !e.noComp, e.volatile); err != nil {
 		s.CancelAck(id)
 		return nil, err
 	}

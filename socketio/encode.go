@@ -3,6 +3,7 @@ package socketio
 import (
 	"sync"
 
+	"github.com/gosio/sio/adapter"
 	"github.com/gosio/sio/internal/engine"
 	"github.com/gosio/sio/internal/parser"
 )
@@ -94,6 +95,16 @@ func (e *encoded) uncompressed() {
 		}
 	})
 }
+
+// Frames implements [adapter.Encoded].
+func (e *encoded) Frames(compress bool) []*engine.Packet {
+	if !compress {
+		e.uncompressed()
+	}
+	return e.pkts
+}
+
+var _ adapter.Encoded = (*encoded)(nil)
 
 // args returns the packet's arguments (after the event name, if any).
 func (e *encoded) args() Args {

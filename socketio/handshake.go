@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/gosio/sio/adapter"
 )
 
 // Handshake describes the request that opened a client's connection and
@@ -30,6 +32,8 @@ type Handshake struct {
 	// Auth is the JSON auth payload of the CONNECT packet; {} when absent.
 	Auth json.RawMessage `json:"auth"`
 }
+
+var _ adapter.Handshake = (*Handshake)(nil)
 
 // Issued returns Time in milliseconds since the Unix epoch.
 func (h *Handshake) Issued() int64 { return h.Time.UnixMilli() }
