@@ -27,13 +27,11 @@ type Server struct {
 	jobs    tracker       // running executor goroutines
 	workers *workers.Pool // runs the executors
 
-	hookMu        sync.RWMutex
-	onNew         []func(*Namespace)
-	regexpParents []regexpParent
-	bundle        *bundle
+	hookMu sync.RWMutex
+	onNew  []func(*Namespace)
+	bundle *bundle
 
 	adaptersClosed atomic.Bool
-	dynamic        atomic.Int64 // namespaces created by dynamic matchers
 }
 
 // NewServer returns a server configured by opts; nil means the defaults.
@@ -52,6 +50,8 @@ func NewServer(opts *Options) *Server {
 	cfg.OnConnection = srv.newClient
 	srv.engine = engine.NewServer(cfg)
 	srv.nsps.OnCreate = srv.newNamespaceCreated // outside the registry's lock
+	srv.nsps.MaxDynamic = srv.maxDynamicNamespaces()
+	srv.nsps.CleanupEmptyChildren = srv.opts.CleanupEmptyChildNamespaces
 	srv.main = srv.Of("/")
 	if srv.opts.ServeClient != nil {
 		srv.bundle = &bundle{fsys: srv.opts.ServeClient}
@@ -77,18 +77,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // any). A name without a leading "/" gets one.
 func (srv *Server) Of(name string) *Namespace {
 	name = namespace.Normalize(name)
-	if n, ok := srv.nsps.Get(name); ok {
-		return n
-	}
-	srv.hookMu.RLock()
-	parents := srv.regexpParents
-	srv.hookMu.RUnlock()
-	for _, rp := range parents {
-		if rp.re.MatchString(name) {
-			return srv.nsps.GetOrCreate(name, func() *Namespace { return rp.p.createChild(name) })
-		}
-	}
-	return srv.nsps.GetOrCreate(name, func() *Namespace { return newNamespace(srv, name) })
+	return srv.nsps.Of(name, func() *Namespace { return newNamespace(srv, name) })
 }
 
 // OnNewNamespace registers fn to run for each namespace created from now
