@@ -2,9 +2,11 @@ package adapter
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
+	"github.com/gosio/sio/internal/engine"
 	"github.com/gosio/sio/room"
 )
 
@@ -28,9 +30,22 @@ type Packet struct {
 	// Attachments are the binary arguments.
 	Attachments [][]byte
 	// Encoded is the packet ready for local delivery, set by the layer
-	// above when it builds the packet; adapters pass it on untouched. It
-	// is what lets one encoding serve every recipient.
-	Encoded any
+	// above when it builds the packet, or by [Namespace.Prepare] for a
+	// packet from another server; adapters pass it on untouched. It is
+	// what lets one encoding serve every recipient.
+	Encoded Encoded
+}
+
+// Encoded is a packet as the server writes it to its clients, encoded once
+// so that every local recipient of a broadcast is sent the same bytes. The
+// socketio package builds it; its method names a type internal to this
+// module, so no other module can implement it, and an adapter has nothing
+// to do with it but pass it on.
+type Encoded interface {
+	// Frames returns the frames to queue: the text packet, then one per
+	// binary attachment. Without compress they are marked to be written
+	// uncompressed; every recipient of one broadcast asks alike.
+	Frames(compress bool) []*engine.Packet
 }
 
 // Flags modify a broadcast.
@@ -81,11 +96,32 @@ type Member interface {
 // another one.
 type SocketDetails struct {
 	ID        room.SocketID
-	Handshake any
+	Handshake Handshake
 	Rooms     []room.Room
 	Data      any
 	// Member is the local socket, or nil for a socket on another server.
 	Member Member
+}
+
+// Handshake is a socket's handshake as FetchSockets reports it: a local
+// socket's own value (the socketio package's *Handshake), or the JSON
+// object another server sent ([HandshakeJSON]). Either encodes to the
+// reference's socket.handshake object, which is all an adapter needs to
+// send it on.
+type Handshake interface {
+	json.Marshaler
+}
+
+// HandshakeJSON is a handshake received from another server: the JSON
+// object it sent.
+type HandshakeJSON []byte
+
+// MarshalJSON returns h, or null when h is empty.
+func (h HandshakeJSON) MarshalJSON() ([]byte, error) {
+	if len(h) == 0 {
+		return []byte("null"), nil
+	}
+	return h, nil
 }
 
 // EventType is the kind of an adapter [Event].

@@ -13,5 +13,14 @@
 //
 // An adapter reaches the sockets of its own server only through the small
 // [Member] interface, which the socketio package's sockets satisfy; this
-// package does not import socketio.
+// package does not import socketio. What travels through an adapter
+// untouched has a named type rather than any: a packet's [Encoded] form,
+// built once by the socketio package and queued as is to every local
+// recipient, and a socket's [Handshake], which an adapter only needs to
+// encode to JSON.
+//
+// An adapter never calls a [Member] or its [Namespace] while it holds a
+// lock of its own: the in-memory adapter collects the recipients from the
+// room index, releases it, then delivers. Member.Deliver only queues, so a
+// broadcast does not wait for any client.
 package adapter

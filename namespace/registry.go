@@ -14,36 +14,42 @@ func Normalize(name string) string {
 	return name
 }
 
-// Matcher decides whether a namespace that has not been declared may be
-// created on a client's request. auth is the raw JSON auth payload of the
-// CONNECT packet. A non-nil error refuses the connection with that error.
-type Matcher func(name string, auth []byte) (bool, error)
-
-// A Registry holds the namespaces of one server. It is safe for concurrent
-// use. It never runs a create function, a matcher or OnCreate while it
-// holds its lock: they may call back into it.
-type Registry[T any] struct {
+// A Registry holds the namespaces of one server: the static ones and the
+// children that its [Parent]s create on demand. It is safe for concurrent
+// use; set its configuration fields before it is used.
+//
+// It never runs a create function, a matcher or OnCreate while it holds
+// its lock: they may call back into it. Its lock is a leaf: nothing else
+// is locked while it is held.
+type Registry[T comparable] struct {
 	// OnCreate, if set, is called with each namespace the registry
 	// creates, once it is registered, on the goroutine that created it.
-	// Set it before the registry is used.
 	OnCreate func(T)
+	// MaxDynamic bounds the children that parents may create on a client's
+	// request (see [Registry.Resolve]); past it, Resolve finds no
+	// namespace for a new name. Removed children free their place. Zero
+	// means no bound.
+	MaxDynamic int
+	// CleanupEmptyChildren makes [Registry.Empty] remove a child of a
+	// parent when its last socket has left.
+	CleanupEmptyChildren bool
 
-	mu      sync.RWMutex
-	static  map[string]T
-	pending map[string]chan struct{} // names being created; closed once registered
-	parents []parent[T]
-}
-
-type parent[T any] struct {
-	match  Matcher
-	create func(name string) T
+	mu sync.RWMutex
+	// all maps each registered name to its namespace, static or child.
+	all map[string]T
+	// pending holds the names being created, each channel closed once the
+	// name is registered (or its creation failed).
+	pending map[string]chan struct{}
+	parents []*Parent[T]
+	// dynamic counts the children of every parent.
+	dynamic int
 }
 
 // Get returns the namespace registered under name.
 func (r *Registry[T]) Get(name string) (T, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	v, ok := r.static[name]
+	v, ok := r.all[name]
 	return v, ok
 }
 
@@ -52,12 +58,18 @@ func (r *Registry[T]) Get(name string) (T, bool) {
 // concurrent GetOrCreate of the same name waits until the value is
 // registered and returns it. create must not ask for name itself.
 func (r *Registry[T]) GetOrCreate(name string, create func() T) T {
+	return r.getOrCreate(name, nil, create)
+}
+
+// getOrCreate is GetOrCreate, registering the value as a child of parent
+// when parent is not nil.
+func (r *Registry[T]) getOrCreate(name string, parent *Parent[T], create func() T) T {
 	for {
 		if v, ok := r.Get(name); ok {
 			return v
 		}
 		r.mu.Lock()
-		if v, ok := r.static[name]; ok {
+		if v, ok := r.all[name]; ok {
 			r.mu.Unlock()
 			return v
 		}
@@ -72,7 +84,7 @@ func (r *Registry[T]) GetOrCreate(name string, create func() T) T {
 		done := make(chan struct{})
 		r.pending[name] = done
 		r.mu.Unlock()
-		v := r.create(name, create, done)
+		v := r.create(name, parent, create, done)
 		if r.OnCreate != nil {
 			r.OnCreate(v)
 		}
@@ -82,15 +94,22 @@ func (r *Registry[T]) GetOrCreate(name string, create func() T) T {
 
 // create runs create without the lock and registers its value; the
 // pending entry is cleared even if create panics.
-func (r *Registry[T]) create(name string, create func() T, done chan struct{}) (v T) {
+func (r *Registry[T]) create(name string, parent *Parent[T], create func() T, done chan struct{}) (v T) {
 	registered := false
 	defer func() {
 		r.mu.Lock()
 		if registered {
-			if r.static == nil {
-				r.static = make(map[string]T)
+			if r.all == nil {
+				r.all = make(map[string]T)
 			}
-			r.static[name] = v
+			r.all[name] = v
+			if parent != nil {
+				if parent.children == nil {
+					parent.children = make(map[string]T)
+				}
+				parent.children[name] = v
+				r.dynamic++
+			}
 		}
 		delete(r.pending, name)
 		r.mu.Unlock()
@@ -101,51 +120,31 @@ func (r *Registry[T]) create(name string, create func() T, done chan struct{}) (
 	return v
 }
 
-// AddMatcher registers a dynamic matcher. On a request for an unknown name,
-// matchers are tried in the order they were added; the first that accepts
-// creates the namespace with create.
-func (r *Registry[T]) AddMatcher(m Matcher, create func(name string) T) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.parents = append(r.parents, parent[T]{m, create})
-}
-
-// Resolve returns the namespace for a client's CONNECT to name: a
-// registered one, or one created by the first dynamic matcher that accepts
-// it. It reports false when no namespace handles name; err is a matcher's
-// refusal.
-func (r *Registry[T]) Resolve(name string, auth []byte) (v T, ok bool, err error) {
-	if v, ok := r.Get(name); ok {
-		return v, true, nil
-	}
-	r.mu.RLock()
-	parents := r.parents
-	r.mu.RUnlock()
-	for _, p := range parents {
-		allow, err := p.match(name, auth)
-		if err != nil {
-			return v, false, err
-		}
-		if allow {
-			return r.GetOrCreate(name, func() T { return p.create(name) }), true, nil
-		}
-	}
-	return v, false, nil
-}
-
-// Remove removes the namespace registered under name.
+// Remove removes the namespace registered under name, and forgets it as a
+// child of its parent.
 func (r *Registry[T]) Remove(name string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.static, name)
+	r.removeLocked(name)
+}
+
+// removeLocked is Remove; the caller holds r.mu.
+func (r *Registry[T]) removeLocked(name string) {
+	delete(r.all, name)
+	for _, p := range r.parents {
+		if _, ok := p.children[name]; ok {
+			delete(p.children, name)
+			r.dynamic--
+		}
+	}
 }
 
 // Range calls fn for each registered namespace until fn returns false.
 func (r *Registry[T]) Range(fn func(name string, v T) bool) {
 	r.mu.RLock()
-	all := make([]T, 0, len(r.static))
-	names := make([]string, 0, len(r.static))
-	for n, v := range r.static {
+	all := make([]T, 0, len(r.all))
+	names := make([]string, 0, len(r.all))
+	for n, v := range r.all {
 		names = append(names, n)
 		all = append(all, v)
 	}

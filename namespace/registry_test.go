@@ -2,6 +2,7 @@ package namespace
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -108,4 +109,51 @@ func TestGetOrCreateOnceUnderContention(t *testing.T) {
 		assert.Same(t, first, <-results)
 	}
 	assert.EqualValues(t, 1, calls.Load())
+}
+
+func TestOfCreatesChildrenOfRegexpParents(t *testing.T) {
+	var r Registry[string]
+	fn := r.AddMatcher(func(string, []byte) (bool, error) { return true, nil }, func(name string) string { return "fn:" + name })
+	re := r.AddRegexp(regexp.MustCompile(`^/re-\d+$`), func(name string) string { return "re:" + name })
+	assert.NotEqual(t, fn.Name(), re.Name())
+	assert.True(t, strings.HasPrefix(re.Name(), "/_"))
+
+	// Of consults the regexp parents only; a function matcher sees CONNECTs.
+	assert.Equal(t, "re:/re-1", r.Of("/re-1", func() string { return "static" }))
+	assert.Equal(t, "static", r.Of("/other", func() string { return "static" }))
+	assert.Equal(t, []string{"re:/re-1"}, re.Children())
+	assert.Empty(t, fn.Children())
+}
+
+func TestMaxDynamicBoundsTheChildren(t *testing.T) {
+	r := Registry[string]{MaxDynamic: 2}
+	p := r.AddMatcher(func(string, []byte) (bool, error) { return true, nil }, func(name string) string { return name })
+	for _, name := range []string{"/a", "/b"} {
+		_, ok, err := r.Resolve(name, nil)
+		assert.True(t, ok, name)
+		assert.NoError(t, err)
+	}
+	_, ok, _ := r.Resolve("/c", nil)
+	assert.False(t, ok, "past MaxDynamic")
+	_, ok, _ = r.Resolve("/a", nil)
+	assert.True(t, ok, "existing children stay reachable")
+	r.Remove("/a")
+	_, ok, _ = r.Resolve("/c", nil)
+	assert.True(t, ok, "a removed child frees its place")
+	assert.Len(t, p.Children(), 2)
+}
+
+func TestEmptyRemovesChildrenOnlyWhenAsked(t *testing.T) {
+	for _, cleanup := range []bool{false, true} {
+		r := Registry[string]{CleanupEmptyChildren: cleanup}
+		p := r.AddMatcher(func(string, []byte) (bool, error) { return true, nil }, func(name string) string { return name })
+		r.GetOrCreate("/static", func() string { return "/static" })
+		_, _, _ = r.Resolve("/child", nil)
+		assert.False(t, r.Empty("/static", "/static"), "a static namespace stays")
+		assert.False(t, r.Empty("/child", "another value"), "only the registered child")
+		assert.Equal(t, cleanup, r.Empty("/child", "/child"))
+		_, ok := r.Get("/child")
+		assert.Equal(t, !cleanup, ok)
+		assert.Len(t, p.Children(), map[bool]int{false: 1, true: 0}[cleanup])
+	}
 }

@@ -237,14 +237,11 @@ type RemoteSocket struct {
 
 func newRemoteSocket(n *Namespace, d adapter.SocketDetails) *RemoteSocket {
 	rs := &RemoteSocket{nsp: n, id: string(d.ID), rooms: fromRooms(d.Rooms), data: d.Data}
-	switch h := d.Handshake.(type) {
-	case *Handshake:
-		rs.handshake = h
-	default:
-		if b, err := json.Marshal(h); err == nil {
-			rs.handshake = new(Handshake)
-			_ = json.Unmarshal(b, rs.handshake)
-		}
+	if h, ok := d.Handshake.(*Handshake); ok {
+		rs.handshake = h // a local socket's
+	} else if b, err := json.Marshal(d.Handshake); err == nil {
+		rs.handshake = new(Handshake)
+		_ = json.Unmarshal(b, rs.handshake)
 	}
 	if s, ok := d.Member.(*Socket); ok {
 		rs.local = s
@@ -282,4 +279,26 @@ func (r *RemoteSocket) Leave(rooms ...string) error { return r.nsp.In(r.id).Sock
 // Disconnect disconnects the socket; with close, its whole connection.
 func (r *RemoteSocket) Disconnect(close bool) error {
 	return r.nsp.In(r.id).DisconnectSockets(close)
+}
+
+// To returns an operator that broadcasts to the sockets in rooms, except
+// this one.
+func (s *Socket) To(rooms ...string) *BroadcastOperator {
+	return s.Broadcast().To(rooms...)
+}
+
+// In is an alias of [Socket.To], as in the reference (socket.in(room));
+// [Socket.InRoom] tests membership.
+func (s *Socket) In(rooms ...string) *BroadcastOperator { return s.To(rooms...) }
+
+// Except returns an operator that broadcasts to every socket of the
+// namespace except this one and those in rooms.
+func (s *Socket) Except(rooms ...string) *BroadcastOperator {
+	return s.Broadcast().Except(rooms...)
+}
+
+// Broadcast returns an operator that broadcasts to every socket of the
+// namespace except this one.
+func (s *Socket) Broadcast() *BroadcastOperator {
+	return newOperator(s.nsp).Except(s.id)
 }

@@ -11,4 +11,85 @@
 //
 // The API follows the Node.js reference server (npm "socket.io" 4.8): the
 // same defaults, error messages and disconnect reasons, in Go form.
+//
+// # Layers
+//
+// Imports point one way, from this package down:
+//
+//   - socketio (this package): the public API. server.go (the Server, an
+//     http.Handler), namespace.go and parent.go (namespace handles),
+//     socket.go (a socket's state), events.go (handlers, any-listeners,
+//     packet middleware), emitter.go (emitting to one socket, delivery of
+//     broadcasts), ack.go, rooms.go, lifecycle.go (connect and disconnect),
+//     broadcast.go (BroadcastOperator, RemoteSocket), client.go (one
+//     Engine.IO connection: decoding, routing to its sockets), exec.go (the
+//     connection's handler goroutine), encode.go and args.go (packets out
+//     and arguments in), handshake.go, options.go, errors.go, reason.go.
+//   - namespace: the registry of static and dynamic namespaces (regular
+//     expression and function matchers, their children, the bound on
+//     them, the cleanup of empty children) and the routing of a CONNECT to
+//     its namespace.
+//   - adapter: the Adapter interface through which every broadcast and
+//     cluster-wide operation goes, and the in-memory adapter; adapter/redis
+//     is the cluster adapter, compatible with the Node.js one.
+//   - room: room and socket IDs and the socket-to-room index that
+//     broadcasts are resolved against.
+//   - internal/engine: Engine.IO sessions and transports (long-polling,
+//     WebSocket, upgrade, heartbeat), the bounded send queues and writers.
+//   - internal/parser: Socket.IO packet encoding and decoding, binary
+//     attachments.
+//
+// # Concurrency
+//
+// Every exported method is safe to call from any goroutine.
+//
+// The user code of one client connection runs one call at a time, in the
+// order the packets arrived, on the connection's handler goroutine (see
+// [Socket]): event handlers, namespace middleware ([Namespace.Use]) and
+// connection handlers, packet middleware ([Socket.Use]), incoming
+// any-listeners, disconnecting and disconnect handlers, error handlers,
+// the dynamic matchers of [Server.OfFunc], and the callbacks of
+// [Socket.Emit] with an ack. Acks from clients are resolved on the
+// connection's reader, so a handler may wait in [Socket.EmitWithAck] for
+// its own client. Other calls run where the work happens:
+//
+//   - outgoing any-listeners ([Socket.OnAnyOutgoing]) on the goroutine that
+//     emits;
+//   - [Server.OnNewNamespace] hooks and the adapter factory on the goroutine
+//     that creates the namespace (the caller of [Server.Of], or the
+//     connection's handler goroutine for a dynamic namespace);
+//   - [Namespace.OnRoomEvent] listeners synchronously where the rooms
+//     change (Join, Leave, a disconnect, or the adapter's goroutine for a
+//     change asked by another server);
+//   - [Namespace.OnServerSideEmit] listeners on the adapter's goroutine
+//     (the Redis adapter's subscriber);
+//   - Options.AllowRequest, InitialHeaders, Headers and OnConnectionError on
+//     the HTTP request's goroutine.
+//
+// An adapter calls its namespace ([adapter.Namespace]) and the sockets
+// ([adapter.Member]) from the goroutine of the operation (the broadcaster,
+// or its own for what comes from another server); a socket's Deliver only
+// queues.
+//
+// No handler, hook, listener, middleware, matcher or adapter callback ever
+// runs while a lock of the library is held: the state it needs is copied
+// under the lock, which is released before the call. They may therefore
+// call back into the server, the namespace or the socket, and may block
+// (blocking delays that client's later events and nothing else).
+//
+// The locks, and their order where one is taken under another:
+//
+//   - Server.hookMu (the OnNewNamespace hooks), ParentNamespace.mu (the
+//     parent's middleware and handlers), Namespace.mu (its middleware,
+//     handlers, listeners and sockets), client.mu (a connection's sockets
+//     and pending CONNECTs), the namespace.Registry's lock and the room
+//     index's lock (room.Index) are leaves: nothing is locked under them.
+//   - Socket.mu (a socket's handlers, hooks, pending acks, data and the
+//     packets held behind its CONNECT answer) comes before the engine's
+//     session locks: the held packets are handed to the engine under it,
+//     so that nothing sent meanwhile can pass them.
+//   - The executor's lock (a connection's job queue) comes before the
+//     tracker's and the worker pool's.
+//   - An adapter's own locks (the Redis adapter's) are never held while it
+//     calls into this package.
 package socketio

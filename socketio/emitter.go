@@ -2,30 +2,97 @@ package socketio
 
 import (
 	"context"
-	"errors"
 	"reflect"
 	"sync"
 	"time"
 
+	"github.com/gosio/sio/adapter"
 	"github.com/gosio/sio/internal/parser"
 )
 
-// ErrAckTimeout is matched (with errors.Is) by the error of an
-// EmitWithAck whose timeout passed: an [*AckTimeoutError].
-var ErrAckTimeout = errors.New("socketio: operation has timed out")
+// Emit sends an event to the client. Arguments are encoded with
+// encoding/json, except []byte (also inside []any and map[string]any),
+// which travels as binary, and [Raw], written as received. Emit does not
+// wait for the write.
+//
+// As in the reference, a function as the last argument asks the client
+// for an ack: it is called with the ack's arguments decoded into its
+// parameters, as an event handler's (see [Socket.On]), on the
+// connection's handler goroutine. If its first parameter is an error, it
+// is also called with [ErrAckTimeout] when a timeout set with
+// [Socket.Timeout] passes first:
+//
+//	s.Timeout(5*time.Second).Emit("question", "ready?", func(err error, answer string) { ... })
+func (s *Socket) Emit(event string, args ...any) error { return s.emitter().Emit(event, args...) }
 
-// AckTimeoutError is returned by EmitWithAck when the timeout set with
-// Timeout passed before every expected ack arrived. For a broadcast,
-// Responses holds the acks that did arrive.
-type AckTimeoutError struct {
-	Responses []Raw
+// Send emits a "message" event, like the reference's socket.send.
+func (s *Socket) Send(args ...any) error { return s.Emit("message", args...) }
+
+// Write is an alias of [Socket.Send].
+func (s *Socket) Write(args ...any) error { return s.Send(args...) }
+
+// EmitWithAck sends an event with an ack request and waits for the
+// client's ack, returning its arguments. It returns ctx.Err() if ctx ends
+// first, and [ErrDisconnected] if the socket disconnects first.
+func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
+	return s.emitter().EmitWithAck(ctx, event, args...)
 }
 
-// Error implements error with the reference's message.
-func (e *AckTimeoutError) Error() string { return "operation has timed out" }
+// Timeout returns an emitter whose EmitWithAck fails with an
+// [*AckTimeoutError] after d, like the reference's socket.timeout(d).
+func (s *Socket) Timeout(d time.Duration) Emitter { return s.emitter().Timeout(d) }
 
-// Is makes errors.Is(err, ErrAckTimeout) true.
-func (e *AckTimeoutError) Is(target error) bool { return target == ErrAckTimeout }
+// Volatile returns an emitter whose events are dropped when the client
+// cannot take them at once.
+func (s *Socket) Volatile() Emitter { return s.emitter().Volatile() }
+
+// Compress returns an emitter with compression set to on (it only matters
+// with permessage-deflate).
+func (s *Socket) Compress(on bool) Emitter { return s.emitter().Compress(on) }
+
+func (s *Socket) emitter() Emitter { return Emitter{s: s} }
+
+// send queues an encoded packet, telling the outgoing listeners; without
+// compress it is written uncompressed.
+func (s *Socket) send(enc *encoded, compress, volatile bool) error {
+	if !s.live.Load() {
+		return ErrDisconnected
+	}
+	if s.hasOut.Load() && enc.event != "" {
+		s.mu.Lock()
+		out := s.hooks.anyOut // hasOut: hooks is set
+		s.mu.Unlock()
+		args := enc.args()
+		for _, fn := range out {
+			(*fn)(enc.event, args)
+		}
+	}
+	pkts := enc.Frames(compress)
+	if s.held.Load() != nil && s.hold(pkts) {
+		return nil
+	}
+	if volatile {
+		s.client.sess.SendVolatile(pkts...)
+		return nil
+	}
+	return s.client.send(pkts...)
+}
+
+// Deliver implements [adapter.Member].
+func (s *Socket) Deliver(p *adapter.Packet, flags adapter.Flags) {
+	_ = s.send(s.delivered(p, 0, false), flags.Compress, flags.Volatile)
+}
+
+// delivered returns the encoding of a broadcast, built once for every
+// recipient. A packet without one (its adapter did not call
+// [adapter.Namespace.Prepare]) is encoded for this socket alone, with ack
+// ID id if hasID.
+func (s *Socket) delivered(p *adapter.Packet, id uint64, hasID bool) *encoded {
+	if enc, ok := p.Encoded.(*encoded); ok {
+		return enc
+	}
+	return encodeRaw(s.nsp.name, id, hasID, p.Data, p.Attachments)
+}
 
 // An Emitter sends events to one socket with modifiers (timeout, volatile,
 // compression). It is a value: each modifier returns a new Emitter and
@@ -57,14 +124,29 @@ func (e Emitter) Emit(event string, args ...any) error {
 	if n := len(args); n > 0 && reflect.TypeOf(args[n-1]) != nil && reflect.TypeOf(args[n-1]).Kind() == reflect.Func {
 		return e.emitWithCallback(event, args[:n-1], args[n-1])
 	}
-	enc, err := encode(parser.Event, e.s.nsp.name, 0, false, event, args)
+	_, enc, err := e.encode(event, args, false)
 	if err != nil {
 		return err
 	}
-	if e.noComp {
-		enc.uncompressed()
+	return e.s.send(enc, !e.noComp, e.volatile)
+}
+
+// encode encodes an event for the socket; with ack, it asks for an ack
+// under a new ack ID of the namespace, which it returns.
+func (e Emitter) encode(event string, args []any, ack bool) (id uint64, enc *encoded, err error) {
+	if ack {
+		id = e.s.nsp.ackIDs.Add(1) - 1
 	}
-	return e.s.send(enc, e.volatile)
+	if enc, err = encode(parser.Event, e.s.nsp.name, id, ack, event, args); err != nil {
+		return 0, nil, err
+	}
+	return id, enc, nil
+}
+
+// ackArgs turns an ack's JSON array into its arguments.
+func ackArgs(data []byte, atts [][]byte) Args {
+	elems, _ := parser.SplitArray(data)
+	return newArgs(elems, atts)
 }
 
 // emitWithCallback sends an event with an ack request; cb runs with the
@@ -77,13 +159,9 @@ func (e Emitter) emitWithCallback(event string, args []any, cb any) error {
 	h := newHandler(cb)
 	withErr := h.fn.IsValid() && len(h.in) > 0 && h.in[0] == errorType
 	s := e.s
-	id := s.nsp.ackIDs.Add(1) - 1
-	enc, err := encode(parser.Event, s.nsp.name, id, true, event, args)
+	id, enc, err := e.encode(event, args, true)
 	if err != nil {
 		return err
-	}
-	if e.noComp {
-		enc.uncompressed()
 	}
 	var once sync.Once
 	var timer *time.Timer
@@ -106,10 +184,7 @@ func (e Emitter) emitWithCallback(event string, args []any, cb any) error {
 			})
 		})
 	}
-	if !s.addAck(id, func(data []byte, atts [][]byte) {
-		elems, _ := parser.SplitArray(data)
-		finish(newArgs(elems, atts), nil)
-	}) {
+	if !s.addAck(id, func(data []byte, atts [][]byte) { finish(ackArgs(data, atts), nil) }) {
 		return ErrDisconnected
 	}
 	if e.timeout > 0 {
@@ -118,7 +193,7 @@ func (e Emitter) emitWithCallback(event string, args []any, cb any) error {
 			finish(nil, &AckTimeoutError{})
 		})
 	}
-	if err := s.send(enc, e.volatile); err != nil {
+	if err := s.send(enc, !e.noComp, e.volatile); err != nil {
 		s.CancelAck(id)
 		if timer != nil {
 			timer.Stop()
@@ -135,25 +210,18 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 		return nil, ErrReservedEvent
 	}
 	s := e.s
-	id := s.nsp.ackIDs.Add(1) - 1
-	enc, err := encode(parser.Event, s.nsp.name, id, true, event, args)
+	id, enc, err := e.encode(event, args, true)
 	if err != nil {
 		return nil, err
 	}
-	if e.noComp {
-		enc.uncompressed()
-	}
 	ch := make(chan Args, 1)
-	if !s.addAck(id, func(data []byte, atts [][]byte) {
-		elems, _ := parser.SplitArray(data)
-		ch <- newArgs(elems, atts)
-	}) {
+	if !s.addAck(id, func(data []byte, atts [][]byte) { ch <- ackArgs(data, atts) }) {
 		return nil, ErrDisconnected
 	}
 	// The client answers only once it has its CONNECT, which a
 	// connection handler calling this would otherwise hold back.
 	s.release()
-	if err := s.send(enc, e.volatile); err != nil {
+	if err := s.send(enc, !e.noComp, e.volatile); err != nil {
 		s.CancelAck(id)
 		return nil, err
 	}

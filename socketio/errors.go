@@ -22,8 +22,6 @@ var (
 	// ErrTooManyRooms is returned by [Socket.Join] when the socket would be
 	// in more rooms than Options.MaxRoomsPerSocket.
 	ErrTooManyRooms = errors.New("socketio: too many rooms for one socket")
-	// ErrServerClosed is returned after [Server.Shutdown] or [Server.Close].
-	ErrServerClosed = errors.New("socketio: server closed")
 )
 
 // ConnectError refuses a connection to a namespace from a middleware (see
@@ -54,3 +52,20 @@ func (e *DecodeError) Error() string {
 
 // Unwrap returns the decoding error.
 func (e *DecodeError) Unwrap() error { return e.Err }
+
+// ErrAckTimeout is matched (with errors.Is) by the error of an
+// EmitWithAck whose timeout passed: an [*AckTimeoutError].
+var ErrAckTimeout = errors.New("socketio: operation has timed out")
+
+// AckTimeoutError is returned by EmitWithAck when the timeout set with
+// Timeout passed before every expected ack arrived. For a broadcast,
+// Responses holds the acks that did arrive.
+type AckTimeoutError struct {
+	Responses []Raw
+}
+
+// Error implements error with the reference's message.
+func (e *AckTimeoutError) Error() string { return "operation has timed out" }
+
+// Is makes errors.Is(err, ErrAckTimeout) true.
+func (e *AckTimeoutError) Is(target error) bool { return target == ErrAckTimeout }

@@ -7,12 +7,6 @@ import (
 	"github.com/gosio/sio/internal/parser"
 )
 
-// Ack sends the acknowledgement of an event back to the client that asked
-// for it, with the given arguments (binary data as []byte). Only the first
-// call sends; later calls return [ErrAckAlreadySent]. For an event sent
-// without an ack request it returns [ErrNoAck].
-type Ack func(args ...any) error
-
 // eventHandler is a handler function given to [Socket.On], analysed once.
 type eventHandler struct {
 	fn       reflect.Value
@@ -176,3 +170,9 @@ func (h *eventHandler) callWithError(event string, failure error, args Args) {
 		h.fn.Call(in)
 	}
 }
+
+var (
+	argsType  = reflect.TypeFor[Args]()
+	ackType   = reflect.TypeFor[Ack]()
+	errorType = reflect.TypeFor[error]()
+)

@@ -2,11 +2,78 @@ package socketio
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/gosio/sio/adapter"
 )
+
+// Handshake describes the request that opened a client's connection and
+// the auth payload it sent with its CONNECT, as the reference's
+// socket.handshake.
+type Handshake struct {
+	// Headers are the headers of the first HTTP request.
+	Headers http.Header `json:"headers"`
+	// Time is when the connection was opened.
+	Time time.Time `json:"-"`
+	// Address is the client's IP address (without port).
+	Address string `json:"address"`
+	// XDomain reports whether the request had an Origin header.
+	XDomain bool `json:"xdomain"`
+	// Secure reports whether the connection uses TLS.
+	Secure bool `json:"secure"`
+	// URL is the request URL (path and query).
+	URL string `json:"url"`
+	// Query holds the request's query parameters.
+	Query url.Values `json:"query"`
+	// Auth is the JSON auth payload of the CONNECT packet; {} when absent.
+	Auth json.RawMessage `json:"auth"`
+}
+
+var _ adapter.Handshake = (*Handshake)(nil)
+
+// Issued returns Time in milliseconds since the Unix epoch.
+func (h *Handshake) Issued() int64 { return h.Time.UnixMilli() }
+
+// Handshake returns the details of the connection's handshake; every call
+// returns the same value.
+func (s *Socket) Handshake() *Handshake {
+	if h := s.handshake.Load(); h != nil {
+		return h
+	}
+	h := s.buildHandshake()
+	if !s.handshake.CompareAndSwap(nil, h) {
+		h = s.handshake.Load() // built meanwhile by another caller
+	}
+	return h
+}
+
+// buildHandshake describes the connection's request, as Handshake returns
+// it.
+func (s *Socket) buildHandshake() *Handshake {
+	sess := s.client.sess
+	return &Handshake{
+		Headers: sess.Header(),
+		Time:    s.created,
+		Address: remoteIP(sess.RemoteAddr()),
+		XDomain: sess.Header().Get("Origin") != "",
+		Secure:  sess.Secure(),
+		URL:     sess.URL().RequestURI(),
+		Query:   sess.URL().Query(),
+		Auth:    json.RawMessage(s.auth),
+	}
+}
+
+// remoteIP returns the host part of a network address.
+func remoteIP(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
+}
 
 // handshakeJSON is the reference's socket.handshake object, in its key
 // order: what a Node server of the cluster reads from a FetchSockets

@@ -21,7 +21,6 @@ type Namespace struct {
 	srv     *Server
 	name    string
 	adapter adapter.Adapter
-	parent  *ParentNamespace // nil unless created by a dynamic matcher
 
 	ackIDs atomic.Uint64
 	// ready is closed once the OnNewNamespace hooks have run for this
@@ -260,8 +259,8 @@ func (n *Namespace) remove(s *Socket) {
 	delete(n.sockets, s.id)
 	empty := len(n.sockets) == 0
 	n.mu.Unlock()
-	if empty && n.parent != nil && n.srv.opts.CleanupEmptyChildNamespaces {
-		n.parent.cleanup(n)
+	if empty && n.srv.nsps.Empty(n.name, n) {
+		_ = n.adapter.Close() // a child of a parent, removed
 	}
 }
 

@@ -3,12 +3,10 @@ package socketio
 import (
 	"encoding/json"
 	"regexp"
-	"strconv"
 	"sync"
-	"sync/atomic"
-)
 
-var parentIDs atomic.Uint64
+	"github.com/gosio/sio/namespace"
+)
 
 // A ParentNamespace creates namespaces on demand: when a client connects to
 // a namespace that does not exist and the parent's matcher accepts the
@@ -17,13 +15,14 @@ var parentIDs atomic.Uint64
 // one with [Server.OfFunc] or [Server.OfRegexp]. Its methods are safe for
 // concurrent use.
 type ParentNamespace struct {
-	srv  *Server
-	name string
+	srv *Server
+	// reg is the parent in the server's namespace registry, which keeps
+	// its children.
+	reg *namespace.Parent[*Namespace]
 
 	mu         sync.RWMutex
 	middleware []func(*Socket) error
 	onConnect  []func(*Socket)
-	children   map[string]*Namespace
 }
 
 // OfFunc registers a dynamic namespace matcher: on a CONNECT to an unknown
@@ -32,15 +31,8 @@ type ParentNamespace struct {
 // registered; the first that accepts creates the namespace. An error from
 // match refuses the connection like a rejection.
 func (srv *Server) OfFunc(match func(name string, auth json.RawMessage) (bool, error)) *ParentNamespace {
-	p := &ParentNamespace{
-		srv:      srv,
-		name:     "/_" + strconv.FormatUint(parentIDs.Add(1)-1, 10),
-		children: make(map[string]*Namespace),
-	}
-	srv.nsps.AddMatcher(func(name string, auth []byte) (bool, error) {
-		if srv.dynamic.Load() >= int64(orDefault(srv.opts.MaxDynamicNamespaces, DefaultMaxDynamicNamespaces)) {
-			return false, nil
-		}
+	p := &ParentNamespace{srv: srv}
+	p.reg = srv.nsps.AddMatcher(func(name string, auth []byte) (bool, error) {
 		return match(name, json.RawMessage(auth))
 	}, p.createChild)
 	return p
@@ -52,22 +44,13 @@ func (srv *Server) OfFunc(match func(name string, auth json.RawMessage) (bool, e
 // A later [Server.Of] with a name that re matches returns a child of this
 // parent, as in the reference.
 func (srv *Server) OfRegexp(re *regexp.Regexp) *ParentNamespace {
-	p := srv.OfFunc(func(name string, _ json.RawMessage) (bool, error) {
-		return re.MatchString(name), nil
-	})
-	srv.hookMu.Lock()
-	srv.regexpParents = append(srv.regexpParents, regexpParent{re, p})
-	srv.hookMu.Unlock()
+	p := &ParentNamespace{srv: srv}
+	p.reg = srv.nsps.AddRegexp(re, p.createChild)
 	return p
 }
 
-type regexpParent struct {
-	re *regexp.Regexp
-	p  *ParentNamespace
-}
-
 // Name returns the parent's internal name, "/_N" as in the reference.
-func (p *ParentNamespace) Name() string { return p.name }
+func (p *ParentNamespace) Name() string { return p.reg.Name() }
 
 // OnConnection registers fn for the sockets of the children created from
 // now on.
@@ -85,15 +68,7 @@ func (p *ParentNamespace) Use(fn func(s *Socket) error) {
 }
 
 // Children returns the namespaces created by this parent.
-func (p *ParentNamespace) Children() []*Namespace {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	out := make([]*Namespace, 0, len(p.children))
-	for _, n := range p.children {
-		out = append(out, n)
-	}
-	return out
-}
+func (p *ParentNamespace) Children() []*Namespace { return p.reg.Children() }
 
 // Emit sends an event to every socket of every child namespace.
 func (p *ParentNamespace) Emit(event string, args ...any) error {
@@ -105,28 +80,13 @@ func (p *ParentNamespace) Emit(event string, args ...any) error {
 	return nil
 }
 
+// createChild makes a child namespace, with the parent's middleware and
+// connection handlers as they are now; the registry registers it.
 func (p *ParentNamespace) createChild(name string) *Namespace {
 	n := newNamespace(p.srv, name)
-	n.parent = p
-	p.mu.Lock()
-	n.middleware = append([]func(*Socket) error(nil), p.middleware...)
-	n.onConnect = append([](func(*Socket))(nil), p.onConnect...)
-	p.children[name] = n
-	p.mu.Unlock()
-	p.srv.dynamic.Add(1)
+	p.mu.RLock()
+	n.middleware = p.middleware
+	n.onConnect = p.onConnect
+	p.mu.RUnlock()
 	return n
-}
-
-// cleanup removes an empty child namespace.
-func (p *ParentNamespace) cleanup(n *Namespace) {
-	p.mu.Lock()
-	if p.children[n.name] != n {
-		p.mu.Unlock()
-		return
-	}
-	delete(p.children, n.name)
-	p.mu.Unlock()
-	p.srv.dynamic.Add(-1)
-	p.srv.nsps.Remove(n.name)
-	_ = n.adapter.Close()
 }

@@ -27,14 +27,11 @@ type Server struct {
 	jobs    tracker       // running executor goroutines
 	workers *workers.Pool // runs the executors
 
-	hookMu        sync.RWMutex
-	onNew         []func(*Namespace)
-	regexpParents []regexpParent
-	bundle        *bundle
-	closed        atomic.Bool
+	hookMu sync.RWMutex
+	onNew  []func(*Namespace)
+	bundle *bundle
 
 	adaptersClosed atomic.Bool
-	dynamic        atomic.Int64 // namespaces created by dynamic matchers
 }
 
 // NewServer returns a server configured by opts; nil means the defaults.
@@ -53,6 +50,8 @@ func NewServer(opts *Options) *Server {
 	cfg.OnConnection = srv.newClient
 	srv.engine = engine.NewServer(cfg)
 	srv.nsps.OnCreate = srv.newNamespaceCreated // outside the registry's lock
+	srv.nsps.MaxDynamic = srv.maxDynamicNamespaces()
+	srv.nsps.CleanupEmptyChildren = srv.opts.CleanupEmptyChildNamespaces
 	srv.main = srv.Of("/")
 	if srv.opts.ServeClient != nil {
 		srv.bundle = &bundle{fsys: srv.opts.ServeClient}
@@ -78,18 +77,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // any). A name without a leading "/" gets one.
 func (srv *Server) Of(name string) *Namespace {
 	name = namespace.Normalize(name)
-	if n, ok := srv.nsps.Get(name); ok {
-		return n
-	}
-	srv.hookMu.RLock()
-	parents := srv.regexpParents
-	srv.hookMu.RUnlock()
-	for _, rp := range parents {
-		if rp.re.MatchString(name) {
-			return srv.nsps.GetOrCreate(name, func() *Namespace { return rp.p.createChild(name) })
-		}
-	}
-	return srv.nsps.GetOrCreate(name, func() *Namespace { return newNamespace(srv, name) })
+	return srv.nsps.Of(name, func() *Namespace { return newNamespace(srv, name) })
 }
 
 // OnNewNamespace registers fn to run for each namespace created from now
@@ -190,7 +178,6 @@ func (srv *Server) ServerSideEmitWithAck(ctx context.Context, event string, args
 // is done (then what is left is closed at once and ctx.Err() returned). It
 // does not close the http.Server the handler is mounted on.
 func (srv *Server) Shutdown(ctx context.Context) error {
-	srv.closed.Store(true)
 	err := srv.engine.Shutdown(ctx)
 	if werr := srv.jobs.wait(ctx); err == nil {
 		err = werr
@@ -220,7 +207,6 @@ func (srv *Server) closeAdapters() error {
 // Close closes every connection at once, with reason "server shutting
 // down", and waits for the server's goroutines and handlers to end.
 func (srv *Server) Close() error {
-	srv.closed.Store(true)
 	_ = srv.engine.Close()
 	err := srv.jobs.wait(context.Background())
 	if cerr := srv.closeAdapters(); err == nil {
@@ -242,6 +228,22 @@ func (srv *Server) maxQueueBytes() int {
 		return n
 	}
 	return engine.DefaultMaxQueueBytes
+}
+
+// maxRoomsPerSocket is Options.MaxRoomsPerSocket, or its default.
+func (srv *Server) maxRoomsPerSocket() int {
+	if n := srv.opts.MaxRoomsPerSocket; n > 0 {
+		return n
+	}
+	return DefaultMaxRoomsPerSocket
+}
+
+// maxDynamicNamespaces is Options.MaxDynamicNamespaces, or its default.
+func (srv *Server) maxDynamicNamespaces() int {
+	if n := srv.opts.MaxDynamicNamespaces; n > 0 {
+		return n
+	}
+	return DefaultMaxDynamicNamespaces
 }
 
 // logger is Options.Logger, or slog.Default() as it is at the time of the

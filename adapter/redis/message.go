@@ -312,7 +312,7 @@ func decodeSocket(v any) (adapter.SocketDetails, bool) {
 	}
 	return adapter.SocketDetails{
 		ID:        room.SocketID(id),
-		Handshake: toGo(obj.get("handshake")),
+		Handshake: adapter.HandshakeJSON(appendJSON(nil, obj.get("handshake"), jsonPlain, nil)),
 		Rooms:     decodeRooms(obj.get("rooms")),
 		Data:      toGo(obj.get("data")),
 	}, true

@@ -1,0 +1,184 @@
+package socketio
+
+import (
+	"sync"
+
+	"github.com/gosio/sio/adapter"
+	"github.com/gosio/sio/internal/engine"
+	"github.com/gosio/sio/internal/parser"
+)
+
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// appendArgs appends the JSON array [event?, args...] to dst. Args given
+// alone are the arguments.
+func appendArgs(dst []byte, event string, args []any) ([]byte, [][]byte, error) {
+	var atts [][]byte
+	var err error
+	dst = append(dst, '[')
+	if event != "" {
+		dst = parser.AppendString(dst, event)
+	}
+	if len(args) == 1 {
+		if as, ok := args[0].(Args); ok {
+			if dst, atts, err = appendRaws(dst, as, atts, event != ""); err != nil {
+				return dst, nil, err
+			}
+			return append(dst, ']'), atts, nil
+		}
+	}
+	for i, a := range args {
+		if i > 0 || event != "" {
+			dst = append(dst, ',')
+		}
+		if dst, atts, err = parser.AppendValueFunc(dst, a, atts, appendRawArg); err != nil {
+			return dst, nil, err
+		}
+	}
+	return append(dst, ']'), atts, nil
+}
+
+// appendRawArg writes a Raw, or Args as a JSON array, wherever it stands
+// in an argument: at the top or inside a []any or map[string]any.
+func appendRawArg(dst []byte, v any, atts [][]byte) ([]byte, [][]byte, bool, error) {
+	switch x := v.(type) {
+	case Raw:
+		d, a, err := x.appendTo(dst, atts)
+		return d, a, true, err
+	case Args:
+		if x == nil {
+			return append(dst, "null"...), atts, true, nil
+		}
+		dst, atts, err := appendRaws(append(dst, '['), x, atts, false)
+		if err != nil {
+			return dst, atts, true, err
+		}
+		return append(dst, ']'), atts, true, nil
+	}
+	return dst, atts, false, nil
+}
+
+// appendRaws appends rs separated by commas, each with its attachments
+// renumbered; comma puts one before the first too.
+func appendRaws(dst []byte, rs Args, atts [][]byte, comma bool) ([]byte, [][]byte, error) {
+	for i, r := range rs {
+		if i > 0 || comma {
+			dst = append(dst, ',')
+		}
+		var err error
+		if dst, atts, err = r.appendTo(dst, atts); err != nil {
+			return dst, atts, err
+		}
+	}
+	return dst, atts, nil
+}
+
+// encoded is a Socket.IO packet ready to be queued: the text packet
+// followed by its binary attachments, and the parts the adapter and the
+// outgoing listeners need. It is immutable and shared by every recipient.
+type encoded struct {
+	pkts  []*engine.Packet // the text packet, then one per attachment
+	event string
+	data  []byte   // the JSON array, a view into the text packet
+	atts  [][]byte // binary attachments
+	// plain marks the packets uncompressed, once, before the first
+	// recipient queues them (Compress(false)).
+	plain sync.Once
+}
+
+// uncompressed marks the packets to be sent without compression; it is
+// safe to call from every recipient of a broadcast.
+func (e *encoded) uncompressed() {
+	e.plain.Do(func() {
+		for _, p := range e.pkts {
+			p.DisableCompression()
+		}
+	})
+}
+
+// Frames implements [adapter.Encoded].
+func (e *encoded) Frames(compress bool) []*engine.Packet {
+	if !compress {
+		e.uncompressed()
+	}
+	return e.pkts
+}
+
+var _ adapter.Encoded = (*encoded)(nil)
+
+// args returns the packet's arguments (after the event name, if any).
+func (e *encoded) args() Args {
+	elems, err := parser.SplitArray(e.data)
+	if err != nil {
+		return nil
+	}
+	if e.event != "" && len(elems) > 0 {
+		elems = elems[1:]
+	}
+	return newArgs(elems, e.atts)
+}
+
+// encode builds a packet of type typ (EVENT or ACK; promoted to its binary
+// form when args hold binary data) for namespace nsp.
+func encode(typ parser.Type, nsp string, id uint64, hasID bool, event string, args []any) (*encoded, error) {
+	sp := scratchPool.Get().(*[]byte)
+	data, atts, err := appendArgs((*sp)[:0], event, args)
+	defer func() {
+		if cap(data) <= 64<<10 {
+			*sp = data[:0]
+			scratchPool.Put(sp)
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	if len(atts) > 0 {
+		if typ == parser.Event {
+			typ = parser.BinaryEvent
+		} else if typ == parser.Ack {
+			typ = parser.BinaryAck
+		}
+	}
+	return frame(typ, nsp, id, hasID, event, data, atts), nil
+}
+
+// encodeRaw builds an EVENT from a JSON array received from another
+// server (see adapter.Namespace.Prepare).
+func encodeRaw(nsp string, id uint64, hasID bool, data []byte, atts [][]byte) *encoded {
+	typ := parser.Event
+	if len(atts) > 0 {
+		typ = parser.BinaryEvent
+	}
+	event := ""
+	if elems, err := parser.SplitArray(data); err == nil && len(elems) > 0 {
+		event, _ = parser.EventName(elems[0])
+	}
+	return frame(typ, nsp, id, hasID, event, data, atts)
+}
+
+// frame writes a packet whose data is the JSON array data into the text
+// frame the engine sends, followed by one frame per binary attachment.
+func frame(typ parser.Type, nsp string, id uint64, hasID bool, event string, data []byte, atts [][]byte) *encoded {
+	buf := engine.NewMessageBuffer(len(data) + len(nsp) + 24)
+	buf = parser.AppendPacket(buf, &parser.Packet{Type: typ, Namespace: nsp, ID: id, HasID: hasID, Data: data, Attachments: atts})
+	text := engine.NewMessageFromBuffer(buf)
+	payload := text.Payload()
+	e := &encoded{
+		pkts:  make([]*engine.Packet, 1, 1+len(atts)),
+		event: event,
+		data:  payload[len(payload)-len(data):],
+		atts:  atts,
+	}
+	e.pkts[0] = text
+	for _, a := range atts {
+		e.pkts = append(e.pkts, engine.NewBinaryMessage(a))
+	}
+	return e
+}
+
+// encodeControl builds a CONNECT, DISCONNECT or CONNECT_ERROR packet.
+func encodeControl(typ parser.Type, nsp string, data []byte) *engine.Packet {
+	buf := engine.NewMessageBuffer(len(data) + len(nsp) + 4)
+	buf = parser.AppendPacket(buf, &parser.Packet{Type: typ, Namespace: nsp, Data: data})
+	return engine.NewMessageFromBuffer(buf)
+}
