@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosio/sio/adapter"
+	"github.com/gosio/sio/internal/testkit"
 )
 
 // strippingAdapter stands for an adapter written outside this module that
@@ -35,10 +36,10 @@ func TestBroadcastWithoutEncodingIsEncodedPerRecipient(t *testing.T) {
 	io, ts := newTestServer(t, &Options{Adapter: func(nsp adapter.Namespace) adapter.Adapter {
 		return strippingAdapter{adapter.NewInMemory(nsp)}
 	}}, nil)
-	a := dial(t, ts)
-	a.connect("/", "")
+	a := testkit.MustDial(t, ts.URL, nil)
+	a.MustConnect(t, "/", "")
 	require.NoError(t, io.Emit("news", "hi"))
-	assert.Equal(t, `42["news","hi"]`, a.read())
+	assert.Equal(t, `42["news","hi"]`, a.MustRead(t))
 
 	done := make(chan []Raw, 1)
 	go func() {
@@ -46,11 +47,11 @@ func TestBroadcastWithoutEncodingIsEncodedPerRecipient(t *testing.T) {
 		assert.NoError(t, err)
 		done <- resp
 	}()
-	got := a.read()
+	got := a.MustRead(t)
 	id := strings.TrimSuffix(strings.TrimPrefix(got, "42"), `["q"]`)
 	require.NotEqual(t, got, id, "an ack request: %q", got)
-	a.write("43" + id + `["yes"]`)
-	resp := waitFor(t, done)
+	a.MustSend(t, "43"+id+`["yes"]`)
+	resp := testkit.Receive(t, done)
 	require.Len(t, resp, 1)
 	assert.Equal(t, `"yes"`, resp[0].String())
 }
