@@ -121,3 +121,120 @@ func headerHasToken(h http.Header, name, token string) bool {
 	}
 	return false
 }
+
+// upgradeSession accepts a websocket for an existing session: the probe of
+// an upgrade from long-polling, or a duplicate that is closed at once.
+func (srv *Server) upgradeSession(w http.ResponseWriter, r *http.Request, s *Session) {
+	wc, answer, err := srv.upgradeWS(w, r, w.Header())
+	if err != nil {
+		return // answered
+	}
+	if answer != nil {
+		if err := wc.write([]*Packet{{frame: answer}}, srv.cfg.writeTimeout()); err != nil {
+			wc.close()
+			return
+		}
+	}
+	s.mu.Lock()
+	if s.state != stateOpen || s.ws != nil || s.probe != nil || srv.cfg.DisallowUpgrades {
+		s.mu.Unlock()
+		wc.close()
+		return
+	}
+	s.probe = wc
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go s.probeLoop(wc)
+}
+
+// offersDeflate reports whether a websocket upgrade request offers the
+// permessage-deflate extension.
+func offersDeflate(r *http.Request) bool {
+	for _, v := range r.Header.Values("Sec-WebSocket-Extensions") {
+		if strings.Contains(strings.ToLower(v), "permessage-deflate") {
+			return true
+		}
+	}
+	return false
+}
+
+// probeLoop runs the upgrade of a long-polling session to the websocket c:
+// "2probe" is answered "3probe" and the pending GET is released with a noop;
+// "5" completes the upgrade, after which c is read as the session's
+// websocket (by the poller, or on, this goroutine). Anything else, an error
+// or the upgrade timeout drops the probe and the session goes on over
+// long-polling.
+func (s *Session) probeLoop(c *wsConn) {
+	defer s.wg.Done()
+	timer := time.AfterFunc(s.srv.cfg.upgradeTimeout(), c.close)
+	defer timer.Stop()
+	upgraded := false
+	sink := func(op byte, data []byte) bool {
+		if op == opPing || op == opPong {
+			return true
+		}
+		if op != opText {
+			return false
+		}
+		switch string(data) {
+		case "2probe":
+			if err := c.write([]*Packet{s.srv.probePacket}, s.srv.cfg.writeTimeout()); err != nil {
+				return false
+			}
+			s.mu.Lock()
+			s.upgrading = true
+			s.kickLocked() // release a pending GET with a noop
+			s.mu.Unlock()
+			return true
+		case "5":
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if !s.upgrading || s.probe != c || s.state != stateOpen {
+				return false
+			}
+			timer.Stop()
+			s.probe = nil
+			s.upgrading = false
+			s.ws = c
+			c.attach(s)
+			select { // a pending GET answers noop and ends
+			case s.wake <- struct{}{}:
+			default:
+			}
+			if len(s.queue) > 0 && !s.writing {
+				s.writing = true
+				s.wg.Add(1)
+				s.srv.workers.Go(s.writeFn)
+			}
+			upgraded = true
+			return false // go on as the session's reader
+		}
+		return false
+	}
+	err := c.readBlocking(sink)
+	if !upgraded {
+		s.mu.Lock()
+		if s.probe == c {
+			s.probe = nil
+			s.upgrading = false
+		}
+		s.mu.Unlock()
+		c.close()
+		return
+	}
+	err = c.rd.feed(nil, c.sink) // what came with the "5"
+	s.burstEnd(false)
+	if err != nil {
+		s.readFailed(err)
+		return
+	}
+	s.mu.Lock()
+	if s.state == stateClosed || s.pollLocked(c) {
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	err = c.readBlocking(c.sink)
+	s.burstEnd(false)
+	s.readFailed(err)
+}
