@@ -112,7 +112,7 @@ func (s *Session) flushNow(iov []syscall.Iovec) []syscall.Iovec {
 		total += len(p.frame)
 	}
 	ws.drained.Store(false)
-	n, err := writevNow(ws.rc, iov)
+	n, err := writevNow(ws.own.rc, iov)
 	clear(iov)
 	if n == total {
 		ws.drained.Store(true)

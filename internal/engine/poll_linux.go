@@ -68,11 +68,11 @@ func rawConnOf(c net.Conn) syscall.RawConn {
 	return rc
 }
 
-// add starts watching c, whose rc is set. From then on c.ready is called
+// add starts watching c, whose own.rc is set. From then on c.ready is called
 // when it has bytes to read, including bytes that were already waiting.
 func (p *poller) add(c *wsConn) error {
 	var fd int32 = -1
-	if err := c.rc.Control(func(f uintptr) { fd = int32(f) }); err != nil {
+	if err := c.own.rc.Control(func(f uintptr) { fd = int32(f) }); err != nil {
 		return err
 	}
 	p.mu.Lock()
@@ -82,7 +82,7 @@ func (p *poller) add(c *wsConn) error {
 	p.mu.Unlock()
 	ev := syscall.EpollEvent{Events: pollEvents, Fd: fd, Pad: c.pollID}
 	var err error
-	cerr := c.rc.Control(func(f uintptr) {
+	cerr := c.own.rc.Control(func(f uintptr) {
 		err = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, int(f), &ev)
 	})
 	if err == nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -74,12 +75,11 @@ func (srv *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, hdr h
 	}
 	b = append(b, "\r\n"...)
 	_ = conn.SetDeadline(time.Time{}) // the HTTP server's, if any, no longer apply
-	wc := &wsConn{raw: conn}
+	var rc syscall.RawConn
 	if !srv.noRawIO {
-		wc.rc = rawConnOf(conn)
+		rc = rawConnOf(conn)
 	}
-	wc.rd.max = srv.cfg.maxBuffer()
-	return wc, b, nil
+	return newWSConn(conn, rc, srv.cfg.maxBuffer()), b, nil
 }
 
 // upgradeWS upgrades r to a websocket. The 101 answer is returned in
@@ -92,7 +92,7 @@ func (srv *Server) upgradeWS(w http.ResponseWriter, r *http.Request, hdr http.He
 		if err != nil {
 			return nil, nil, err
 		}
-		return newWSConn(conn, srv.cfg.maxBuffer()), nil, nil
+		return newGorillaWSConn(conn, srv.cfg.maxBuffer()), nil, nil
 	}
 	return srv.acceptWebSocket(w, r, hdr)
 }
@@ -222,7 +222,7 @@ func (s *Session) probeLoop(c *wsConn) {
 		c.close()
 		return
 	}
-	err = c.rd.feed(nil, c.sink) // what came with the "5"
+	err = c.wire.feedBuffered(c.sink) // what came with the "5"
 	s.burstEnd(false)
 	if err != nil {
 		s.readFailed(err)
