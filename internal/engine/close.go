@@ -24,13 +24,9 @@ func (s *Session) closeGracefully(reason CloseReason, err error, code int, pollG
 		return
 	}
 	s.state = stateClosing
-	s.closeReason, s.closeErr, s.closeCode = reason, err, code
+	s.closing.reason, s.closing.err, s.closing.code = reason, err, code
 	if s.ws != nil {
-		if !s.writing {
-			s.writing = true
-			s.wg.Add(1)
-			s.srv.workers.Go(s.writeFn)
-		}
+		s.startWriterLocked()
 		s.mu.Unlock()
 		return
 	}
@@ -38,7 +34,7 @@ func (s *Session) closeGracefully(reason CloseReason, err error, code int, pollG
 	// none comes in time, give up.
 	s.resetTimerLocked(pollGrace)
 	select {
-	case s.wake <- struct{}{}:
+	case s.polling.wake <- struct{}{}:
 	default:
 	}
 	s.mu.Unlock()
@@ -55,11 +51,11 @@ func (s *Session) abort(reason CloseReason, err error, code int) {
 		return
 	}
 	ws := s.ws
-	canWrite := ws != nil && !s.writing
+	canWrite := ws != nil && !s.wr.held
 	if canWrite {
-		s.writing = true // claim the writer role for the close frame
+		s.wr.held = true // claim the writer role for the close frame
 	} else if ws != nil {
-		s.abortCode = code
+		s.wr.abortCode = code
 		_ = ws.raw.SetWriteDeadline(time.Now().Add(abortWriteGrace))
 	}
 	s.finalizeLocked()
@@ -95,8 +91,8 @@ func (s *Session) Abort(reason CloseReason, err error) {
 // clientClose handles a close packet from the client.
 func (s *Session) clientClose() {
 	s.mu.Lock()
-	s.clientClosed = true
-	s.linger = s.ws == nil && !s.getActive
+	s.polling.clientClosed = true
+	s.polling.linger = s.ws == nil && !s.polling.getActive
 	s.mu.Unlock()
 	s.abort(ReasonTransportClose, nil, 0)
 }
@@ -105,20 +101,20 @@ func (s *Session) clientClose() {
 // upgrade probe. The caller then closes the transport and calls closed.
 func (s *Session) finalizeLocked() {
 	s.state = stateClosed
-	if s.probe != nil {
-		s.probe.close()
-		s.probe = nil
+	if s.upgrade.probe != nil {
+		s.upgrade.probe.close()
+		s.upgrade.probe = nil
 	}
-	if s.timer != nil {
-		s.timer.Stop()
+	if s.hb.timer != nil {
+		s.hb.timer.Stop()
 	}
-	if s.stallTimer != nil {
-		s.stallTimer.Stop()
+	if s.hb.stallTimer != nil {
+		s.hb.stallTimer.Stop()
 	}
-	s.queue, s.spare, s.queued = nil, nil, 0
+	s.out.drop()
 	close(s.done)
 	select {
-	case s.wake <- struct{}{}:
+	case s.polling.wake <- struct{}{}:
 	default:
 	}
 }
@@ -126,10 +122,10 @@ func (s *Session) finalizeLocked() {
 // closed removes the session from the server and tells the handler.
 func (s *Session) closed(reason CloseReason, err error) {
 	s.mu.Lock()
-	linger := s.linger
+	linger := s.polling.linger
 	h := s.handler
 	if h == nil {
-		s.earlyClose = &closeInfo{reason, err}
+		s.earlyClose = &closeInfo{reason: reason, err: err}
 	}
 	s.mu.Unlock()
 	if linger {
@@ -146,9 +142,12 @@ func (s *Session) closed(reason CloseReason, err error) {
 // closeFinished marks the end of the close, after OnClose.
 func (s *Session) closeFinished() { close(s.finished) }
 
+// closeInfo describes a close: its reason, the description passed to
+// [Handler.OnClose] and, for a graceful close, the websocket close code.
 type closeInfo struct {
 	reason CloseReason
 	err    error
+	code   int
 }
 
 // shutdownPollGrace is how long Shutdown waits for a long-polling client

@@ -32,7 +32,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q map[strin
 	}
 	s := newSession(srv, NewID(), r)
 	if transport == TransportPolling {
-		s.wake = make(chan struct{}, 1)
+		s.polling.wake = make(chan struct{}, 1)
 	}
 	upgrades := "[]"
 	if transport == TransportPolling && !srv.cfg.DisallowUpgrades && srv.cfg.allows(TransportWebSocket) {
@@ -50,9 +50,9 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q map[strin
 	open = append(open, `,"maxPayload":`...)
 	open = strconv.AppendInt(open, srv.cfg.maxBuffer(), 10)
 	open = append(open, '}')
-	s.queue = append(s.queue, NewPacket(PacketOpen, open))
+	s.out.pkts = append(s.out.pkts, NewPacket(PacketOpen, open))
 	if srv.cfg.InitialPacket != nil {
-		s.queue = append(s.queue, NewPacket(PacketMessage, srv.cfg.InitialPacket))
+		s.out.pkts = append(s.out.pkts, NewPacket(PacketMessage, srv.cfg.InitialPacket))
 	}
 
 	hdr := w.Header()
@@ -67,7 +67,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q map[strin
 		if c := srv.cfg.Cookie; c != nil {
 			hdr.Add("Set-Cookie", c.cookie(s.id).String())
 		}
-		srv.poll(w, r, s)
+		s.servePoll(w, r)
 		return
 	}
 	if srv.cfg.InitialHeaders != nil {
@@ -81,8 +81,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q map[strin
 		// The 101 answer goes out with the open packet, in the first
 		// write of the session's writer, which start runs.
 		wc.partial = answer
-		s.writing = true
-		s.wg.Add(1)
+		s.claimWriterLocked() // s is not shared yet: no lock needed
 	}
 	if !srv.start(s, wc) {
 		if answer != nil {
@@ -145,7 +144,7 @@ func (srv *Server) start(s *Session, wc *wsConn) bool {
 			s.writeLoop()
 			return true
 		}
-		if s.state != stateClosed && len(s.queue) > 0 {
+		if s.state != stateClosed && len(s.out.pkts) > 0 {
 			s.kickLocked() // the open packet (gorilla wrote the answer)
 		}
 		s.mu.Unlock()

@@ -4,6 +4,21 @@ import (
 	"time"
 )
 
+// heartbeat holds a session's timers, each a time.AfterFunc whose
+// callback takes Session.mu: no goroutine waits on them. timer sends the
+// pings and closes a session whose pong is late (and, for a long-polling
+// session that is closing, bounds the wait for the GET that takes the close
+// packet); stallTimer makes the writer look at a quiet peer's progress (see
+// checkStall). Its fields are guarded by Session.mu.
+type heartbeat struct {
+	timer *time.Timer
+	// due is when timer is due; a callback that runs earlier is stale and
+	// returns.
+	due          time.Time
+	awaitingPong bool
+	stallTimer   *time.Timer
+}
+
 // startHeartbeat schedules the first ping.
 func (s *Session) startHeartbeat() {
 	s.mu.Lock()
@@ -14,37 +29,37 @@ func (s *Session) startHeartbeat() {
 }
 
 func (s *Session) resetTimerLocked(d time.Duration) {
-	s.timerAt = time.Now().Add(d)
-	if s.timer == nil {
-		s.timer = time.AfterFunc(d, s.onTimer)
+	s.hb.due = time.Now().Add(d)
+	if s.hb.timer == nil {
+		s.hb.timer = time.AfterFunc(d, s.onTimer)
 		return
 	}
-	s.timer.Reset(d)
+	s.hb.timer.Reset(d)
 }
 
 // onTimer runs when the heartbeat timer is due: it pings, or closes the
 // session when the last ping went unanswered (or a polling close timed out).
 func (s *Session) onTimer() {
 	s.mu.Lock()
-	if s.state == stateClosed || time.Now().Before(s.timerAt) {
+	if s.state == stateClosed || time.Now().Before(s.hb.due) {
 		s.mu.Unlock()
 		return
 	}
 	if s.state == stateClosing {
-		reason, err := s.closeReason, s.closeErr
+		reason, err := s.closing.reason, s.closing.err
 		s.mu.Unlock()
 		s.abort(reason, err, 0)
 		return
 	}
-	if s.awaitingPong {
+	if s.hb.awaitingPong {
 		s.mu.Unlock()
 		s.abort(ReasonPingTimeout, nil, 1000)
 		return
 	}
-	s.awaitingPong = true
+	s.hb.awaitingPong = true
 	// The pong is due pingTimeout after the ping was due, however late
 	// this callback runs.
-	s.resetTimerLocked(time.Until(s.timerAt.Add(s.srv.cfg.pingTimeout())))
+	s.resetTimerLocked(time.Until(s.hb.due.Add(s.srv.cfg.pingTimeout())))
 	err := s.sendLocked([]*Packet{s.srv.pingPacket})
 	s.mu.Unlock()
 	if err == ErrQueueFull {
@@ -57,13 +72,13 @@ func (s *Session) onTimer() {
 func (s *Session) pingExpired() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.state == stateOpen && s.awaitingPong && time.Now().After(s.timerAt)
+	return s.state == stateOpen && s.hb.awaitingPong && time.Now().After(s.hb.due)
 }
 
 func (s *Session) onPong() {
 	s.mu.Lock()
-	if s.awaitingPong && s.state == stateOpen {
-		s.awaitingPong = false
+	if s.hb.awaitingPong && s.state == stateOpen {
+		s.hb.awaitingPong = false
 		s.resetTimerLocked(s.srv.cfg.pingInterval())
 	}
 	s.mu.Unlock()
@@ -83,7 +98,7 @@ func (s *Session) checkStall(ws *wsConn, batch []*Packet, force bool) bool {
 	stalled, waiting := ws.stalled(batch, s.srv.cfg.stallPatience(), force)
 	if stalled {
 		s.mu.Lock()
-		s.writing = false
+		s.wr.held = false
 		s.mu.Unlock()
 		s.abort(ReasonTransportError, ErrStalled, 0)
 		ws.close()
@@ -92,10 +107,10 @@ func (s *Session) checkStall(ws *wsConn, batch []*Packet, force bool) bool {
 	if waiting {
 		s.mu.Lock()
 		if s.state == stateOpen {
-			if s.stallTimer == nil {
-				s.stallTimer = time.AfterFunc(s.srv.cfg.stallPatience(), s.onStallTimer)
+			if s.hb.stallTimer == nil {
+				s.hb.stallTimer = time.AfterFunc(s.srv.cfg.stallPatience(), s.onStallTimer)
 			} else {
-				s.stallTimer.Reset(s.srv.cfg.stallPatience())
+				s.hb.stallTimer.Reset(s.srv.cfg.stallPatience())
 			}
 		}
 		s.mu.Unlock()
@@ -110,12 +125,8 @@ func (s *Session) onStallTimer() {
 	if s.state != stateOpen || s.ws == nil {
 		return
 	}
-	s.stallCheck = true
-	if !s.writing {
-		s.writing = true
-		s.wg.Add(1)
-		s.srv.workers.Go(s.writeFn)
-	}
+	s.wr.stallCheck = true
+	s.startWriterLocked()
 }
 
 // outqCheckEvery is how many bytes a writer writes between two looks at

@@ -11,41 +11,59 @@ import (
 	"time"
 )
 
-// poll answers a long-polling GET with every queued packet, waiting for one
+// longPoll is the state of a long-polling session's requests. wake is set
+// by the handshake, before the session is shared, and never changed; the
+// rest is guarded by Session.mu.
+type longPoll struct {
+	// wake signals a pending GET (capacity 1); nil for a session opened
+	// over websocket, which never has one (a send to it falls to its
+	// select's default).
+	wake       chan struct{}
+	getActive  bool // a GET is pending
+	postActive bool // a POST is being read
+	// clientClosed: the client sent a close packet; a pending GET gets noop.
+	clientClosed bool
+	// linger: the client closed over long-polling with no GET pending; the
+	// closed session stays findable briefly so that a GET already on its
+	// way gets its noop rather than "Session ID unknown".
+	linger bool
+}
+
+// servePoll answers a long-polling GET with every queued packet, waiting for one
 // if the queue is empty.
-func (srv *Server) poll(w http.ResponseWriter, r *http.Request, s *Session) {
+func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	if s.getActive {
+	if s.polling.getActive {
 		s.mu.Unlock()
 		w.WriteHeader(http.StatusBadRequest)
 		s.abort(ReasonTransportError, ErrPollOverlap, 0)
 		return
 	}
-	s.getActive = true
+	s.polling.getActive = true
 	// A GET that arrives while an upgrade is being completed waits a
 	// little: if the upgrade completes, the GET came after it and is
 	// refused like any request on the old transport; otherwise it gets a
 	// noop, as the reference sends one every 100ms during an upgrade.
 	var upgradeWait <-chan time.Time
-	if s.upgrading {
+	if s.upgrade.probed {
 		t := time.NewTimer(upgradeNoopDelay)
 		defer t.Stop()
 		upgradeWait = t.C
 	}
 	waiting := false
-	for s.state == stateOpen && len(s.queue) == 0 && (!s.upgrading || upgradeWait != nil) && s.ws == nil {
+	for s.state == stateOpen && len(s.out.pkts) == 0 && (!s.upgrade.probed || upgradeWait != nil) && s.ws == nil {
 		s.mu.Unlock()
 		if !waiting {
 			waiting = true
-			srv.extendPollDeadlines(w)
+			s.srv.extendPollDeadlines(w)
 		}
 		select {
-		case <-s.wake:
+		case <-s.polling.wake:
 		case <-upgradeWait:
 			upgradeWait = nil
 		case <-r.Context().Done():
 			s.mu.Lock()
-			s.getActive = false
+			s.polling.getActive = false
 			s.mu.Unlock()
 			s.abort(ReasonTransportError, ErrPollAborted, 0)
 			return
@@ -53,9 +71,9 @@ func (srv *Server) poll(w http.ResponseWriter, r *http.Request, s *Session) {
 		s.mu.Lock()
 	}
 	if upgradeWait != nil && s.ws != nil && s.state == stateOpen {
-		s.getActive = false
+		s.polling.getActive = false
 		s.mu.Unlock()
-		srv.refuse(w, r, false, CodeBadRequest, "", "TRANSPORT_MISMATCH")
+		s.srv.refuse(w, r, false, CodeBadRequest, "", "TRANSPORT_MISMATCH")
 		return
 	}
 	var batch []*Packet
@@ -65,25 +83,25 @@ func (srv *Server) poll(w http.ResponseWriter, r *http.Request, s *Session) {
 	var cerr error
 	switch {
 	case s.state == stateClosed:
-		tail = srv.closePacket
-		if s.clientClosed {
-			tail = srv.noopPacket
+		tail = s.srv.closePacket
+		if s.polling.clientClosed {
+			tail = s.srv.noopPacket
 		}
 	case s.ws != nil:
-		tail = srv.noopPacket
+		tail = s.srv.noopPacket
 	case s.state == stateClosing:
-		batch = s.takeLocked()
-		tail = srv.closePacket
+		batch = s.out.take()
+		tail = s.srv.closePacket
 		finishClose = true
-		reason, cerr = s.closeReason, s.closeErr
+		reason, cerr = s.closing.reason, s.closing.err
 		s.finalizeLocked()
 	default:
-		batch = s.takeLocked()
+		batch = s.out.take()
 		if len(batch) == 0 {
-			tail = srv.noopPacket
+			tail = s.srv.noopPacket
 		}
 	}
-	s.getActive = false
+	s.polling.getActive = false
 	s.mu.Unlock()
 
 	// Compressed, if large enough, unless every packet asked not to be.
@@ -97,9 +115,9 @@ func (srv *Server) poll(w http.ResponseWriter, r *http.Request, s *Session) {
 	bp := payloadBufs.Get().(*[]byte)
 	body := encodePayload((*bp)[:0], batch)
 	s.mu.Lock()
-	s.recycleLocked(batch)
+	s.out.recycle(batch)
 	s.mu.Unlock()
-	srv.writePayload(w, r, body, compress)
+	s.srv.writePayload(w, r, body, compress)
 	// The response writer has copied the body (or compressed it).
 	if cap(body) <= maxPooledPayload {
 		*bp = body[:0]
@@ -123,28 +141,28 @@ func (srv *Server) extendPollDeadlines(w http.ResponseWriter) {
 	_ = rc.SetWriteDeadline(until)
 }
 
-// post reads a long-polling POST and hands its packets to the session.
-func (srv *Server) post(w http.ResponseWriter, r *http.Request, s *Session) {
+// servePost reads a long-polling POST and hands its packets to the session.
+func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream") {
 		w.WriteHeader(http.StatusBadRequest)
 		s.abort(ReasonTransportError, ErrInvalidContent, 0)
 		return
 	}
 	s.mu.Lock()
-	if s.postActive {
+	if s.polling.postActive {
 		s.mu.Unlock()
 		w.WriteHeader(http.StatusBadRequest)
 		s.abort(ReasonTransportError, ErrPollOverlap, 0)
 		return
 	}
-	s.postActive = true
+	s.polling.postActive = true
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		s.postActive = false
+		s.polling.postActive = false
 		s.mu.Unlock()
 	}()
-	max := srv.cfg.maxBuffer()
+	max := s.srv.cfg.maxBuffer()
 	if r.ContentLength > max {
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 		return
@@ -262,7 +280,7 @@ func AcceptsEncoding(header, enc string) bool {
 const upgradeNoopDelay = 100 * time.Millisecond
 
 // linger moves a session closed by its client to the lingering map for a
-// while; see Session.linger.
+// while; see longPoll.linger.
 func (srv *Server) linger(s *Session) {
 	srv.mu.Lock()
 	if srv.sessions[s.id] == s {
@@ -284,5 +302,5 @@ func (srv *Server) takeLingering(id string) bool {
 }
 
 // lingerTime is how long a session closed by the client over long-polling
-// stays findable; see Session.linger.
+// stays findable; see longPoll.linger.
 const lingerTime = time.Second

@@ -38,7 +38,7 @@ type Server struct {
 	mu       sync.RWMutex
 	sessions map[string]*Session
 	// lingering holds sessions closed by the client over long-polling,
-	// briefly; see Session.linger.
+	// briefly; see longPoll.linger.
 	lingering map[string]*Session
 	closed    bool
 }
@@ -153,9 +153,9 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method {
 	case http.MethodGet:
-		srv.poll(w, r, s)
+		s.servePoll(w, r)
 	case http.MethodPost:
-		srv.post(w, r, s)
+		s.servePost(w, r)
 	default:
 		w.WriteHeader(http.StatusInternalServerError)
 	}

@@ -51,6 +51,35 @@ const (
 
 // A Session is one Engine.IO client connection, across the transports it
 // uses during its life. All of its methods are safe for concurrent use.
+//
+// Its state is split by concern, each part in the file named for it: the
+// queue of packets to write (outQueue, writer.go), who may write them
+// (writerRole, writer.go), the heartbeat and stall timers (heartbeat,
+// heartbeat.go), the long-polling requests (longPoll, longpoll.go), a
+// websocket being probed for an upgrade (upgradeState, upgrade.go) and a
+// close in progress (closeInfo, close.go). One mutex, mu, guards all of
+// them: they change together (a Send checks the state, queues, and claims
+// the writer role or wakes a GET in one step), and a lock of their own
+// would cost Send, the flusher and every poll a second lock.
+//
+// # Lock order
+//
+// A goroutine that holds several locks took them in this order:
+//
+//	readMu -> mu -> flusher.mu
+//	             -> srv.pollMu
+//	             -> poller.mu
+//	readMu -> srv.mu
+//
+// readMu is held while a message is delivered to the handler, which may
+// send or close (taking mu, then, once mu is released, srv.mu to leave the
+// session table). Under mu, kickLocked queues the session on the flusher,
+// pollLocked registers a websocket with the poller and finalizeLocked has
+// the poller forget a probe. srv.mu is never held with a session's mu: a
+// request looks its session up, then locks it. No user code runs with mu
+// held; OnClose runs with no session lock held, except readMu when a
+// message it was handed closed the session. Helpers named ...Locked, and
+// the methods of the types above, expect mu held.
 type Session struct {
 	srv    *Server
 	id     string
@@ -61,7 +90,7 @@ type Session struct {
 	url        *url.URL
 	remoteAddr string
 	secure     bool
-	handler    Handler
+	handler    Handler      // set under mu by Server.start, then fixed
 	burst      BurstHandler // handler, if it is one
 
 	// readMu serializes delivery to the handler: the websocket reader and a
@@ -74,50 +103,19 @@ type Session struct {
 	// handler's OnClose has returned.
 	done     chan struct{}
 	finished chan struct{}
-	// wake signals a pending long-polling GET (capacity 1); nil for a
-	// session opened over websocket, which never has one (a send to it
-	// falls to its select's default).
-	wake  chan struct{}
-	timer *time.Timer
-	// writeFn is s.writeLoop as a func value made once, so that starting
-	// the writer allocates nothing.
-	writeFn func()
 
-	mu         sync.Mutex // guards everything below
-	state      sessionState
-	ws         *wsConn // the websocket transport, once open or upgraded
-	probe      *wsConn // a websocket being probed for an upgrade
-	upgrading  bool    // the probe was answered; polling is being drained
-	queue      []*Packet
-	spare      []*Packet // recycled queue backing array
-	queued     int       // bytes in queue
-	writing    bool      // the websocket writer goroutine is running
-	getActive  bool      // a long-polling GET is pending
-	postActive bool
-	// clientClosed: the client sent a close packet; a pending GET gets noop.
-	clientClosed bool
-	// linger: the client closed over long-polling with no GET pending; the
-	// closed session stays findable briefly so that a GET already on its way
-	// gets its noop rather than "Session ID unknown".
-	linger bool
-	// closeReason, closeErr, closeCode describe a close in progress.
-	closeReason CloseReason
-	closeErr    error
-	closeCode   int
-	// timerAt is when the heartbeat timer is due; a callback that runs
-	// earlier is stale and returns.
-	timerAt      time.Time
-	awaitingPong bool
+	mu      sync.Mutex // guards everything below
+	state   sessionState
+	ws      *wsConn // the websocket transport, once open or upgraded
+	out     outQueue
+	wr      writerRole
+	hb      heartbeat
+	polling longPoll
+	upgrade upgradeState
+	closing closeInfo // the close in progress, once state is not stateOpen
 	// earlyClose records a close that happened before the handler existed
 	// (during Config.OnConnection); start reports it.
 	earlyClose *closeInfo
-	// abortCode is the close frame a busy writer writes before closing
-	// the connection after an abort.
-	abortCode int
-	// stallTimer and stallCheck make the writer look at a quiet peer's
-	// progress; see checkStall.
-	stallTimer *time.Timer
-	stallCheck bool
 }
 
 func newSession(srv *Server, id string, r *http.Request) *Session {
@@ -142,7 +140,7 @@ func newSession(srv *Server, id string, r *http.Request) *Session {
 		// touches it again once the handler has it.
 		s.header.Set("Host", r.Host)
 	}
-	s.writeFn = s.writeLoop
+	s.wr.loop = s.writeLoop
 	return s
 }
 

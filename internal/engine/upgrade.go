@@ -122,6 +122,13 @@ func headerHasToken(h http.Header, name, token string) bool {
 	return false
 }
 
+// upgradeState is the upgrade of a long-polling session to a websocket
+// while it is under way (see probeLoop). It is guarded by Session.mu.
+type upgradeState struct {
+	probe  *wsConn // the websocket being probed
+	probed bool    // the probe was answered; polling is being drained
+}
+
 // upgradeSession accepts a websocket for an existing session: the probe of
 // an upgrade from long-polling, or a duplicate that is closed at once.
 func (srv *Server) upgradeSession(w http.ResponseWriter, r *http.Request, s *Session) {
@@ -136,12 +143,12 @@ func (srv *Server) upgradeSession(w http.ResponseWriter, r *http.Request, s *Ses
 		}
 	}
 	s.mu.Lock()
-	if s.state != stateOpen || s.ws != nil || s.probe != nil || srv.cfg.DisallowUpgrades {
+	if s.state != stateOpen || s.ws != nil || s.upgrade.probe != nil || srv.cfg.DisallowUpgrades {
 		s.mu.Unlock()
 		wc.close()
 		return
 	}
-	s.probe = wc
+	s.upgrade.probe = wc
 	s.wg.Add(1)
 	s.mu.Unlock()
 	go s.probeLoop(wc)
@@ -182,29 +189,27 @@ func (s *Session) probeLoop(c *wsConn) {
 				return false
 			}
 			s.mu.Lock()
-			s.upgrading = true
+			s.upgrade.probed = true
 			s.kickLocked() // release a pending GET with a noop
 			s.mu.Unlock()
 			return true
 		case "5":
 			s.mu.Lock()
 			defer s.mu.Unlock()
-			if !s.upgrading || s.probe != c || s.state != stateOpen {
+			if !s.upgrade.probed || s.upgrade.probe != c || s.state != stateOpen {
 				return false
 			}
 			timer.Stop()
-			s.probe = nil
-			s.upgrading = false
+			s.upgrade.probe = nil
+			s.upgrade.probed = false
 			s.ws = c
 			c.attach(s)
 			select { // a pending GET answers noop and ends
-			case s.wake <- struct{}{}:
+			case s.polling.wake <- struct{}{}:
 			default:
 			}
-			if len(s.queue) > 0 && !s.writing {
-				s.writing = true
-				s.wg.Add(1)
-				s.srv.workers.Go(s.writeFn)
+			if len(s.out.pkts) > 0 {
+				s.startWriterLocked()
 			}
 			upgraded = true
 			return false // go on as the session's reader
@@ -214,9 +219,9 @@ func (s *Session) probeLoop(c *wsConn) {
 	err := c.readBlocking(sink)
 	if !upgraded {
 		s.mu.Lock()
-		if s.probe == c {
-			s.probe = nil
-			s.upgrading = false
+		if s.upgrade.probe == c {
+			s.upgrade.probe = nil
+			s.upgrade.probed = false
 		}
 		s.mu.Unlock()
 		c.close()
