@@ -48,11 +48,11 @@ type wsConn struct {
 	chunkDone func()    // called by a blocking reader after each read; set with sink
 
 	// Reading by the poller (own.rc set).
-	poll           atomic.Pointer[poller]
-	pollFD, pollID int32
-	pollState      atomic.Int32
-	readFn         func() // runs the session's pollRead on a worker
-	workers        *workers.Pool
+	poll      atomic.Pointer[poller]
+	pollReg   pollReg // its registration
+	pollState atomic.Int32
+	readFn    func() // runs the session's pollRead on a worker
+	workers   *workers.Pool
 }
 
 // newWSConn returns a connection carrying our own frames over conn; rc,
@@ -87,7 +87,7 @@ const (
 func (c *wsConn) attach(s *Session) {
 	c.sink = func(op byte, data []byte) bool { return s.onFrame(op, data) }
 	c.chunkDone = func() { s.burstEnd(false) }
-	c.wire.setPingHandler(func(data []byte) { s.sendControl(newControl(opPong, data)) })
+	c.wire.pingsTo(c.sink)
 }
 
 // write writes a batch of packets.
@@ -145,33 +145,6 @@ var errTooLarge = errors.New("engine: message too large")
 // sink, until reading fails or sink returns false (errStopped).
 func (c *wsConn) readBlocking(sink frameSink) error {
 	return c.wire.readBlocking(sink, c.chunkDone)
-}
-
-// ready is called by the poller when c has bytes to read: it starts a
-// worker reading c unless one is.
-func (c *wsConn) ready() {
-	if c.claim() {
-		c.workers.Go(c.readFn)
-	}
-}
-
-// claim reports whether the caller is to start reading c: no worker reads
-// it. Otherwise it tells the worker that reads it to read again.
-func (c *wsConn) claim() bool {
-	for {
-		switch c.pollState.Load() {
-		case pollIdle:
-			if c.pollState.CompareAndSwap(pollIdle, pollRunning) {
-				return true
-			}
-		case pollRunning:
-			if c.pollState.CompareAndSwap(pollRunning, pollAgain) {
-				return false
-			}
-		default:
-			return false
-		}
-	}
 }
 
 // readBufs are the buffers that workers read polled connections into.

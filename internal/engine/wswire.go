@@ -33,9 +33,9 @@ type wsWire interface {
 	// feedBuffered hands sink what an earlier reader read but left
 	// unparsed.
 	feedBuffered(sink frameSink) error
-	// setPingHandler makes a wire that answers ping frames itself hand
-	// them to fn instead. A wire that hands them to its sink ignores it.
-	setPingHandler(fn func(data []byte))
+	// pingsTo makes ping frames go to sink, whoever is reading, as the
+	// session's reply to them must go through its writer.
+	pingsTo(sink frameSink)
 }
 
 // ownFrames is the wire of a websocket without permessage-deflate: frames
@@ -96,8 +96,8 @@ func (w *ownFrames) readBlocking(sink frameSink, chunkDone func()) error {
 
 func (w *ownFrames) feedBuffered(sink frameSink) error { return w.rd.feed(nil, sink) }
 
-// setPingHandler does nothing: the frameReader hands pings to the sink.
-func (w *ownFrames) setPingHandler(func(data []byte)) {}
+// pingsTo does nothing: the frameReader hands pings to the sink it feeds.
+func (w *ownFrames) pingsTo(frameSink) {}
 
 // gorillaFrames is the wire of a websocket with permessage-deflate:
 // gorilla/websocket did the handshake, and reads and writes every frame.
@@ -185,9 +185,11 @@ func (w *gorillaFrames) readMessage() (int, []byte, error) {
 // feedBuffered has nothing to do: gorilla keeps what it has read.
 func (w *gorillaFrames) feedBuffered(frameSink) error { return nil }
 
-func (w *gorillaFrames) setPingHandler(fn func(data []byte)) {
+// pingsTo replaces gorilla's ping handler, which would write the pong
+// itself, racing with the session's writer.
+func (w *gorillaFrames) pingsTo(sink frameSink) {
 	w.gc.SetPingHandler(func(data string) error {
-		fn([]byte(data))
+		sink(opPing, []byte(data))
 		return nil
 	})
 }
