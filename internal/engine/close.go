@@ -105,12 +105,7 @@ func (s *Session) finalizeLocked() {
 		s.upgrade.probe.close()
 		s.upgrade.probe = nil
 	}
-	if s.hb.timer != nil {
-		s.hb.timer.Stop()
-	}
-	if s.hb.stallTimer != nil {
-		s.hb.stallTimer.Stop()
-	}
+	s.hb.stop()
 	s.out.drop()
 	close(s.done)
 	select {

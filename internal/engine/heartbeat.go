@@ -28,6 +28,17 @@ func (s *Session) startHeartbeat() {
 	s.mu.Unlock()
 }
 
+// stop stops both timers, for good: the session is closed.
+func (h *heartbeat) stop() {
+	if h.timer != nil {
+		h.timer.Stop()
+	}
+	if h.stallTimer != nil {
+		h.stallTimer.Stop()
+	}
+}
+
+// resetTimerLocked makes the heartbeat timer fire d from now.
 func (s *Session) resetTimerLocked(d time.Duration) {
 	s.hb.due = time.Now().Add(d)
 	if s.hb.timer == nil {

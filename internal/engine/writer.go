@@ -132,6 +132,7 @@ func (s *Session) SendVolatile(pkts ...*Packet) bool {
 	return s.sendLocked(pkts) == nil
 }
 
+// sendLocked queues packets and makes the transport drain the queue.
 func (s *Session) sendLocked(pkts []*Packet) error { return s.queueLocked(pkts, true) }
 
 // queueLocked queues packets, and makes the transport drain the queue if
