@@ -59,4 +59,35 @@
 // own. Every goroutine ends when its session closes (pooled writers
 // are parked for at most two seconds), and
 // [Server.Shutdown] returns only after every session has closed.
+//
+// # Files
+//
+// One file per concern; a Session's state is split the same way, each part
+// a type of its own in the file of its concern (see [Session]):
+//
+//   - server.go: the [Server], routing a request to its session, refusals.
+//   - handshake.go: opening a session over either transport, and starting it.
+//   - session.go: the [Session], its [Handler], and delivery of packets to it.
+//   - longpoll.go: long-polling GET and POST (longPoll), response
+//     compression, sessions that linger after a client's close.
+//   - writer.go: the queue (outQueue), the writer role (writerRole, with its
+//     state diagram), Send, SendNow and the writer loop.
+//   - flush_linux.go, flush_other.go: the flusher, which writes websockets
+//     without waiting, on behalf of their writer role.
+//   - heartbeat.go: pings, pong timeouts and stall detection (heartbeat).
+//   - close.go: graceful close, abort, finalizing a session; Server.Shutdown
+//     and Server.Close.
+//   - upgrade.go: the upgrade from long-polling to websocket (upgradeState).
+//   - websocket.go: a websocket connection (wsConn) and how a session reads it.
+//   - wswire.go: the two wires of a websocket behind one interface (wsWire):
+//     our own frames (ownFrames) and gorilla's, for permessage-deflate.
+//   - wsaccept.go: accepting a websocket (the RFC 6455 handshake).
+//   - wsframe.go: parsing the frames a client sends.
+//   - poll_linux.go, poll_other.go: the poller, which reads idle websockets
+//     without a goroutine each.
+//   - outq_linux.go, outq_other.go: how much the kernel still holds of what
+//     was written, for stall detection.
+//   - packet.go: Engine.IO packets, pre-encoded as websocket frames, and
+//     long-polling payloads.
+//   - config.go, cors.go, errors.go: options, CORS, errors and close reasons.
 package engine

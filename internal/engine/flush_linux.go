@@ -88,19 +88,19 @@ const maxIovecs = 1024
 func (s *Session) flushNow(iov []syscall.Iovec) []syscall.Iovec {
 	s.mu.Lock()
 	ws := s.ws
-	if s.state != stateOpen || s.stallCheck || len(s.queue) == 0 {
+	if s.state != stateOpen || s.wr.stallCheck || len(s.out.pkts) == 0 {
 		// A close to write, a peer to look at, or nothing: the session's
 		// writer goroutine knows what to do (it ends at once if idle).
 		s.mu.Unlock()
-		s.srv.workers.Go(s.writeFn)
+		s.srv.workers.Go(s.wr.loop)
 		return iov
 	}
-	batch := s.takeLocked()
+	batch := s.out.take()
 	s.mu.Unlock()
 	if len(batch) > maxIovecs {
 		// Keep the writev within bounds; the rest goes back first.
 		s.mu.Lock()
-		s.requeueFrontLocked(ws, batch[maxIovecs:], 0)
+		s.out.putFront(batch[maxIovecs:], 0)
 		s.mu.Unlock()
 		batch = batch[:maxIovecs]
 	}
@@ -112,14 +112,14 @@ func (s *Session) flushNow(iov []syscall.Iovec) []syscall.Iovec {
 		total += len(p.frame)
 	}
 	ws.drained.Store(false)
-	n, err := writevNow(ws.rc, iov)
+	n, err := writevNow(ws.own.rc, iov)
 	clear(iov)
 	if n == total {
 		ws.drained.Store(true)
 	}
 	if err != nil && err != syscall.EAGAIN {
 		s.mu.Lock()
-		s.writing = false
+		s.wr.held = false
 		s.mu.Unlock()
 		s.abort(ReasonTransportError, err, 0)
 		ws.close()
@@ -132,9 +132,11 @@ func (s *Session) flushNow(iov []syscall.Iovec) []syscall.Iovec {
 		ws.written += int64(n)
 		ws.sinceOut += int64(n)
 		s.mu.Lock()
-		s.requeueFrontLocked(ws, batch, n)
+		if partial := s.out.putFront(batch, n); partial != nil {
+			ws.partial = partial
+		}
 		s.mu.Unlock()
-		s.srv.workers.Go(s.writeFn)
+		s.srv.workers.Go(s.wr.loop)
 		return iov
 	}
 	if s.checkStall(ws, batch, false) {
@@ -142,43 +144,44 @@ func (s *Session) flushNow(iov []syscall.Iovec) []syscall.Iovec {
 		return iov
 	}
 	s.mu.Lock()
-	s.recycleLocked(batch)
-	if len(s.queue) > 0 && s.state == stateOpen && !s.stallCheck {
+	s.out.recycle(batch)
+	if len(s.out.pkts) > 0 && s.state == stateOpen && !s.wr.stallCheck {
 		s.mu.Unlock()
 		s.srv.flusher.push(s) // more came: its turn again, after the others
 		return iov
 	}
-	if s.state == stateOpen && !s.stallCheck {
-		s.writing = false
+	if s.state == stateOpen && !s.wr.stallCheck {
+		s.wr.held = false
 		s.mu.Unlock()
 		s.wg.Done()
 		return iov
 	}
 	s.mu.Unlock()
-	s.srv.workers.Go(s.writeFn) // a close or a look at the peer is due
+	s.srv.workers.Go(s.wr.loop) // a close or a look at the peer is due
 	return iov
 }
 
-// requeueFrontLocked puts batch back at the front of the queue, minus its
-// first skip bytes, which were written. The rest of a frame cut by the
-// write becomes ws.partial, which the writer writes first even if the
-// session is aborted meanwhile (an abort drops the queue).
-func (s *Session) requeueFrontLocked(ws *wsConn, batch []*Packet, skip int) {
-	rest := make([]*Packet, 0, len(batch)+len(s.queue))
+// putFront puts batch back at the front of q, minus its first skip bytes,
+// which were written, and returns the rest of a frame cut by the write, if
+// any: the writer writes it first, as wsConn.partial, even if the session
+// is aborted meanwhile (an abort drops the queue).
+func (q *outQueue) putFront(batch []*Packet, skip int) (partial []byte) {
+	rest := make([]*Packet, 0, len(batch)+len(q.pkts))
 	for _, p := range batch {
 		switch {
 		case skip >= len(p.frame):
 			skip -= len(p.frame)
 			continue
 		case skip > 0:
-			ws.partial = p.frame[skip:]
+			partial = p.frame[skip:]
 			skip = 0
 			continue
 		}
 		rest = append(rest, p)
-		s.queued += p.size()
+		q.bytes += p.size()
 	}
-	s.queue = append(rest, s.queue...)
+	q.pkts = append(rest, q.pkts...)
+	return partial
 }
 
 // writevNow writes iov to the socket without waiting: it returns the bytes

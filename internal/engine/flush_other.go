@@ -13,8 +13,8 @@ type flusher struct{}
 func newFlusher(*workers.Pool) *flusher { return nil }
 
 // push starts s's writer goroutine; the caller holds the writer role.
-func (f *flusher) push(s *Session) { s.srv.workers.Go(s.writeFn) }
+func (f *flusher) push(s *Session) { s.srv.workers.Go(s.wr.loop) }
 
 // flushHere starts the session's writer goroutine; the caller (SendNow)
 // holds the writer role.
-func (s *Session) flushHere() { s.srv.workers.Go(s.writeFn) }
+func (s *Session) flushHere() { s.srv.workers.Go(s.wr.loop) }

@@ -24,6 +24,11 @@ type poller struct {
 	next  int32             // the last registration number given
 }
 
+// pollReg is a connection's registration with the poller: its socket
+// descriptor, and a number that tells it from an earlier connection that
+// had the same descriptor.
+type pollReg struct{ fd, id int32 }
+
 // pollEvents are the events a connection is registered for: readable, or
 // the peer closed its side, edge-triggered.
 const pollEvents = syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLET&0xffffffff
@@ -68,21 +73,21 @@ func rawConnOf(c net.Conn) syscall.RawConn {
 	return rc
 }
 
-// add starts watching c, whose rc is set. From then on c.ready is called
+// add starts watching c, whose own.rc is set. From then on c.ready is called
 // when it has bytes to read, including bytes that were already waiting.
 func (p *poller) add(c *wsConn) error {
 	var fd int32 = -1
-	if err := c.rc.Control(func(f uintptr) { fd = int32(f) }); err != nil {
+	if err := c.own.rc.Control(func(f uintptr) { fd = int32(f) }); err != nil {
 		return err
 	}
 	p.mu.Lock()
 	p.next++
-	c.pollFD, c.pollID = fd, p.next
+	c.pollReg = pollReg{fd: fd, id: p.next}
 	p.conns[fd] = c
 	p.mu.Unlock()
-	ev := syscall.EpollEvent{Events: pollEvents, Fd: fd, Pad: c.pollID}
+	ev := syscall.EpollEvent{Events: pollEvents, Fd: fd, Pad: c.pollReg.id}
 	var err error
-	cerr := c.rc.Control(func(f uintptr) {
+	cerr := c.own.rc.Control(func(f uintptr) {
 		err = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, int(f), &ev)
 	})
 	if err == nil {
@@ -98,8 +103,8 @@ func (p *poller) add(c *wsConn) error {
 // the epoll set itself when the socket is closed.
 func (p *poller) forget(c *wsConn) {
 	p.mu.Lock()
-	if p.conns[c.pollFD] == c {
-		delete(p.conns, c.pollFD)
+	if p.conns[c.pollReg.fd] == c {
+		delete(p.conns, c.pollReg.fd)
 	}
 	p.mu.Unlock()
 }
@@ -126,7 +131,7 @@ func (p *poller) run() {
 		ready = ready[:0]
 		p.mu.Lock()
 		for _, ev := range events[:n] {
-			if c := p.conns[ev.Fd]; c != nil && c.pollID == ev.Pad {
+			if c := p.conns[ev.Fd]; c != nil && c.pollReg.id == ev.Pad {
 				ready = append(ready, c)
 			}
 		}
@@ -167,4 +172,31 @@ func readNow(rc syscall.RawConn, b []byte) (int, error) {
 		return 0, cerr
 	}
 	return max(n, 0), err
+}
+
+// ready is called by the poller when c has bytes to read: it starts a
+// worker reading c unless one is.
+func (c *wsConn) ready() {
+	if c.claim() {
+		c.workers.Go(c.readFn)
+	}
+}
+
+// claim reports whether the caller is to start reading c: no worker reads
+// it. Otherwise it tells the worker that reads it to read again.
+func (c *wsConn) claim() bool {
+	for {
+		switch c.pollState.Load() {
+		case pollIdle:
+			if c.pollState.CompareAndSwap(pollIdle, pollRunning) {
+				return true
+			}
+		case pollRunning:
+			if c.pollState.CompareAndSwap(pollRunning, pollAgain) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
 }

@@ -11,6 +11,9 @@ import (
 // poller is Linux-only; elsewhere each websocket has a reading goroutine.
 type poller struct{}
 
+// pollReg is a connection's registration with the poller: none here.
+type pollReg struct{}
+
 func newPoller() (*poller, error) { return nil, errors.ErrUnsupported }
 
 func rawConnOf(net.Conn) syscall.RawConn { return nil }

@@ -122,7 +122,7 @@ func TestWebSocketOverTLS(t *testing.T) {
 	if !s.Secure() {
 		t.Error("Secure() is false over TLS")
 	}
-	if s.ws.rc != nil || s.ws.poll.Load() != nil {
+	if s.ws.rawIO() || s.ws.poll.Load() != nil {
 		t.Error("a TLS connection is watched by the poller")
 	}
 	for _, msg := range []string{"4one", "4two", "4" + strings.Repeat("x", 100000)} {

@@ -48,7 +48,7 @@ func TestQueueFullWebSocket(t *testing.T) {
 	waitFor(t, "the writer to take the first packet", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return s.writing && len(s.queue) == 0
+		return s.wr.held && len(s.out.pkts) == 0
 	})
 	if err := s.Send(p); err != nil { // 16 MiB queued: under the bound
 		t.Fatalf("second Send: %v", err)

@@ -276,7 +276,7 @@ func (ts *testServer) waitGetPending(t *testing.T, sid string) {
 	waitFor(t, "a pending GET", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return s.getActive
+		return s.polling.getActive
 	})
 }
 
@@ -420,7 +420,7 @@ func waitWriterIdle(t *testing.T, s *Session) {
 	waitFor(t, "the websocket writer to be idle", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return !s.writing
+		return !s.wr.held
 	})
 }
 

@@ -1,123 +1,119 @@
 package engine
 
 import (
-	"crypto/sha1"
-	"encoding/base64"
-	"errors"
 	"net/http"
-	"strings"
 	"time"
 )
 
-// errNotUpgraded is returned by acceptWebSocket when it has answered the
-// request with an error instead of upgrading it.
-var errNotUpgraded = errors.New("engine: websocket upgrade refused")
+// upgradeState is the upgrade of a long-polling session to a websocket
+// while it is under way (see probeLoop). It is guarded by Session.mu.
+type upgradeState struct {
+	probe  *wsConn // the websocket being probed
+	probed bool    // the probe was answered; polling is being drained
+}
 
-// acceptWebSocket takes r over as a websocket without permessage-deflate,
-// checking it as gorilla's Upgrader does (same checks, same error
-// statuses), and returns the connection and the 101 answer, with hdr, which
-// it has not written: a new session writes it with its open packet, in one
-// write. A connection that offers permessage-deflate while the server
-// enables it goes through gorilla instead (see upgradeWS).
-func (srv *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, hdr http.Header) (*wsConn, []byte, error) {
-	fail := func(status int, reason string) (*wsConn, []byte, error) {
-		srv.upgrader.Error(w, r, status, errors.New(reason))
-		return nil, nil, errNotUpgraded
-	}
-	switch {
-	case !headerHasToken(r.Header, "Connection", "upgrade"):
-		return fail(http.StatusBadRequest, "'upgrade' token not found in 'Connection' header")
-	case !headerHasToken(r.Header, "Upgrade", "websocket"):
-		return fail(http.StatusBadRequest, "'websocket' token not found in 'Upgrade' header")
-	case r.Method != http.MethodGet:
-		return fail(http.StatusMethodNotAllowed, "request method is not GET")
-	case !headerHasToken(r.Header, "Sec-Websocket-Version", "13"):
-		w.Header().Set("Sec-WebSocket-Version", "13")
-		return fail(http.StatusBadRequest, "unsupported websocket version")
-	}
-	key := r.Header.Get("Sec-Websocket-Key")
-	if k, err := base64.StdEncoding.DecodeString(key); err != nil || len(k) != 16 {
-		return fail(http.StatusBadRequest, "'Sec-WebSocket-Key' must be 16 bytes in base64")
-	}
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		return fail(http.StatusInternalServerError, "the response does not implement http.Hijacker")
-	}
-	conn, brw, err := hj.Hijack()
+// upgradeSession accepts a websocket for an existing session: the probe of
+// an upgrade from long-polling, or a duplicate that is closed at once.
+func (srv *Server) upgradeSession(w http.ResponseWriter, r *http.Request, s *Session) {
+	wc, answer, err := srv.upgradeWS(w, r, w.Header())
 	if err != nil {
-		return fail(http.StatusInternalServerError, err.Error())
+		return // answered
 	}
-	if brw.Reader.Buffered() > 0 {
-		conn.Close()
-		return nil, nil, errors.New("engine: websocket client sent data before the handshake's answer")
-	}
-	b := make([]byte, 0, 256)
-	b = append(b, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "...)
-	b = appendAcceptKey(b, key)
-	b = append(b, "\r\n"...)
-	for k, vs := range hdr {
-		if k == "Sec-Websocket-Protocol" || k == "Sec-Websocket-Extensions" {
-			continue
+	if answer != nil {
+		if err := wc.write([]*Packet{{frame: answer}}, srv.cfg.writeTimeout()); err != nil {
+			wc.close()
+			return
 		}
-		for _, v := range vs {
-			b = append(b, k...)
-			b = append(b, ": "...)
-			for i := 0; i < len(v); i++ {
-				c := v[i]
-				if c <= 31 {
-					c = ' ' // no response splitting
-				}
-				b = append(b, c)
+	}
+	s.mu.Lock()
+	if s.state != stateOpen || s.ws != nil || s.upgrade.probe != nil || srv.cfg.DisallowUpgrades {
+		s.mu.Unlock()
+		wc.close()
+		return
+	}
+	s.upgrade.probe = wc
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go s.probeLoop(wc)
+}
+
+// probeLoop runs the upgrade of a long-polling session to the websocket c:
+// "2probe" is answered "3probe" and the pending GET is released with a noop;
+// "5" completes the upgrade, after which c is read as the session's
+// websocket (by the poller, or on, this goroutine). Anything else, an error
+// or the upgrade timeout drops the probe and the session goes on over
+// long-polling.
+func (s *Session) probeLoop(c *wsConn) {
+	defer s.wg.Done()
+	timer := time.AfterFunc(s.srv.cfg.upgradeTimeout(), c.close)
+	defer timer.Stop()
+	upgraded := false
+	sink := func(op byte, data []byte) bool {
+		if op == opPing || op == opPong {
+			return true
+		}
+		if op != opText {
+			return false
+		}
+		switch string(data) {
+		case "2probe":
+			if err := c.write([]*Packet{s.srv.probePacket}, s.srv.cfg.writeTimeout()); err != nil {
+				return false
 			}
-			b = append(b, "\r\n"...)
-		}
-	}
-	b = append(b, "\r\n"...)
-	_ = conn.SetDeadline(time.Time{}) // the HTTP server's, if any, no longer apply
-	wc := &wsConn{raw: conn}
-	if !srv.noRawIO {
-		wc.rc = rawConnOf(conn)
-	}
-	wc.rd.max = srv.cfg.maxBuffer()
-	return wc, b, nil
-}
-
-// upgradeWS upgrades r to a websocket. The 101 answer is returned in
-// answer, not yet written, when the caller can write it with its first
-// frames; with permessage-deflate gorilla has written it. On failure the
-// request has been answered.
-func (srv *Server) upgradeWS(w http.ResponseWriter, r *http.Request, hdr http.Header) (wc *wsConn, answer []byte, err error) {
-	if srv.cfg.PerMessageDeflate && offersDeflate(r) {
-		conn, err := srv.upgrader.Upgrade(w, r, hdr)
-		if err != nil {
-			return nil, nil, err
-		}
-		return newWSConn(conn, srv.cfg.maxBuffer()), nil, nil
-	}
-	return srv.acceptWebSocket(w, r, hdr)
-}
-
-// websocketGUID is the key suffix of RFC 6455 section 1.3.
-const websocketGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-// appendAcceptKey appends the Sec-WebSocket-Accept value for key.
-func appendAcceptKey(b []byte, key string) []byte {
-	h := sha1.New()
-	h.Write([]byte(key))
-	h.Write([]byte(websocketGUID))
-	var sum [sha1.Size]byte
-	return base64.StdEncoding.AppendEncode(b, h.Sum(sum[:0]))
-}
-
-// headerHasToken reports whether a comma-separated header field of h
-// holds token, case-insensitively.
-func headerHasToken(h http.Header, name, token string) bool {
-	for _, v := range h[name] {
-		for part := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(part), token) {
-				return true
+			s.mu.Lock()
+			s.upgrade.probed = true
+			s.kickLocked() // release a pending GET with a noop
+			s.mu.Unlock()
+			return true
+		case "5":
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if !s.upgrade.probed || s.upgrade.probe != c || s.state != stateOpen {
+				return false
 			}
+			timer.Stop()
+			s.upgrade.probe = nil
+			s.upgrade.probed = false
+			s.ws = c
+			c.attach(s)
+			select { // a pending GET answers noop and ends
+			case s.polling.wake <- struct{}{}:
+			default:
+			}
+			if len(s.out.pkts) > 0 {
+				s.startWriterLocked()
+			}
+			upgraded = true
+			return false // go on as the session's reader
 		}
+		return false
 	}
-	return false
+	// Reading ends with an error whatever happened: errStopped after the
+	// "5", which is all that matters.
+	_ = c.readBlocking(sink)
+	if !upgraded {
+		s.mu.Lock()
+		if s.upgrade.probe == c {
+			s.upgrade.probe = nil
+			s.upgrade.probed = false
+		}
+		s.mu.Unlock()
+		c.close()
+		return
+	}
+	err := c.wire.feedBuffered(c.sink) // what came with the "5"
+	s.burstEnd(false)
+	if err != nil {
+		s.readFailed(err)
+		return
+	}
+	s.mu.Lock()
+	if s.state == stateClosed || s.pollLocked(c) {
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	err = c.readBlocking(c.sink)
+	s.burstEnd(false)
+	s.readFailed(err)
 }

@@ -120,7 +120,7 @@ func TestUpgradeBadProbeKeepsPolling(t *testing.T) {
 	waitFor(t, "the probe to be dropped", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return s.probe == nil
+		return s.upgrade.probe == nil
 	})
 	ts.post(t, sid, "4still polling")
 	if r := ts.get(t, sid); r.status != 200 || r.body != "4still polling" {

@@ -14,19 +14,21 @@ import (
 	"github.com/gosio/sio/internal/workers"
 )
 
-// wsConn is one websocket connection. Data frames are pre-encoded in each
-// [Packet] and written raw to the network connection with one vectored
-// write per batch. The frames the client sends are parsed by a
-// frameReader, read by a worker only while the socket has bytes (see
-// poller), or by a goroutine of the connection's own where the poller
-// cannot watch it. With permessage-deflate, gorilla/websocket does the
-// handshake, the reading and the writing. Only the session's current writer (see Session.writing)
-// writes.
+// wsConn is one websocket connection, whichever [wsWire] carries its
+// frames, with the state that the session's writer, its reader and the
+// poller keep about it. Data frames are pre-encoded in each [Packet] and
+// written raw, one vectored write per batch; with permessage-deflate,
+// gorilla/websocket does the handshake, the reading and the writing. The
+// frames the client sends are read by a worker only while the socket has
+// bytes (see poller), or by a goroutine of the connection's own where the
+// poller cannot watch it. Only the session's current writer (see
+// [writerRole]) writes.
 type wsConn struct {
-	gc       *websocket.Conn // gorilla's connection, with permessage-deflate only: it reads and writes
-	raw      net.Conn
-	bufs     net.Buffers // scratch for the writer
-	deadline time.Time   // the write deadline last set by the writer
+	wire wsWire
+	// own is wire when it carries our own frames; nil with gorilla.
+	own      *ownFrames
+	raw      net.Conn  // the network connection under wire
+	deadline time.Time // the write deadline last set by the writer
 
 	// partial is the rest of a frame that a write without waiting could
 	// not finish; the writer goroutine writes it first (writer only).
@@ -42,25 +44,36 @@ type wsConn struct {
 	ackedAt  time.Time // when that was
 
 	// Reading (one reader at a time).
-	rd        frameReader
 	sink      frameSink // the session's, once attached
 	chunkDone func()    // called by a blocking reader after each read; set with sink
 
-	// Reading by the poller: rc is the socket when the poller can watch
-	// it. Set before the connection is added to the poller.
-	rc             syscall.RawConn
-	poll           atomic.Pointer[poller]
-	pollFD, pollID int32
-	pollState      atomic.Int32
-	readFn         func() // runs the session's pollRead on a worker
-	workers        *workers.Pool
+	// Reading by the poller (own.rc set).
+	poll      atomic.Pointer[poller]
+	pollReg   pollReg // its registration
+	pollState atomic.Int32
+	readFn    func() // runs the session's pollRead on a worker
+	workers   *workers.Pool
+}
+
+// newWSConn returns a connection carrying our own frames over conn; rc,
+// if not nil, is conn's socket, for the poller and the flusher.
+func newWSConn(conn net.Conn, rc syscall.RawConn, max int64) *wsConn {
+	own := &ownFrames{conn: conn, rc: rc}
+	own.rd.max = max
+	return &wsConn{wire: own, own: own, raw: conn}
+}
+
+// newGorillaWSConn returns the connection gorilla upgraded with
+// permessage-deflate, which gorilla then reads and writes.
+func newGorillaWSConn(c *websocket.Conn, max int64) *wsConn {
+	return &wsConn{wire: newGorillaFrames(c, max), raw: c.NetConn()}
 }
 
 // rawIO reports whether c is read by the poller and written by the flusher
 // and SendNow without waiting: a plain socket (on Linux) carrying our own
 // frames. Otherwise a goroutine of its own reads it, and every write goes
 // through the session's writer goroutine.
-func (c *wsConn) rawIO() bool { return c.rc != nil && c.gc == nil }
+func (c *wsConn) rawIO() bool { return c.own != nil && c.own.rc != nil }
 
 // The states of a polled connection's reading.
 const (
@@ -69,70 +82,12 @@ const (
 	pollAgain          // a worker reads it, and an event came meanwhile
 )
 
-// outqCheckEvery is how many bytes a writer writes between two looks at
-// the kernel's send queue.
-const outqCheckEvery = 64 << 10
-
-// stalled reports whether the peer has stopped reading: the kernel still
-// holds bytes written to it, and the peer has taken none of them for
-// longer than patience. waiting reports that the peer has taken nothing
-// since the last look but is still within its patience. The kernel's send
-// buffer can hold megabytes, so a client that stops reading could
-// otherwise go unnoticed until the heartbeat catches it; a client that
-// reads, however slowly, is never called stalled. It looks at the kernel's
-// queue after every outqCheckEvery bytes written, or when force is set.
-func (c *wsConn) stalled(batch []*Packet, patience time.Duration, force bool) (stalled, waiting bool) {
-	for _, p := range batch {
-		n := int64(len(p.frame))
-		c.written += n
-		c.sinceOut += n
-	}
-	if c.sinceOut < outqCheckEvery && !force {
-		return false, false
-	}
-	c.sinceOut = 0
-	unsent := unsentBytes(c.raw)
-	if unsent <= 0 {
-		c.ackedAt = time.Time{}
-		return false, false
-	}
-	now := time.Now()
-	if acked := c.written - int64(unsent); acked != c.acked || c.ackedAt.IsZero() {
-		c.acked, c.ackedAt = acked, now
-		return false, true
-	}
-	if now.Sub(c.ackedAt) > patience {
-		return true, false
-	}
-	return false, true
-}
-
-// newWSConn returns the connection gorilla upgraded with permessage-deflate,
-// which gorilla then reads and writes.
-func newWSConn(c *websocket.Conn, max int64) *wsConn {
-	wc := &wsConn{gc: c, raw: c.NetConn()}
-	wc.rd.max = max
-	// gorilla must never write control frames itself: they would race with
-	// our raw writes. Pings are answered through the session's queue once
-	// the connection is attached to a session; a close frame is echoed by
-	// the session's close.
-	c.SetPingHandler(func(string) error { return nil })
-	c.SetCloseHandler(func(int, string) error { return nil })
-	c.EnableWriteCompression(true)
-	return wc
-}
-
 // attach makes c the transport of s: its messages go to s, and pings are
 // answered with pongs through the session's writer.
 func (c *wsConn) attach(s *Session) {
 	c.sink = func(op byte, data []byte) bool { return s.onFrame(op, data) }
 	c.chunkDone = func() { s.burstEnd(false) }
-	if c.gc != nil {
-		c.gc.SetPingHandler(func(data string) error {
-			s.sendControl(newControl(opPong, []byte(data)))
-			return nil
-		})
-	}
+	c.wire.pingsTo(c.sink)
 }
 
 // write writes a batch of packets.
@@ -155,41 +110,11 @@ func (c *wsConn) write(batch []*Packet, timeout time.Duration) error {
 func (c *wsConn) writeBatch(batch []*Packet, timeout time.Duration) error {
 	if now := time.Now(); now.Add(timeout).Sub(c.deadline) > deadlineSlack(timeout) {
 		c.deadline = now.Add(timeout)
-		if c.gc != nil {
-			// gorilla sets the connection's deadline before each frame,
-			// to its own.
-			_ = c.gc.SetWriteDeadline(c.deadline)
-		} else if err := c.raw.SetWriteDeadline(c.deadline); err != nil {
+		if err := c.wire.setWriteDeadline(c.deadline); err != nil {
 			return err
 		}
 	}
-	if c.gc != nil {
-		for _, p := range batch {
-			var err error
-			switch {
-			case p.ctrl:
-				err = c.gc.WriteControl(int(p.frame[0]&0x0f), p.Payload(), time.Now().Add(timeout))
-			case p.binary:
-				c.gc.EnableWriteCompression(!p.noCompress)
-				err = c.gc.WriteMessage(websocket.BinaryMessage, p.Payload())
-			default:
-				c.gc.EnableWriteCompression(!p.noCompress)
-				err = c.gc.WriteMessage(websocket.TextMessage, p.Payload())
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	bufs := c.bufs[:0]
-	for _, p := range batch {
-		bufs = append(bufs, p.frame)
-	}
-	c.bufs = bufs
-	_, err := bufs.WriteTo(c.raw)
-	clear(c.bufs)
-	return err
+	return c.wire.writeFrames(batch, timeout)
 }
 
 // deadlineSlack is how much of the write timeout a write may lose to a
@@ -201,20 +126,9 @@ func deadlineSlack(timeout time.Duration) time.Duration {
 // writeClose writes a close frame with code, best effort; closeNoStatus
 // writes one without a code.
 func (c *wsConn) writeClose(code int, timeout time.Duration) {
-	if code == 0 {
-		return
+	if code != 0 {
+		c.wire.writeClose(code, timeout)
 	}
-	if c.gc != nil {
-		_ = c.gc.WriteControl(websocket.CloseMessage,
-			websocket.FormatCloseMessage(code, ""), time.Now().Add(timeout))
-		return
-	}
-	var p []byte
-	if code != closeNoStatus {
-		p = []byte{byte(code >> 8), byte(code)}
-	}
-	_ = c.raw.SetWriteDeadline(time.Now().Add(timeout))
-	_, _ = c.raw.Write(newControl(opClose, p).frame)
 }
 
 // close closes the connection.
@@ -227,85 +141,10 @@ func (c *wsConn) close() {
 
 var errTooLarge = errors.New("engine: message too large")
 
-// readMessage reads the next message through gorilla, refusing one larger
-// than max bytes without reading more than max+1 of it.
-func (c *wsConn) readMessage(max int64) (int, []byte, error) {
-	op, r, err := c.gc.NextReader()
-	if err != nil {
-		return 0, nil, err
-	}
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return 0, nil, err
-	}
-	if int64(len(data)) > max {
-		return 0, nil, errTooLarge
-	}
-	return op, data, nil
-}
-
 // readBlocking reads c on the calling goroutine, handing what it reads to
 // sink, until reading fails or sink returns false (errStopped).
 func (c *wsConn) readBlocking(sink frameSink) error {
-	if c.gc != nil {
-		for {
-			op, data, err := c.readMessage(c.rd.max)
-			if err != nil {
-				return err
-			}
-			if !sink(byte(op), data) {
-				return errStopped
-			}
-			if c.chunkDone != nil {
-				c.chunkDone()
-			}
-		}
-	}
-	if err := c.rd.feed(nil, sink); err != nil { // what an earlier reader left
-		return err
-	}
-	buf := make([]byte, wsReadBufferSize)
-	for {
-		n, err := c.raw.Read(buf)
-		if n > 0 {
-			if ferr := c.rd.feed(buf[:n], sink); ferr != nil {
-				return ferr
-			}
-			if c.chunkDone != nil {
-				c.chunkDone()
-			}
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-// ready is called by the poller when c has bytes to read: it starts a
-// worker reading c unless one is.
-func (c *wsConn) ready() {
-	if c.claim() {
-		c.workers.Go(c.readFn)
-	}
-}
-
-// claim reports whether the caller is to start reading c: no worker reads
-// it. Otherwise it tells the worker that reads it to read again.
-func (c *wsConn) claim() bool {
-	for {
-		switch c.pollState.Load() {
-		case pollIdle:
-			if c.pollState.CompareAndSwap(pollIdle, pollRunning) {
-				return true
-			}
-		case pollRunning:
-			if c.pollState.CompareAndSwap(pollRunning, pollAgain) {
-				return false
-			}
-		default:
-			return false
-		}
-	}
+	return c.wire.readBlocking(sink, c.chunkDone)
 }
 
 // readBufs are the buffers that workers read polled connections into.
@@ -370,9 +209,9 @@ func (s *Session) readAvailable(c *wsConn) error {
 	defer readBufs.Put(bp)
 	buf := *bp
 	for {
-		n, err := readNow(c.rc, buf)
+		n, err := readNow(c.own.rc, buf)
 		if n > 0 {
-			if ferr := c.rd.feed(buf[:n], c.sink); ferr != nil {
+			if ferr := c.own.rd.feed(buf[:n], c.sink); ferr != nil {
 				return ferr
 			}
 		}
@@ -458,85 +297,4 @@ func (s *Session) dispatchWS(op int, data []byte) bool {
 		return false
 	}
 	return s.onPacket(t, payload, false)
-}
-
-// probeLoop runs the upgrade of a long-polling session to the websocket c:
-// "2probe" is answered "3probe" and the pending GET is released with a noop;
-// "5" completes the upgrade, after which c is read as the session's
-// websocket (by the poller, or on, this goroutine). Anything else, an error
-// or the upgrade timeout drops the probe and the session goes on over
-// long-polling.
-func (s *Session) probeLoop(c *wsConn) {
-	defer s.wg.Done()
-	timer := time.AfterFunc(s.srv.cfg.upgradeTimeout(), c.close)
-	defer timer.Stop()
-	upgraded := false
-	sink := func(op byte, data []byte) bool {
-		if op == opPing || op == opPong {
-			return true
-		}
-		if op != opText {
-			return false
-		}
-		switch string(data) {
-		case "2probe":
-			if err := c.write([]*Packet{s.srv.probePacket}, s.srv.cfg.writeTimeout()); err != nil {
-				return false
-			}
-			s.mu.Lock()
-			s.upgrading = true
-			s.kickLocked() // release a pending GET with a noop
-			s.mu.Unlock()
-			return true
-		case "5":
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			if !s.upgrading || s.probe != c || s.state != stateOpen {
-				return false
-			}
-			timer.Stop()
-			s.probe = nil
-			s.upgrading = false
-			s.ws = c
-			c.attach(s)
-			select { // a pending GET answers noop and ends
-			case s.wake <- struct{}{}:
-			default:
-			}
-			if len(s.queue) > 0 && !s.writing {
-				s.writing = true
-				s.wg.Add(1)
-				s.srv.workers.Go(s.writeFn)
-			}
-			upgraded = true
-			return false // go on as the session's reader
-		}
-		return false
-	}
-	err := c.readBlocking(sink)
-	if !upgraded {
-		s.mu.Lock()
-		if s.probe == c {
-			s.probe = nil
-			s.upgrading = false
-		}
-		s.mu.Unlock()
-		c.close()
-		return
-	}
-	err = c.rd.feed(nil, c.sink) // what came with the "5"
-	s.burstEnd(false)
-	if err != nil {
-		s.readFailed(err)
-		return
-	}
-	s.mu.Lock()
-	if s.state == stateClosed || s.pollLocked(c) {
-		s.mu.Unlock()
-		return
-	}
-	s.mu.Unlock()
-	err = c.readBlocking(c.sink)
-	s.burstEnd(false)
-	s.readFailed(err)
 }

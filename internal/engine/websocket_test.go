@@ -116,7 +116,7 @@ func TestWebSocketCloseCodeWhileWriting(t *testing.T) {
 	waitFor(t, "the writer to start", func() bool {
 		h.s.mu.Lock()
 		defer h.s.mu.Unlock()
-		return h.s.writing
+		return h.s.wr.held
 	})
 	writeWS(t, c, websocket.TextMessage, "4"+strings.Repeat("x", 100))
 	h.expectClose(t, ReasonTransportError, ErrPayloadTooLarge)
