@@ -111,11 +111,16 @@ func (s *Session) flushNow(iov []syscall.Iovec) []syscall.Iovec {
 		iov[len(iov)-1].SetLen(len(p.frame))
 		total += len(p.frame)
 	}
-	ws.drained.Store(false)
 	n, err := writevNow(ws.own.rc, iov)
 	clear(iov)
-	if n == total {
-		ws.drained.Store(true)
+	if s.srv.afterWritev != nil {
+		s.srv.afterWritev(s)
+	}
+	if n < total {
+		// A backlog: volatile packets are dropped until a write drains it.
+		// A write that took everything leaves drained as it was (true),
+		// so that nothing sees a backlog while such a write is under way.
+		ws.drained.Store(false)
 	}
 	if err != nil && err != syscall.EAGAIN {
 		s.mu.Lock()

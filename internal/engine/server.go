@@ -29,6 +29,10 @@ type Server struct {
 	// noRawIO, set by tests before the first connection, keeps websockets
 	// from the poller and the flusher, as on systems that have neither.
 	noRawIO bool
+	// afterWritev, set by tests before the first connection, runs right
+	// after each write that does not wait (flushNow), before its
+	// bookkeeping.
+	afterWritev func(*Session)
 
 	pingPacket  *Packet
 	probePacket *Packet

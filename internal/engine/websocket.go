@@ -33,8 +33,15 @@ type wsConn struct {
 	// partial is the rest of a frame that a write without waiting could
 	// not finish; the writer goroutine writes it first (writer only).
 	partial []byte
-	// drained: the last write finished, the socket took all of it, and
-	// no write is under way (set by the writer, read by SendVolatile).
+	// drained: no backlog. It is cleared when a write that does not wait
+	// (flushNow) finds the socket full, and set when a write completes;
+	// SendVolatile drops packets while it is clear. A write is not itself
+	// a backlog: the peer may have read what it carried, and answered,
+	// before its writer has done the bookkeeping, and the answer's
+	// volatile reply must not be dropped for that. Where every write
+	// waits (TLS, permessage-deflate, off Linux) the writer cannot tell a
+	// full socket from a busy one, so drained stays set and at most the
+	// packets queued behind one batch in progress are not dropped.
 	drained atomic.Bool
 
 	// Progress of the peer, for stall detection (writer only).
@@ -60,13 +67,17 @@ type wsConn struct {
 func newWSConn(conn net.Conn, rc syscall.RawConn, max int64) *wsConn {
 	own := &ownFrames{conn: conn, rc: rc}
 	own.rd.max = max
-	return &wsConn{wire: own, own: own, raw: conn}
+	c := &wsConn{wire: own, own: own, raw: conn}
+	c.drained.Store(true) // nothing written yet: no backlog
+	return c
 }
 
 // newGorillaWSConn returns the connection gorilla upgraded with
 // permessage-deflate, which gorilla then reads and writes.
 func newGorillaWSConn(c *websocket.Conn, max int64) *wsConn {
-	return &wsConn{wire: newGorillaFrames(c, max), raw: c.NetConn()}
+	wc := &wsConn{wire: newGorillaFrames(c, max), raw: c.NetConn()}
+	wc.drained.Store(true) // nothing written yet: no backlog
+	return wc
 }
 
 // rawIO reports whether c is read by the poller and written by the flusher
@@ -90,9 +101,10 @@ func (c *wsConn) attach(s *Session) {
 	c.wire.pingsTo(c.sink)
 }
 
-// write writes a batch of packets.
+// write writes a batch of packets. A write that completes ends a backlog
+// (drained); one does not start it, since the writer cannot tell whether
+// the socket takes the batch at once (see drained).
 func (c *wsConn) write(batch []*Packet, timeout time.Duration) error {
-	c.drained.Store(false)
 	if err := c.writeBatch(batch, timeout); err != nil {
 		return err
 	}

@@ -117,14 +117,14 @@ func (s *Session) canWriteNowLocked() bool {
 }
 
 // SendVolatile queues packets only if the transport can take them now (the
-// reference's volatile flag): nothing is queued or being written and, over
-// long-polling, a GET is waiting. It reports whether the packets were
-// queued.
+// reference's volatile flag): nothing is queued, the websocket has taken
+// all it was given (see wsConn.drained) or, over long-polling, a GET is
+// waiting. It reports whether the packets were queued.
 func (s *Session) SendVolatile(pkts ...*Packet) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// A websocket writer that is between writes, with all it wrote taken
-	// by the socket and nothing queued, takes the packets at once.
+	// A websocket whose writer is under way but has no backlog takes the
+	// packets: they follow the batch being written.
 	busy := s.wr.held && (s.ws == nil || !s.ws.drained.Load())
 	if s.state != stateOpen || len(s.out.pkts) > 0 || busy || (s.ws == nil && !s.polling.getActive) {
 		return false
