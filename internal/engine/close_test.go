@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/gosio/sio/internal/testkit"
 )
 
 func TestSessionCloseFlushesWebSocket(t *testing.T) {
@@ -38,11 +39,7 @@ func TestSessionCloseFlushesWebSocket(t *testing.T) {
 		t.Errorf("close code %d, want 1000", code)
 	}
 	h.expectClose(t, ReasonForcedClose, nil)
-	select {
-	case <-s.Done():
-	case <-time.After(waitTimeout):
-		t.Error("Done not closed")
-	}
+	testkit.Receive(t, s.Done())
 }
 
 func TestSessionClosePolling(t *testing.T) {
@@ -57,7 +54,7 @@ func TestSessionClosePolling(t *testing.T) {
 	// The pending GET may have taken "4a" alone; either way the queued
 	// packets come before the close packet.
 	var got []string
-	r := awaitResponse(t, pending)
+	r := testkit.Receive(t, pending).must(t)
 	got = append(got, strings.Split(r.body, "\x1e")...)
 	if got[len(got)-1] != "1" {
 		r = ts.get(t, sid)
@@ -101,7 +98,7 @@ func TestShutdown(t *testing.T) {
 			t.Errorf("close code %d, want 1001", code)
 		}
 	}
-	if r := awaitResponse(t, pending); r.status != 200 || r.body != "1" {
+	if r := testkit.Receive(t, pending).must(t); r.status != 200 || r.body != "1" {
 		t.Errorf("pending GET: %d %q, want \"1\"", r.status, r.body)
 	}
 
@@ -140,7 +137,7 @@ func TestShutdownPollingWithoutPendingGet(t *testing.T) {
 		defer cancel()
 		done <- ts.srv.Shutdown(ctx)
 	}()
-	waitFor(t, "the session to be closing", func() bool {
+	testkit.Eventually(t, "the session to be closing", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.state != stateOpen
@@ -149,13 +146,8 @@ func TestShutdownPollingWithoutPendingGet(t *testing.T) {
 	if r := ts.get(t, sid); r.status != 200 || r.body != "4last\x1e1" {
 		t.Errorf("GET during Shutdown: %d %q, want \"4last\\x1e1\"", r.status, r.body)
 	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	case <-time.After(waitTimeout + time.Second):
-		t.Fatal("Shutdown did not return")
+	if err := testkit.Receive(t, done); err != nil {
+		t.Errorf("Shutdown: %v", err)
 	}
 	h.expectClose(t, ReasonServerShuttingDown, nil)
 }
@@ -187,7 +179,7 @@ func TestServerClose(t *testing.T) {
 	if code := expectWSClose(t, c); code != websocket.CloseGoingAway {
 		t.Errorf("close code %d, want 1001", code)
 	}
-	if r := awaitResponse(t, pending); r.status != 200 || r.body != "1" {
+	if r := testkit.Receive(t, pending).must(t); r.status != 200 || r.body != "1" {
 		t.Errorf("pending GET: %d %q", r.status, r.body)
 	}
 	h.expectClose(t, ReasonServerShuttingDown, nil)
@@ -220,7 +212,7 @@ func TestShutdownReturnsAfterOnClose(t *testing.T) {
 		err := ts.srv.Shutdown(ctx)
 		done <- result{err, h.closes.Load(), ts.srv.Count()}
 	}()
-	waitFor(t, "the session to be closing", func() bool {
+	testkit.Eventually(t, "the session to be closing", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.state != stateOpen
@@ -257,11 +249,7 @@ func TestShutdownReturnsAfterOnClose(t *testing.T) {
 		read <- fmt.Sprintf("%d %d %q", resp.StatusCode, tail.n, tail.last)
 	}()
 	if !got {
-		select {
-		case res = <-done:
-		case <-time.After(waitTimeout + time.Second):
-			t.Fatal("Shutdown did not return")
-		}
+		res = testkit.Receive(t, done)
 	}
 	if r := <-read; r != fmt.Sprintf("200 %d %q", size+3, "\x1e1") {
 		t.Errorf("GET response: %s", r)
@@ -397,11 +385,7 @@ func TestCloseDuringOnConnection(t *testing.T) {
 		// Close may legitimately wait for OnConnection to return.
 	}
 	close(release)
-	select {
-	case <-closed:
-	case <-time.After(waitTimeout):
-		t.Fatal("Server.Close did not return")
-	}
+	testkit.Receive(t, closed)
 	select {
 	case ev := <-h.closed:
 		if ev.reason != ReasonServerShuttingDown {

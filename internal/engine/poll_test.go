@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/gosio/sio/internal/testkit"
 )
 
 // Idle websocket sessions are watched by the poller: none of them keeps a
@@ -38,7 +39,7 @@ func TestIdleWebSocketsHoldNoGoroutine(t *testing.T) {
 	// The test's own client connections have no goroutines (gorilla reads
 	// on the caller's); the workers that served them are parked for a
 	// while, at most writerPoolSize of them.
-	waitFor(t, "goroutines to settle", func() bool {
+	testkit.Eventually(t, "goroutines to settle", func() bool {
 		return runtime.NumGoroutine() < base+writerPoolSize
 	})
 	if got := runtime.NumGoroutine() - base; got >= n/2 {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/gosio/sio/internal/testkit"
 )
 
 func TestQueueFullPolling(t *testing.T) {
@@ -45,7 +47,7 @@ func TestQueueFullWebSocket(t *testing.T) {
 	if err := s.Send(p); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the writer to take the first packet", func() bool {
+	testkit.Eventually(t, "the writer to take the first packet", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.wr.held && len(s.out.pkts) == 0
@@ -79,7 +81,7 @@ func TestSendVolatile(t *testing.T) {
 	if !s.SendVolatile(p) {
 		t.Errorf("polling with a pending GET: SendVolatile refused")
 	}
-	if r := awaitResponse(t, pending); r.body != "4v" {
+	if r := testkit.Receive(t, pending).must(t); r.body != "4v" {
 		t.Errorf("GET: %q", r.body)
 	}
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/gosio/sio/internal/testkit"
 )
 
 func TestWebSocketEcho(t *testing.T) {
@@ -113,7 +114,7 @@ func TestWebSocketCloseCodeWhileWriting(t *testing.T) {
 	if err := h.s.Send(NewBinaryMessage(make([]byte, 8<<20))); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the writer to start", func() bool {
+	testkit.Eventually(t, "the writer to start", func() bool {
 		h.s.mu.Lock()
 		defer h.s.mu.Unlock()
 		return h.s.wr.held
