@@ -64,6 +64,7 @@ func TestClient(t *testing.T) {
 			}
 			c := testkit.MustDial(t, url, opts)
 			assert.NotEmpty(t, c.Handshake().SID)
+			assert.Equal(t, "0{", c.Handshake().Raw[:2])
 			assert.NotEmpty(t, c.MustConnect(t, "/", ""))
 			if tr == "upgrade" {
 				c.MustUpgrade(t)
