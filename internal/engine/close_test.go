@@ -21,7 +21,7 @@ import (
 func TestSessionCloseFlushesWebSocket(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{})
-	c, sid, h := ts.openWS(t)
+	c, sid, h := ts.openClient(t)
 	s := ts.srv.Session(sid)
 	if err := s.Send(NewPacket(PacketMessage, []byte("a")), NewBinaryMessage([]byte{1}), NewPacket(PacketMessage, []byte("c"))); err != nil {
 		t.Fatal(err)
@@ -30,12 +30,16 @@ func TestSessionCloseFlushesWebSocket(t *testing.T) {
 	if err := s.Send(NewPacket(PacketMessage, []byte("late"))); !errors.Is(err, ErrSessionClosed) {
 		t.Errorf("Send after Close: %v, want ErrSessionClosed", err)
 	}
-	expectText(t, c, "4a")
-	if op, data := readWS(t, c); op != websocket.BinaryMessage || !bytes.Equal(data, []byte{1}) {
-		t.Errorf("second frame: %d % x", op, data)
+	if got := c.MustReadText(t); got != "4a" {
+		t.Errorf("first frame: %q", got)
 	}
-	expectText(t, c, "4c")
-	if code := expectWSClose(t, c); code != websocket.CloseNormalClosure {
+	if data := c.MustReadBinary(t); !bytes.Equal(data, []byte{1}) {
+		t.Errorf("second frame: % x", data)
+	}
+	if got := c.MustReadText(t); got != "4c" {
+		t.Errorf("third frame: %q", got)
+	}
+	if code := testkit.CloseCode(c.MustReadClose(t, testkit.Timeout)); code != websocket.CloseNormalClosure {
 		t.Errorf("close code %d, want 1000", code)
 	}
 	h.expectClose(t, ReasonForcedClose, nil)
@@ -69,8 +73,8 @@ func TestSessionClosePolling(t *testing.T) {
 func TestShutdown(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{})
-	ws1, _, h1 := ts.openWS(t)
-	ws2, _, h2 := ts.openWS(t)
+	ws1, _, h1 := ts.openClient(t)
+	ws2, _, h2 := ts.openClient(t)
 	sid, hp := ts.openPolling(t)
 	pending := ts.asyncGet(sid)
 	ts.waitGetPending(t, sid)
@@ -92,9 +96,11 @@ func TestShutdown(t *testing.T) {
 	for _, h := range []*testHandler{h1, h2, hp} {
 		h.expectClose(t, ReasonServerShuttingDown, nil)
 	}
-	for _, c := range []*websocket.Conn{ws1, ws2} {
-		expectText(t, c, "1")
-		if code := expectWSClose(t, c); code != websocket.CloseGoingAway {
+	for _, c := range []*testkit.Client{ws1, ws2} {
+		if got := c.MustReadText(t); got != "1" {
+			t.Errorf("got %q, want the close packet", got)
+		}
+		if code := testkit.CloseCode(c.MustReadClose(t, testkit.Timeout)); code != websocket.CloseGoingAway {
 			t.Errorf("close code %d, want 1001", code)
 		}
 	}
@@ -170,13 +176,13 @@ func TestShutdownContextExpires(t *testing.T) {
 func TestServerClose(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{})
-	c, _, h := ts.openWS(t)
+	c, _, h := ts.openClient(t)
 	sid, hp := ts.openPolling(t)
 	pending := ts.asyncGet(sid)
 	ts.waitGetPending(t, sid)
 	waitWriterIdle(t, h.s) // see TestWebSocketCloseCodeWhileWriting
 	_ = ts.srv.Close()
-	if code := expectWSClose(t, c); code != websocket.CloseGoingAway {
+	if code := testkit.CloseCode(c.MustReadClose(t, testkit.Timeout)); code != websocket.CloseGoingAway {
 		t.Errorf("close code %d, want 1001", code)
 	}
 	if r := testkit.Receive(t, pending).must(t); r.status != 200 || r.body != "1" {

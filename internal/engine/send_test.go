@@ -40,7 +40,7 @@ func TestQueueFullPolling(t *testing.T) {
 func TestQueueFullWebSocket(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{MaxQueueBytes: 24 << 20, WriteTimeout: time.Minute})
-	_, sid, h := ts.openWS(t) // the client never reads again
+	_, sid, h := ts.openClient(t) // the client never reads
 	s := ts.srv.Session(sid)
 	// Larger than the socket buffers: the writer blocks on it for good.
 	p := NewBinaryMessage(make([]byte, 16<<20))
@@ -85,12 +85,14 @@ func TestSendVolatile(t *testing.T) {
 		t.Errorf("GET: %q", r.body)
 	}
 
-	c, wsid, _ := ts.openWS(t)
+	c, wsid, _ := ts.openClient(t)
 	ws := ts.srv.Session(wsid)
 	if !ws.SendVolatile(p) {
 		t.Errorf("websocket: SendVolatile refused")
 	}
-	expectText(t, c, "4v")
+	if got := c.MustReadText(t); got != "4v" {
+		t.Errorf("websocket: %q", got)
+	}
 	ws.Close()
 	if ws.SendVolatile(p) {
 		t.Errorf("closed session: SendVolatile queued")

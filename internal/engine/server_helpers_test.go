@@ -318,6 +318,17 @@ func (ts *testServer) openWS(t *testing.T) (*websocket.Conn, string, *testHandle
 	return c, sid, ts.handler(t, sid)
 }
 
+// openClient opens a websocket session with the test kit's client, for
+// the tests about Engine.IO behaviour rather than the websocket itself:
+// it answers (and hides) the pings, and reads only when asked. It is
+// closed when the test ends.
+func (ts *testServer) openClient(t *testing.T) (*testkit.Client, string, *testHandler) {
+	t.Helper()
+	c := testkit.MustDial(t, ts.ts.URL, &testkit.Options{Path: "/engine.io/"})
+	sid := parseOpen(t, c.Handshake().Raw)["sid"].(string)
+	return c, sid, ts.handler(t, sid)
+}
+
 // readWS reads one message, failing the test on error or after waitTimeout.
 func readWS(t *testing.T, c *websocket.Conn) (int, []byte) {
 	t.Helper()
