@@ -400,7 +400,7 @@ func TestCloseDuringOnConnection(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Errorf("OnClose not called for a session closed during OnConnection")
 	}
-	d := <-dial
+	d := testkit.Receive(t, dial)
 	if d.err != nil {
 		t.Fatal(d.err)
 	}

@@ -352,11 +352,7 @@ func startLifetime(t *testing.T, lc lifetimeCase) *ltRun {
 	r := &ltRun{lc: lc, start: time.Now(), done: make(chan struct{})}
 	r.c = openLifetimeClient(t, ls, lc.transport)
 	t.Cleanup(r.c.close) // before the server's cleanup
-	select {
-	case r.h = <-ls.sessions:
-	case <-time.After(waitTimeout):
-		t.Fatalf("%s: no session", lc.name())
-	}
+	r.h = testkit.Receive(t, ls.sessions)
 	if lc.busy {
 		go r.h.tick()
 	}
