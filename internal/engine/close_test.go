@@ -309,17 +309,15 @@ func TestCloseInOnConnection(t *testing.T) {
 	t.Run("websocket", func(t *testing.T) {
 		t.Parallel()
 		ts := newTestServer(t, Config{}, closeNow)
-		c, _, err := ts.dial(t, "EIO=4&transport=websocket")
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
-		_, data, err := c.ReadMessage()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		c, err := testkit.Dial(ctx, ts.ts.URL, &testkit.Options{Path: "/engine.io/"})
 		if err != nil {
 			t.Fatalf("no open packet before the close: %v", err)
 		}
-		parseOpen(t, string(data))
-		if code := expectWSCloseWithin(t, c, 2*time.Second); code != websocket.CloseNormalClosure {
+		defer c.Close()
+		parseOpen(t, c.Handshake().Raw)
+		if code := testkit.CloseCode(c.MustReadClose(t, 2*time.Second)); code != websocket.CloseNormalClosure {
 			t.Errorf("close code %d, want 1000", code)
 		}
 	})

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"context"
 	crand "crypto/rand"
 	"errors"
 	"fmt"
@@ -113,7 +114,7 @@ func TestWebSocketBinaryTooLarge(t *testing.T) {
 func TestWebSocketCloseCodeWhileWriting(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{MaxHTTPBufferSize: 100, MaxQueueBytes: 64 << 20, WriteTimeout: time.Minute})
-	c, _, h := ts.openWS(t)
+	c, _, h := ts.openClient(t) // reads only when asked
 	// Larger than the socket buffers: the writer stays busy until the
 	// client reads.
 	if err := h.s.Send(NewBinaryMessage(make([]byte, 8<<20))); err != nil {
@@ -124,24 +125,24 @@ func TestWebSocketCloseCodeWhileWriting(t *testing.T) {
 		defer h.s.mu.Unlock()
 		return h.s.wr.held
 	})
-	writeWS(t, c, websocket.TextMessage, "4"+strings.Repeat("x", 100))
+	c.MustSend(t, "4"+strings.Repeat("x", 100))
 	h.expectClose(t, ReasonTransportError, ErrPayloadTooLarge)
 	// A frame being written when the session was aborted is finished (the
 	// writer may also not have started it yet), then the close frame
 	// follows: never a cut frame.
-	_ = c.SetReadDeadline(time.Now().Add(waitTimeout))
-	op, data, err := c.ReadMessage()
-	var ce *websocket.CloseError
-	if errors.As(err, &ce) {
-		if ce.Code != websocket.CloseMessageTooBig {
-			t.Errorf("close code %d, want 1009", ce.Code)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Timeout)
+	defer cancel()
+	f, err := c.Read(ctx)
+	if err != nil && testkit.CloseCode(err) != -1 {
+		if code := testkit.CloseCode(err); code != websocket.CloseMessageTooBig {
+			t.Errorf("close code %d, want 1009", code)
 		}
 		return
 	}
-	if err != nil || op != websocket.BinaryMessage || len(data) != 8<<20 {
-		t.Fatalf("got op %d, %d bytes, %v; want the whole 8 MiB message or the close", op, len(data), err)
+	if err != nil || !f.Binary || len(f.Data) != 8<<20 {
+		t.Fatalf("got binary %v, %d bytes, %v; want the whole 8 MiB message or the close", f.Binary, len(f.Data), err)
 	}
-	if code := expectWSClose(t, c); code != websocket.CloseMessageTooBig {
+	if code := testkit.CloseCode(c.MustReadClose(t, testkit.Timeout)); code != websocket.CloseMessageTooBig {
 		t.Errorf("close code %d, want 1009 (1006: no close frame)", code)
 	}
 }
