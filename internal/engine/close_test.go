@@ -15,12 +15,13 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/gosio/sio/internal/testkit"
 )
 
 func TestSessionCloseFlushesWebSocket(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{})
-	c, sid, h := ts.openWS(t)
+	c, sid, h := ts.openClient(t)
 	s := ts.srv.Session(sid)
 	if err := s.Send(NewPacket(PacketMessage, []byte("a")), NewBinaryMessage([]byte{1}), NewPacket(PacketMessage, []byte("c"))); err != nil {
 		t.Fatal(err)
@@ -29,20 +30,20 @@ func TestSessionCloseFlushesWebSocket(t *testing.T) {
 	if err := s.Send(NewPacket(PacketMessage, []byte("late"))); !errors.Is(err, ErrSessionClosed) {
 		t.Errorf("Send after Close: %v, want ErrSessionClosed", err)
 	}
-	expectText(t, c, "4a")
-	if op, data := readWS(t, c); op != websocket.BinaryMessage || !bytes.Equal(data, []byte{1}) {
-		t.Errorf("second frame: %d % x", op, data)
+	if got := c.MustReadText(t); got != "4a" {
+		t.Errorf("first frame: %q", got)
 	}
-	expectText(t, c, "4c")
-	if code := expectWSClose(t, c); code != websocket.CloseNormalClosure {
+	if data := c.MustReadBinary(t); !bytes.Equal(data, []byte{1}) {
+		t.Errorf("second frame: % x", data)
+	}
+	if got := c.MustReadText(t); got != "4c" {
+		t.Errorf("third frame: %q", got)
+	}
+	if code := testkit.CloseCode(c.MustReadClose(t, testkit.Timeout)); code != websocket.CloseNormalClosure {
 		t.Errorf("close code %d, want 1000", code)
 	}
 	h.expectClose(t, ReasonForcedClose, nil)
-	select {
-	case <-s.Done():
-	case <-time.After(waitTimeout):
-		t.Error("Done not closed")
-	}
+	testkit.Receive(t, s.Done())
 }
 
 func TestSessionClosePolling(t *testing.T) {
@@ -57,7 +58,7 @@ func TestSessionClosePolling(t *testing.T) {
 	// The pending GET may have taken "4a" alone; either way the queued
 	// packets come before the close packet.
 	var got []string
-	r := awaitResponse(t, pending)
+	r := testkit.Receive(t, pending).must(t)
 	got = append(got, strings.Split(r.body, "\x1e")...)
 	if got[len(got)-1] != "1" {
 		r = ts.get(t, sid)
@@ -72,8 +73,8 @@ func TestSessionClosePolling(t *testing.T) {
 func TestShutdown(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{})
-	ws1, _, h1 := ts.openWS(t)
-	ws2, _, h2 := ts.openWS(t)
+	ws1, _, h1 := ts.openClient(t)
+	ws2, _, h2 := ts.openClient(t)
 	sid, hp := ts.openPolling(t)
 	pending := ts.asyncGet(sid)
 	ts.waitGetPending(t, sid)
@@ -95,13 +96,15 @@ func TestShutdown(t *testing.T) {
 	for _, h := range []*testHandler{h1, h2, hp} {
 		h.expectClose(t, ReasonServerShuttingDown, nil)
 	}
-	for _, c := range []*websocket.Conn{ws1, ws2} {
-		expectText(t, c, "1")
-		if code := expectWSClose(t, c); code != websocket.CloseGoingAway {
+	for _, c := range []*testkit.Client{ws1, ws2} {
+		if got := c.MustReadText(t); got != "1" {
+			t.Errorf("got %q, want the close packet", got)
+		}
+		if code := testkit.CloseCode(c.MustReadClose(t, testkit.Timeout)); code != websocket.CloseGoingAway {
 			t.Errorf("close code %d, want 1001", code)
 		}
 	}
-	if r := awaitResponse(t, pending); r.status != 200 || r.body != "1" {
+	if r := testkit.Receive(t, pending).must(t); r.status != 200 || r.body != "1" {
 		t.Errorf("pending GET: %d %q, want \"1\"", r.status, r.body)
 	}
 
@@ -140,7 +143,7 @@ func TestShutdownPollingWithoutPendingGet(t *testing.T) {
 		defer cancel()
 		done <- ts.srv.Shutdown(ctx)
 	}()
-	waitFor(t, "the session to be closing", func() bool {
+	testkit.Eventually(t, "the session to be closing", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.state != stateOpen
@@ -149,13 +152,8 @@ func TestShutdownPollingWithoutPendingGet(t *testing.T) {
 	if r := ts.get(t, sid); r.status != 200 || r.body != "4last\x1e1" {
 		t.Errorf("GET during Shutdown: %d %q, want \"4last\\x1e1\"", r.status, r.body)
 	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	case <-time.After(waitTimeout + time.Second):
-		t.Fatal("Shutdown did not return")
+	if err := testkit.Receive(t, done); err != nil {
+		t.Errorf("Shutdown: %v", err)
 	}
 	h.expectClose(t, ReasonServerShuttingDown, nil)
 }
@@ -178,16 +176,16 @@ func TestShutdownContextExpires(t *testing.T) {
 func TestServerClose(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{})
-	c, _, h := ts.openWS(t)
+	c, _, h := ts.openClient(t)
 	sid, hp := ts.openPolling(t)
 	pending := ts.asyncGet(sid)
 	ts.waitGetPending(t, sid)
 	waitWriterIdle(t, h.s) // see TestWebSocketCloseCodeWhileWriting
 	_ = ts.srv.Close()
-	if code := expectWSClose(t, c); code != websocket.CloseGoingAway {
+	if code := testkit.CloseCode(c.MustReadClose(t, testkit.Timeout)); code != websocket.CloseGoingAway {
 		t.Errorf("close code %d, want 1001", code)
 	}
-	if r := awaitResponse(t, pending); r.status != 200 || r.body != "1" {
+	if r := testkit.Receive(t, pending).must(t); r.status != 200 || r.body != "1" {
 		t.Errorf("pending GET: %d %q", r.status, r.body)
 	}
 	h.expectClose(t, ReasonServerShuttingDown, nil)
@@ -220,7 +218,7 @@ func TestShutdownReturnsAfterOnClose(t *testing.T) {
 		err := ts.srv.Shutdown(ctx)
 		done <- result{err, h.closes.Load(), ts.srv.Count()}
 	}()
-	waitFor(t, "the session to be closing", func() bool {
+	testkit.Eventually(t, "the session to be closing", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.state != stateOpen
@@ -257,11 +255,7 @@ func TestShutdownReturnsAfterOnClose(t *testing.T) {
 		read <- fmt.Sprintf("%d %d %q", resp.StatusCode, tail.n, tail.last)
 	}()
 	if !got {
-		select {
-		case res = <-done:
-		case <-time.After(waitTimeout + time.Second):
-			t.Fatal("Shutdown did not return")
-		}
+		res = testkit.Receive(t, done)
 	}
 	if r := <-read; r != fmt.Sprintf("200 %d %q", size+3, "\x1e1") {
 		t.Errorf("GET response: %s", r)
@@ -315,17 +309,15 @@ func TestCloseInOnConnection(t *testing.T) {
 	t.Run("websocket", func(t *testing.T) {
 		t.Parallel()
 		ts := newTestServer(t, Config{}, closeNow)
-		c, _, err := ts.dial(t, "EIO=4&transport=websocket")
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
-		_, data, err := c.ReadMessage()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		c, err := testkit.Dial(ctx, ts.ts.URL, &testkit.Options{Path: "/engine.io/"})
 		if err != nil {
 			t.Fatalf("no open packet before the close: %v", err)
 		}
-		parseOpen(t, string(data))
-		if code := expectWSCloseWithin(t, c, 2*time.Second); code != websocket.CloseNormalClosure {
+		defer c.Close()
+		parseOpen(t, c.Handshake().Raw)
+		if code := testkit.CloseCode(c.MustReadClose(t, 2*time.Second)); code != websocket.CloseNormalClosure {
 			t.Errorf("close code %d, want 1000", code)
 		}
 	})
@@ -397,11 +389,7 @@ func TestCloseDuringOnConnection(t *testing.T) {
 		// Close may legitimately wait for OnConnection to return.
 	}
 	close(release)
-	select {
-	case <-closed:
-	case <-time.After(waitTimeout):
-		t.Fatal("Server.Close did not return")
-	}
+	testkit.Receive(t, closed)
 	select {
 	case ev := <-h.closed:
 		if ev.reason != ReasonServerShuttingDown {
@@ -410,7 +398,7 @@ func TestCloseDuringOnConnection(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Errorf("OnClose not called for a session closed during OnConnection")
 	}
-	d := <-dial
+	d := testkit.Receive(t, dial)
 	if d.err != nil {
 		t.Fatal(d.err)
 	}

@@ -101,8 +101,10 @@ func TestHandshakeInitialPacket(t *testing.T) {
 	}
 	parseOpen(t, open)
 
-	c, _, _ := ts.openWS(t)
-	expectText(t, c, "4hello")
+	c, _, _ := ts.openClient(t)
+	if got := c.MustReadText(t); got != "4hello" {
+		t.Errorf("websocket: %q after the open packet, want 4hello", got)
+	}
 }
 
 // --- errors --------------------------------------------------------------
@@ -392,7 +394,9 @@ func TestWebSocketOnlyTransport(t *testing.T) {
 	if r.status != 400 || r.body != `{"code":0,"message":"Transport unknown"}` {
 		t.Errorf("polling handshake: %d %q", r.status, r.body)
 	}
-	c, _, _ := ts.openWS(t)
-	writeWS(t, c, websocket.TextMessage, "4ok")
-	expectText(t, c, "4ok")
+	c, _, _ := ts.openClient(t)
+	c.MustSend(t, "4ok")
+	if got := c.MustReadText(t); got != "4ok" {
+		t.Errorf("echo %q", got)
+	}
 }

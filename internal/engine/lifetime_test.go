@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/gosio/sio/internal/testkit"
 )
 
 // Lifetime tests: a connection that should stay up does. Each case holds
@@ -145,8 +147,6 @@ type ltServer struct {
 	hs       *httptest.Server
 	client   *http.Client
 	dialer   websocket.Dialer
-	url      string // http(s)://host/engine.io/
-	wsURL    string
 	sessions chan *ltHandler
 }
 
@@ -188,8 +188,6 @@ func startLifetimeServer(t *testing.T, lc lifetimeCase) *ltServer {
 	}
 	ls.client = ls.hs.Client()
 	ls.client.Timeout = waitTimeout
-	ls.url = ls.hs.URL + "/engine.io/"
-	ls.wsURL = "ws" + strings.TrimPrefix(ls.hs.URL, "http") + "/engine.io/"
 	t.Cleanup(func() {
 		_ = ls.srv.Close()
 		ls.hs.Close()
@@ -199,33 +197,22 @@ func startLifetimeServer(t *testing.T, lc lifetimeCase) *ltServer {
 
 // --- client side ---------------------------------------------------------
 
-// ltClient is a raw Engine.IO client on long-polling, websocket, or
-// long-polling upgraded to websocket. It answers pings and records the
-// messages it receives; any close or error it did not ask for is recorded
-// in failure.
+// ltClient is a testkit client (long-polling, websocket, or long-polling
+// upgraded to websocket) reading in the background: the kit answers the
+// pings and counts them; a goroutine of the test takes every other packet
+// off its queue and records the messages. Any close or error the client
+// did not ask for is recorded in failure.
 type ltClient struct {
-	t   *testing.T
-	ls  *ltServer
-	sid string
+	kc       *testkit.Client
+	ctx      context.Context // done at close: ends the collector's read
+	cancel   context.CancelFunc
+	collDone chan struct{}
 
 	mu      sync.Mutex
-	ws      *websocket.Conn // once on websocket
-	wsMu    sync.Mutex      // serializes websocket writes
-	out     []string        // packets waiting for a POST
-	outWake chan struct{}
-	posting bool       // a POST is under way
-	postEnd bool       // the POST loop has ended
-	posted  *sync.Cond // on mu: posting or postEnd changed
-	msgs    []string   // messages received, in order
-	pings   int
+	msgs    []string // messages received, in order
 	failure error
 	closing bool
 	gotMsg  chan struct{}
-
-	stopPoll chan struct{} // stops the GET loop after its current GET
-	pollDone chan struct{}
-	postDone chan struct{}
-	readDone chan struct{}
 }
 
 func (c *ltClient) fail(err error) {
@@ -242,199 +229,66 @@ func (c *ltClient) err() error {
 	return c.failure
 }
 
-// onPacket handles one packet from the server.
-func (c *ltClient) onPacket(p string) {
-	switch {
-	case p == "2":
-		c.mu.Lock()
-		c.pings++
-		c.mu.Unlock()
-		c.send("3")
-	case p == "6":
-	case strings.HasPrefix(p, "4"):
-		c.mu.Lock()
-		c.msgs = append(c.msgs, p[1:])
-		c.mu.Unlock()
-		select {
-		case c.gotMsg <- struct{}{}:
-		default:
+// collect takes what the server sends off the client's queue until the
+// connection ends (the kit has answered the pings already).
+func (c *ltClient) collect() {
+	defer close(c.collDone)
+	for {
+		f, err := c.kc.Read(c.ctx)
+		if err != nil {
+			c.fail(fmt.Errorf("read: %w", err))
+			return
 		}
-	default:
-		c.fail(fmt.Errorf("unexpected packet %q", p))
+		switch p := f.Data; {
+		case f.Binary:
+			c.fail(fmt.Errorf("unexpected binary message %q", p))
+		case p == "6":
+		case p == "1":
+			c.fail(errors.New("the server sent close"))
+			return
+		case strings.HasPrefix(p, "4"):
+			c.mu.Lock()
+			c.msgs = append(c.msgs, p[1:])
+			c.mu.Unlock()
+			select {
+			case c.gotMsg <- struct{}{}:
+			default:
+			}
+		default:
+			c.fail(fmt.Errorf("unexpected packet %q", p))
+		}
 	}
 }
 
 // send sends one packet over the current transport.
 func (c *ltClient) send(p string) {
-	c.mu.Lock()
-	ws := c.ws
-	if ws == nil {
-		c.out = append(c.out, p)
-		c.mu.Unlock()
-		select {
-		case c.outWake <- struct{}{}:
-		default:
-		}
-		return
-	}
-	c.mu.Unlock()
-	c.wsMu.Lock()
-	_ = ws.SetWriteDeadline(time.Now().Add(waitTimeout))
-	err := ws.WriteMessage(websocket.TextMessage, []byte(p))
-	c.wsMu.Unlock()
-	if err != nil {
-		c.fail(fmt.Errorf("websocket write: %w", err))
+	if err := c.kc.Send(p); err != nil {
+		c.fail(fmt.Errorf("send %q: %w", p, err))
 	}
 }
 
+// openLifetimeClient connects to ls over transport ("upgrade": polling,
+// then websocket as the official client upgrades), through the server's
+// websocket dialer (TLS, deflate) and HTTP client.
 func openLifetimeClient(t *testing.T, ls *ltServer, transport string) *ltClient {
-	c := &ltClient{t: t, ls: ls, outWake: make(chan struct{}, 1), gotMsg: make(chan struct{}, 1),
-		stopPoll: make(chan struct{}), pollDone: make(chan struct{}), postDone: make(chan struct{}), readDone: make(chan struct{})}
-	c.posted = sync.NewCond(&c.mu)
-	if transport == "websocket" {
-		close(c.pollDone)
-		close(c.postDone)
-		ws, _, err := ls.dialer.Dial(ls.wsURL+"?EIO=4&transport=websocket", nil)
-		if err != nil {
-			t.Fatalf("websocket handshake: %v", err)
-		}
-		_, data := readWS(t, ws)
-		c.sid = parseOpen(t, string(data))["sid"].(string)
-		c.ws = ws
-		go c.readLoop(ws)
-		return c
-	}
-	res, err := ls.client.Get(ls.url + "?EIO=4&transport=polling")
-	if err != nil {
-		t.Fatalf("polling handshake: %v", err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	c.sid = parseOpen(t, string(body))["sid"].(string)
-	go c.pollLoop()
-	go c.postLoop()
+	opts := &testkit.Options{Transport: transport, Path: "/engine.io/", Dialer: &ls.dialer, HTTPClient: ls.client, Background: true}
 	if transport == "upgrade" {
-		c.upgrade()
+		opts.Transport = "polling"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	kc, err := testkit.Dial(ctx, ls.hs.URL, opts)
+	if err != nil {
+		t.Fatalf("%s handshake: %v", opts.Transport, err)
+	}
+	parseOpen(t, kc.Handshake().Raw)
+	c := &ltClient{kc: kc, gotMsg: make(chan struct{}, 1), collDone: make(chan struct{})}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	go c.collect()
+	if transport == "upgrade" {
+		kc.MustUpgrade(t)
 	}
 	return c
-}
-
-// pollLoop sends GETs until stopPoll is closed or one fails.
-func (c *ltClient) pollLoop() {
-	defer close(c.pollDone)
-	for {
-		select {
-		case <-c.stopPoll:
-			return
-		default:
-		}
-		res, err := c.ls.client.Get(c.ls.url + "?" + pollQuery(c.sid))
-		if err != nil {
-			c.fail(fmt.Errorf("GET: %w", err))
-			return
-		}
-		body, err := io.ReadAll(res.Body)
-		res.Body.Close()
-		if err != nil || res.StatusCode != http.StatusOK {
-			c.fail(fmt.Errorf("GET: %d %q %v", res.StatusCode, body, err))
-			return
-		}
-		for _, p := range strings.Split(string(body), "\x1e") {
-			if p == "1" {
-				c.fail(errors.New("GET: the server sent close"))
-				return
-			}
-			c.onPacket(p)
-		}
-	}
-}
-
-// postLoop POSTs what send queued, one POST at a time, until the client
-// is on websocket with nothing left to post.
-func (c *ltClient) postLoop() {
-	defer close(c.postDone)
-	defer func() {
-		c.mu.Lock()
-		c.posting, c.postEnd = false, true
-		c.posted.Broadcast()
-		c.mu.Unlock()
-	}()
-	for {
-		c.mu.Lock()
-		out := c.out
-		c.out = nil
-		c.posting = len(out) > 0
-		c.posted.Broadcast()
-		done := c.ws != nil || c.closing
-		c.mu.Unlock()
-		if len(out) == 0 {
-			if done {
-				return
-			}
-			<-c.outWake
-			continue
-		}
-		res, err := c.ls.client.Post(c.ls.url+"?"+pollQuery(c.sid), "text/plain;charset=UTF-8", strings.NewReader(strings.Join(out, "\x1e")))
-		if err != nil {
-			c.fail(fmt.Errorf("POST: %w", err))
-			return
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK || string(body) != "ok" {
-			c.fail(fmt.Errorf("POST: %d %q", res.StatusCode, body))
-			return
-		}
-	}
-}
-
-// upgrade moves the client to websocket as the official client does:
-// probe, stop polling once the probe is answered, then "5".
-func (c *ltClient) upgrade() {
-	t := c.t
-	ws, _, err := c.ls.dialer.Dial(c.ls.wsURL+"?EIO=4&transport=websocket&sid="+c.sid, nil)
-	if err != nil {
-		t.Fatalf("upgrade dial: %v", err)
-	}
-	writeWS(t, ws, websocket.TextMessage, "2probe")
-	expectText(t, ws, "3probe")
-	close(c.stopPoll)
-	<-c.pollDone // the pending GET got its noop
-	// Flush what waits for a POST, then switch: what is sent from now on
-	// goes over the websocket, after the "5".
-	c.mu.Lock()
-	for (len(c.out) > 0 || c.posting) && !c.postEnd {
-		c.posted.Wait()
-	}
-	c.wsMu.Lock()
-	c.ws = ws
-	c.mu.Unlock()
-	_ = ws.SetWriteDeadline(time.Now().Add(waitTimeout))
-	err = ws.WriteMessage(websocket.TextMessage, []byte("5"))
-	c.wsMu.Unlock()
-	if err != nil {
-		t.Fatalf("upgrade packet: %v", err)
-	}
-	select {
-	case c.outWake <- struct{}{}: // the POST loop ends
-	default:
-	}
-	go c.readLoop(ws)
-}
-
-// readLoop reads the websocket until it fails.
-func (c *ltClient) readLoop(ws *websocket.Conn) {
-	defer close(c.readDone)
-	for {
-		// A live session pings every ltPingInterval.
-		_ = ws.SetReadDeadline(time.Now().Add(waitTimeout))
-		_, data, err := ws.ReadMessage()
-		if err != nil {
-			c.fail(fmt.Errorf("websocket read: %w", err))
-			return
-		}
-		c.onPacket(string(data))
-	}
 }
 
 // waitMsg waits until the client has received msg.
@@ -461,28 +315,18 @@ func (c *ltClient) waitMsg(msg string) error {
 	}
 }
 
-// close ends the client's connection as a client going away does.
+// close ends the client's connection as a client going away does: a
+// websocket just closes, long-polling says "1" first.
 func (c *ltClient) close() {
 	c.mu.Lock()
 	c.closing = true
-	ws := c.ws
 	c.mu.Unlock()
-	select {
-	case c.outWake <- struct{}{}:
-	default:
+	if c.kc.Transport() == "polling" {
+		_ = c.kc.Send("1")
 	}
-	if ws != nil {
-		ws.Close()
-		<-c.readDone
-	} else {
-		res, err := c.ls.client.Post(c.ls.url+"?"+pollQuery(c.sid), "text/plain;charset=UTF-8", strings.NewReader("1"))
-		if err == nil {
-			_, _ = io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-		}
-	}
-	<-c.pollDone
-	<-c.postDone
+	c.cancel()
+	_ = c.kc.Close()
+	<-c.collDone
 }
 
 // --- the test ------------------------------------------------------------
@@ -508,11 +352,7 @@ func startLifetime(t *testing.T, lc lifetimeCase) *ltRun {
 	r := &ltRun{lc: lc, start: time.Now(), done: make(chan struct{})}
 	r.c = openLifetimeClient(t, ls, lc.transport)
 	t.Cleanup(r.c.close) // before the server's cleanup
-	select {
-	case r.h = <-ls.sessions:
-	case <-time.After(waitTimeout):
-		t.Fatalf("%s: no session", lc.name())
-	}
+	r.h = testkit.Receive(t, ls.sessions)
 	if lc.busy {
 		go r.h.tick()
 	}
@@ -582,8 +422,9 @@ func (r *ltRun) check(t *testing.T) {
 		t.Errorf("transport %q at the end, want websocket", h.s.Transport())
 	}
 	c.mu.Lock()
-	msgs, pings := append([]string(nil), c.msgs...), c.pings
+	msgs := append([]string(nil), c.msgs...)
 	c.mu.Unlock()
+	pings := c.kc.Pings()
 	if min := int(ltLife / (ltPingInterval + ltPingTimeout)); pings < min {
 		t.Errorf("%d pings in %v, want at least %d", pings, ltLife, min)
 	}

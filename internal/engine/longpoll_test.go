@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gosio/sio/internal/testkit"
 )
 
 func TestPollingEcho(t *testing.T) {
@@ -58,7 +60,7 @@ func TestPollingPendingGetReceivesSend(t *testing.T) {
 	if err := ts.srv.Session(sid).Send(NewPacket(PacketMessage, []byte("pushed"))); err != nil {
 		t.Fatal(err)
 	}
-	if r := awaitResponse(t, ch); r.status != 200 || r.body != "4pushed" {
+	if r := testkit.Receive(t, ch).must(t); r.status != 200 || r.body != "4pushed" {
 		t.Errorf("pending GET: %d %q", r.status, r.body)
 	}
 }
@@ -110,7 +112,7 @@ func TestPollingDuplicateGet(t *testing.T) {
 	if r := ts.get(t, sid); r.status != http.StatusBadRequest {
 		t.Errorf("second GET: %d, want 400", r.status)
 	}
-	if r := awaitResponse(t, first); r.status != 200 || r.body != "1" {
+	if r := testkit.Receive(t, first).must(t); r.status != 200 || r.body != "1" {
 		t.Errorf("first GET: %d %q, want 200 \"1\"", r.status, r.body)
 	}
 	h.expectClose(t, ReasonTransportError, ErrPollOverlap)
@@ -147,7 +149,7 @@ func TestPollingClientCloseWithPendingGet(t *testing.T) {
 	if r := ts.post(t, sid, "1"); r.status != 200 {
 		t.Errorf("POST close: %d %q", r.status, r.body)
 	}
-	if r := awaitResponse(t, pending); r.status != 200 || r.body != "6" {
+	if r := testkit.Receive(t, pending).must(t); r.status != 200 || r.body != "6" {
 		t.Errorf("pending GET: %d %q, want 200 \"6\"", r.status, r.body)
 	}
 	h.expectClose(t, ReasonTransportClose, nil)
@@ -299,7 +301,7 @@ func TestPollingConcurrentPost(t *testing.T) {
 		t.Errorf("concurrent POST: %d %q, want 400", r.status, r.body)
 	}
 	h.expectClose(t, ReasonTransportError, ErrPollOverlap)
-	if r := awaitResponse(t, first); r.status != 200 {
+	if r := testkit.Receive(t, first).must(t); r.status != 200 {
 		t.Errorf("first POST: %d %q", r.status, r.body)
 	}
 	// Nothing after the close reaches the handler.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/gosio/sio/internal/testkit"
 )
 
 // Idle websocket sessions are watched by the poller: none of them keeps a
@@ -38,7 +39,7 @@ func TestIdleWebSocketsHoldNoGoroutine(t *testing.T) {
 	// The test's own client connections have no goroutines (gorilla reads
 	// on the caller's); the workers that served them are parked for a
 	// while, at most writerPoolSize of them.
-	waitFor(t, "goroutines to settle", func() bool {
+	testkit.Eventually(t, "goroutines to settle", func() bool {
 		return runtime.NumGoroutine() < base+writerPoolSize
 	})
 	if got := runtime.NumGoroutine() - base; got >= n/2 {
@@ -51,7 +52,7 @@ func TestIdleWebSocketsHoldNoGoroutine(t *testing.T) {
 // before anything sent after it.
 func TestSendNowKeepsOrderWhenTheSocketIsFull(t *testing.T) {
 	ts := newTestServer(t, Config{MaxQueueBytes: 64 << 20})
-	c, _, h := ts.openWS(t)
+	c, _, h := ts.openClient(t) // reads only when asked
 	waitWriterIdle(t, h.s)
 	// More than the kernel's socket buffers take at once: the first
 	// SendNow writes part of it and queues the rest.
@@ -74,11 +75,13 @@ func TestSendNowKeepsOrderWhenTheSocketIsFull(t *testing.T) {
 			t.Fatalf("send %d: %v", i, err)
 		}
 	}
-	if _, data := readWS(t, c); string(data) != "4"+huge.String() {
+	if data := c.MustReadText(t); data != "4"+huge.String() {
 		t.Fatalf("the large message came back damaged (%d bytes, want %d)", len(data), huge.Len()+1)
 	}
 	for i := range 6 {
-		expectText(t, c, fmt.Sprintf("4small %d", i))
+		if got, want := c.MustReadText(t), fmt.Sprintf("4small %d", i); got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
 	}
 	h.noClose(t)
 }
@@ -109,15 +112,9 @@ func TestWebSocketOverTLS(t *testing.T) {
 	}})
 	ts := httptest.NewTLSServer(srv)
 	defer func() { _ = srv.Close(); ts.Close() }()
-	d := websocket.Dialer{TLSClientConfig: ts.Client().Transport.(*http.Transport).TLSClientConfig, HandshakeTimeout: waitTimeout}
-	c, _, err := d.Dial("wss"+strings.TrimPrefix(ts.URL, "https")+"/engine.io/?EIO=4&transport=websocket", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if op, data := readWS(t, c); op != websocket.TextMessage || data[0] != '0' {
-		t.Fatalf("open packet: %d %q", op, data)
-	}
+	d := &websocket.Dialer{TLSClientConfig: ts.Client().Transport.(*http.Transport).TLSClientConfig}
+	c := testkit.MustDial(t, ts.URL, &testkit.Options{Path: "/engine.io/", Dialer: d})
+	parseOpen(t, c.Handshake().Raw)
 	s := sess.Load()
 	if !s.Secure() {
 		t.Error("Secure() is false over TLS")
@@ -126,8 +123,10 @@ func TestWebSocketOverTLS(t *testing.T) {
 		t.Error("a TLS connection is watched by the poller")
 	}
 	for _, msg := range []string{"4one", "4two", "4" + strings.Repeat("x", 100000)} {
-		writeWS(t, c, websocket.TextMessage, msg)
-		expectText(t, c, msg)
+		c.MustSend(t, msg)
+		if got := c.MustReadText(t); got != msg {
+			t.Errorf("echo %.20q (%d bytes), want %.20q (%d bytes)", got, len(got), msg, len(msg))
+		}
 	}
 }
 
@@ -136,7 +135,7 @@ func TestWebSocketOverTLS(t *testing.T) {
 // them and hand the rest to a writer that waits.
 func TestFlusherKeepsFramesWholeAndInOrder(t *testing.T) {
 	ts := newTestServer(t, Config{MaxQueueBytes: 256 << 20})
-	c, _, h := ts.openWS(t)
+	c, _, h := ts.openClient(t) // reads only when asked
 	waitWriterIdle(t, h.s)
 	var want []string
 	for i := range 300 {
@@ -151,7 +150,7 @@ func TestFlusherKeepsFramesWholeAndInOrder(t *testing.T) {
 		}
 	}
 	for i, w := range want {
-		if _, data := readWS(t, c); string(data) != w {
+		if data := c.MustReadText(t); data != w {
 			t.Fatalf("message %d: got %.12q (%d bytes), want %.12q (%d bytes)", i, data, len(data), w, len(w))
 		}
 	}

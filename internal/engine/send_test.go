@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/gosio/sio/internal/testkit"
 )
 
 func TestQueueFullPolling(t *testing.T) {
@@ -38,14 +40,14 @@ func TestQueueFullPolling(t *testing.T) {
 func TestQueueFullWebSocket(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{MaxQueueBytes: 24 << 20, WriteTimeout: time.Minute})
-	_, sid, h := ts.openWS(t) // the client never reads again
+	_, sid, h := ts.openClient(t) // the client never reads
 	s := ts.srv.Session(sid)
 	// Larger than the socket buffers: the writer blocks on it for good.
 	p := NewBinaryMessage(make([]byte, 16<<20))
 	if err := s.Send(p); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the writer to take the first packet", func() bool {
+	testkit.Eventually(t, "the writer to take the first packet", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.wr.held && len(s.out.pkts) == 0
@@ -79,16 +81,18 @@ func TestSendVolatile(t *testing.T) {
 	if !s.SendVolatile(p) {
 		t.Errorf("polling with a pending GET: SendVolatile refused")
 	}
-	if r := awaitResponse(t, pending); r.body != "4v" {
+	if r := testkit.Receive(t, pending).must(t); r.body != "4v" {
 		t.Errorf("GET: %q", r.body)
 	}
 
-	c, wsid, _ := ts.openWS(t)
+	c, wsid, _ := ts.openClient(t)
 	ws := ts.srv.Session(wsid)
 	if !ws.SendVolatile(p) {
 		t.Errorf("websocket: SendVolatile refused")
 	}
-	expectText(t, c, "4v")
+	if got := c.MustReadText(t); got != "4v" {
+		t.Errorf("websocket: %q", got)
+	}
 	ws.Close()
 	if ws.SendVolatile(p) {
 		t.Errorf("closed session: SendVolatile queued")

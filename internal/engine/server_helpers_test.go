@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/gosio/sio/internal/testkit"
 	"go.uber.org/goleak"
 )
 
@@ -78,13 +79,7 @@ func (h *testHandler) OnClose(reason CloseReason, err error) {
 // waitClose waits for OnClose and returns its arguments.
 func (h *testHandler) waitClose(t *testing.T) closeEvent {
 	t.Helper()
-	select {
-	case ev := <-h.closed:
-		return ev
-	case <-time.After(waitTimeout):
-		t.Fatalf("session %s: OnClose not called within %v", h.s.ID(), waitTimeout)
-		return closeEvent{}
-	}
+	return testkit.Receive(t, h.closed)
 }
 
 // expectClose waits for OnClose with reason and an error matching err
@@ -103,13 +98,7 @@ func (h *testHandler) expectClose(t *testing.T, reason CloseReason, err error) {
 // waitMsg waits for the next message delivered to the handler.
 func (h *testHandler) waitMsg(t *testing.T) message {
 	t.Helper()
-	select {
-	case m := <-h.msgs:
-		return m
-	case <-time.After(waitTimeout):
-		t.Fatalf("session %s: no message within %v", h.s.ID(), waitTimeout)
-		return message{}
-	}
+	return testkit.Receive(t, h.msgs)
 }
 
 // noClose fails if OnClose has been called.
@@ -239,31 +228,14 @@ func (ts *testServer) asyncGet(sid string) <-chan response {
 	return ch
 }
 
-func awaitResponse(t *testing.T, ch <-chan response) response {
+// must fails the test if the request failed (wait for an asyncGet's
+// response with testkit.Receive(t, ch).must(t)).
+func (r response) must(t *testing.T) response {
 	t.Helper()
-	select {
-	case r := <-ch:
-		if r.err != nil {
-			t.Fatalf("request failed: %v", r.err)
-		}
-		return r
-	case <-time.After(waitTimeout + time.Second):
-		t.Fatal("no response")
-		return response{}
+	if r.err != nil {
+		t.Fatalf("request failed: %v", r.err)
 	}
-}
-
-// waitFor polls cond, for conditions no event announces (such as a GET
-// being parked in the server), and fails the test after waitTimeout.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	return r
 }
 
 // waitGetPending waits until a long-polling GET of sid is parked.
@@ -273,7 +245,7 @@ func (ts *testServer) waitGetPending(t *testing.T, sid string) {
 	if s == nil {
 		t.Fatalf("no session %s", sid)
 	}
-	waitFor(t, "a pending GET", func() bool {
+	testkit.Eventually(t, "a pending GET", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.polling.getActive
@@ -343,6 +315,17 @@ func (ts *testServer) openWS(t *testing.T) (*websocket.Conn, string, *testHandle
 	}
 	open := parseOpen(t, string(data))
 	sid := open["sid"].(string)
+	return c, sid, ts.handler(t, sid)
+}
+
+// openClient opens a websocket session with the test kit's client, for
+// the tests about Engine.IO behaviour rather than the websocket itself:
+// it answers (and hides) the pings, and reads only when asked. It is
+// closed when the test ends.
+func (ts *testServer) openClient(t *testing.T) (*testkit.Client, string, *testHandler) {
+	t.Helper()
+	c := testkit.MustDial(t, ts.ts.URL, &testkit.Options{Path: "/engine.io/"})
+	sid := parseOpen(t, c.Handshake().Raw)["sid"].(string)
 	return c, sid, ts.handler(t, sid)
 }
 
@@ -417,7 +400,7 @@ func toStrings(v any) []string {
 // waitWriterIdle waits until no websocket writer goroutine runs for s.
 func waitWriterIdle(t *testing.T, s *Session) {
 	t.Helper()
-	waitFor(t, "the websocket writer to be idle", func() bool {
+	testkit.Eventually(t, "the websocket writer to be idle", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return !s.wr.held

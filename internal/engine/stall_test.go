@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/gosio/sio/internal/testkit"
 )
 
 type stallHandler struct{ closed chan error }
@@ -35,20 +36,18 @@ func TestStalledClientIsDropped(t *testing.T) {
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	defer srv.Close()
-	d := websocket.Dialer{NetDial: func(network, addr string) (net.Conn, error) {
+	d := &websocket.Dialer{NetDial: func(network, addr string) (net.Conn, error) {
 		c, err := net.Dial(network, addr)
 		if err == nil {
 			_ = c.(*net.TCPConn).SetReadBuffer(4096)
 		}
 		return c, err
 	}}
-	conn, _, err := d.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/?EIO=4&transport=websocket", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	s := <-sessions
-	// From now on the client reads nothing. 1 KiB every 5 ms is 200 KiB/s:
+	// A kit client reads only when asked.
+	c := testkit.MustDial(t, ts.URL, &testkit.Options{Path: "/", Dialer: d})
+	defer c.Close()
+	s := testkit.Receive(t, sessions)
+	// After the open packet, the client reads nothing. 1 KiB every 5 ms is 200 KiB/s:
 	// in 7 s, about 1.4 MiB, which the kernel's buffers mostly absorb.
 	msg := NewPacket(PacketMessage, []byte(strings.Repeat("x", 1024)))
 	start := time.Now()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/gosio/sio/internal/testkit"
 )
 
 func TestUpgrade(t *testing.T) {
@@ -23,7 +24,7 @@ func TestUpgrade(t *testing.T) {
 	}
 	writeWS(t, c, websocket.TextMessage, "2probe")
 	expectText(t, c, "3probe")
-	if r := awaitResponse(t, pending); r.status != 200 || r.body != "6" {
+	if r := testkit.Receive(t, pending).must(t); r.status != 200 || r.body != "6" {
 		t.Errorf("pending GET during upgrade: %d %q, want \"6\"", r.status, r.body)
 	}
 	if s.Transport() != TransportPolling {
@@ -35,7 +36,7 @@ func TestUpgrade(t *testing.T) {
 	}
 	writeWS(t, c, websocket.TextMessage, "5")
 	expectText(t, c, "4queued")
-	waitFor(t, "the upgrade", func() bool { return s.Transport() == TransportWebSocket })
+	testkit.Eventually(t, "the upgrade", func() bool { return s.Transport() == TransportWebSocket })
 
 	writeWS(t, c, websocket.TextMessage, "4after upgrade")
 	expectText(t, c, "4after upgrade")
@@ -117,7 +118,7 @@ func TestUpgradeBadProbeKeepsPolling(t *testing.T) {
 	writeWS(t, c, websocket.TextMessage, "4nope")
 	expectWSClose(t, c)
 	s := ts.srv.Session(sid)
-	waitFor(t, "the probe to be dropped", func() bool {
+	testkit.Eventually(t, "the probe to be dropped", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.upgrade.probe == nil
@@ -181,7 +182,7 @@ func TestShutdownDuringUpgrade(t *testing.T) {
 		defer cancel()
 		done <- ts.srv.Shutdown(ctx)
 	}()
-	waitFor(t, "the session to be closing", func() bool {
+	testkit.Eventually(t, "the session to be closing", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.state != stateOpen

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"context"
 	crand "crypto/rand"
 	"errors"
 	"fmt"
@@ -11,30 +12,34 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/gosio/sio/internal/testkit"
 )
 
 func TestWebSocketEcho(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{})
-	c, _, h := ts.openWS(t)
-	writeWS(t, c, websocket.TextMessage, "4hello")
-	expectText(t, c, "4hello")
-	writeWS(t, c, websocket.TextMessage, "4€ unicode")
-	expectText(t, c, "4€ unicode")
-	writeWS(t, c, websocket.BinaryMessage, "\x01\x02\x03\x04")
-	op, data := readWS(t, c)
-	if op != websocket.BinaryMessage || !bytes.Equal(data, []byte{1, 2, 3, 4}) {
-		t.Errorf("binary echo: opcode %d % x", op, data)
+	c, _, h := ts.openClient(t)
+	for _, m := range []string{"4hello", "4€ unicode"} {
+		c.MustSend(t, m)
+		if got := c.MustReadText(t); got != m {
+			t.Errorf("echo %q, want %q", got, m)
+		}
+	}
+	c.MustSendBinary(t, []byte{1, 2, 3, 4})
+	if data := c.MustReadBinary(t); !bytes.Equal(data, []byte{1, 2, 3, 4}) {
+		t.Errorf("binary echo: % x", data)
 	}
 	// Large messages use the 16- and 64-bit length encodings.
 	for _, n := range []int{125, 126, 65535, 70000} {
 		payload := "4" + strings.Repeat("z", n-1)
-		writeWS(t, c, websocket.TextMessage, payload)
-		expectText(t, c, payload)
+		c.MustSend(t, payload)
+		if got := c.MustReadText(t); got != payload {
+			t.Errorf("echo of %d bytes: got %d bytes (%.20q)", n, len(got), got)
+		}
 	}
-	writeWS(t, c, websocket.BinaryMessage, "")
-	if op, data := readWS(t, c); op != websocket.BinaryMessage || len(data) != 0 {
-		t.Errorf("empty binary echo: opcode %d % x", op, data)
+	c.MustSendBinary(t, []byte{})
+	if data := c.MustReadBinary(t); len(data) != 0 {
+		t.Errorf("empty binary echo: % x", data)
 	}
 	h.noClose(t)
 	got := []message{h.waitMsg(t), h.waitMsg(t), h.waitMsg(t)}
@@ -47,8 +52,8 @@ func TestWebSocketEcho(t *testing.T) {
 func TestWebSocketClientClose(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{})
-	c, _, h := ts.openWS(t)
-	c.Close()
+	c, _, h := ts.openClient(t)
+	_ = c.Close()
 	// The description is the read error; only the reason is specified.
 	if ev := h.waitClose(t); ev.reason != ReasonTransportClose {
 		t.Errorf("OnClose(%v, %v), want transport close", ev.reason, ev.err)
@@ -58,32 +63,34 @@ func TestWebSocketClientClose(t *testing.T) {
 func TestWebSocketInvalidPacket(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{})
-	c, _, h := ts.openWS(t)
-	writeWS(t, c, websocket.TextMessage, "abc")
-	expectWSClose(t, c)
+	c, _, h := ts.openClient(t)
+	c.MustSend(t, "abc")
+	c.MustReadClose(t, testkit.Timeout)
 	h.expectClose(t, ReasonParseError, ErrParse)
 }
 
 func TestWebSocketClientPing(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{})
-	c, _, h := ts.openWS(t)
-	writeWS(t, c, websocket.TextMessage, "2")
-	expectWSClose(t, c)
+	c, _, h := ts.openClient(t)
+	c.MustSend(t, "2")
+	c.MustReadClose(t, testkit.Timeout)
 	h.expectClose(t, ReasonTransportError, ErrHeartbeatDirection)
 }
 
 func TestWebSocketMessageTooLarge(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{MaxHTTPBufferSize: 100})
-	c, _, h := ts.openWS(t)
-	writeWS(t, c, websocket.TextMessage, "4"+strings.Repeat("y", 99)) // exactly at the limit
-	expectText(t, c, "4"+strings.Repeat("y", 99))
+	c, _, h := ts.openClient(t)
+	c.MustSend(t, "4"+strings.Repeat("y", 99)) // exactly at the limit
+	if got := c.MustReadText(t); got != "4"+strings.Repeat("y", 99) {
+		t.Errorf("echo %q", got)
+	}
 	// The close frame is only reliably written while no write is in
 	// progress; see TestWebSocketCloseCodeWhileWriting.
 	waitWriterIdle(t, h.s)
-	writeWS(t, c, websocket.TextMessage, "4"+strings.Repeat("x", 100))
-	if code := expectWSClose(t, c); code != websocket.CloseMessageTooBig {
+	c.MustSend(t, "4"+strings.Repeat("x", 100))
+	if code := testkit.CloseCode(c.MustReadClose(t, testkit.Timeout)); code != websocket.CloseMessageTooBig {
 		t.Errorf("close code %d, want 1009", code)
 	}
 	h.expectClose(t, ReasonTransportError, ErrPayloadTooLarge)
@@ -92,10 +99,10 @@ func TestWebSocketMessageTooLarge(t *testing.T) {
 func TestWebSocketBinaryTooLarge(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{MaxHTTPBufferSize: 100})
-	c, _, h := ts.openWS(t)
+	c, _, h := ts.openClient(t)
 	waitWriterIdle(t, h.s)
-	writeWS(t, c, websocket.BinaryMessage, strings.Repeat("\x00", 101))
-	if code := expectWSClose(t, c); code != websocket.CloseMessageTooBig {
+	c.MustSendBinary(t, make([]byte, 101))
+	if code := testkit.CloseCode(c.MustReadClose(t, testkit.Timeout)); code != websocket.CloseMessageTooBig {
 		t.Errorf("close code %d, want 1009", code)
 	}
 	h.expectClose(t, ReasonTransportError, ErrPayloadTooLarge)
@@ -107,35 +114,35 @@ func TestWebSocketBinaryTooLarge(t *testing.T) {
 func TestWebSocketCloseCodeWhileWriting(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t, Config{MaxHTTPBufferSize: 100, MaxQueueBytes: 64 << 20, WriteTimeout: time.Minute})
-	c, _, h := ts.openWS(t)
+	c, _, h := ts.openClient(t) // reads only when asked
 	// Larger than the socket buffers: the writer stays busy until the
 	// client reads.
 	if err := h.s.Send(NewBinaryMessage(make([]byte, 8<<20))); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the writer to start", func() bool {
+	testkit.Eventually(t, "the writer to start", func() bool {
 		h.s.mu.Lock()
 		defer h.s.mu.Unlock()
 		return h.s.wr.held
 	})
-	writeWS(t, c, websocket.TextMessage, "4"+strings.Repeat("x", 100))
+	c.MustSend(t, "4"+strings.Repeat("x", 100))
 	h.expectClose(t, ReasonTransportError, ErrPayloadTooLarge)
 	// A frame being written when the session was aborted is finished (the
 	// writer may also not have started it yet), then the close frame
 	// follows: never a cut frame.
-	_ = c.SetReadDeadline(time.Now().Add(waitTimeout))
-	op, data, err := c.ReadMessage()
-	var ce *websocket.CloseError
-	if errors.As(err, &ce) {
-		if ce.Code != websocket.CloseMessageTooBig {
-			t.Errorf("close code %d, want 1009", ce.Code)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.Timeout)
+	defer cancel()
+	f, err := c.Read(ctx)
+	if err != nil && testkit.CloseCode(err) != -1 {
+		if code := testkit.CloseCode(err); code != websocket.CloseMessageTooBig {
+			t.Errorf("close code %d, want 1009", code)
 		}
 		return
 	}
-	if err != nil || op != websocket.BinaryMessage || len(data) != 8<<20 {
-		t.Fatalf("got op %d, %d bytes, %v; want the whole 8 MiB message or the close", op, len(data), err)
+	if err != nil || !f.Binary || len(f.Data) != 8<<20 {
+		t.Fatalf("got binary %v, %d bytes, %v; want the whole 8 MiB message or the close", f.Binary, len(f.Data), err)
 	}
-	if code := expectWSClose(t, c); code != websocket.CloseMessageTooBig {
+	if code := testkit.CloseCode(c.MustReadClose(t, testkit.Timeout)); code != websocket.CloseMessageTooBig {
 		t.Errorf("close code %d, want 1009 (1006: no close frame)", code)
 	}
 }

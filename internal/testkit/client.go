@@ -59,6 +59,9 @@ type Handshake struct {
 	PingInterval int      `json:"pingInterval"` // milliseconds
 	PingTimeout  int      `json:"pingTimeout"`  // milliseconds
 	MaxPayload   int      `json:"maxPayload"`
+	// Raw is the open packet as received, "0{...}": for a test that
+	// checks the packet itself (no unknown field, the exact set of keys).
+	Raw string `json:"-"`
 }
 
 // Frame is one Engine.IO packet as received: a text packet with its type
@@ -188,6 +191,7 @@ func Dial(ctx context.Context, base string, opts *Options) (*Client, error) {
 		}
 		return nil, fmt.Errorf("testkit: open packet %q", open)
 	}
+	c.handshake.Raw = open
 	c.heartbeat = time.Duration(c.handshake.PingInterval+c.handshake.PingTimeout)*time.Millisecond + Timeout
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	go c.readLoop()

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // The Must* functions and methods fail the test (t.Fatal) where the
@@ -67,6 +69,18 @@ func (c *Client) MustRead(t testing.TB) string {
 	return f.Data
 }
 
+// MustReadText returns the next frame, which must be text.
+func (c *Client) MustReadText(t testing.TB) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	defer cancel()
+	f, err := c.Read(ctx)
+	if err != nil || f.Binary {
+		t.Fatalf("read text: got %.40q (binary %v), %v", f.Data, f.Binary, err)
+	}
+	return f.Data
+}
+
 // MustReadBinary returns the next frame, which must be binary.
 func (c *Client) MustReadBinary(t testing.TB) []byte {
 	t.Helper()
@@ -110,6 +124,35 @@ func (c *Client) MustSeeClose(t testing.TB, d time.Duration) error {
 		}
 		return err
 	}
+}
+
+// MustReadClose is [Client.MustSeeClose] with nothing before the end:
+// it fails if a frame other than a ping arrives first, or if the
+// connection is still up after d. It returns the error that ended the
+// connection; see [CloseCode].
+func (c *Client) MustReadClose(t testing.TB, d time.Duration) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	f, err := c.Read(ctx)
+	switch {
+	case err == nil:
+		t.Fatalf("got %.40q (%d bytes, binary %v), want the connection to end", f.Data, len(f.Data), f.Binary)
+	case errors.Is(err, context.DeadlineExceeded):
+		t.Fatalf("connection not closed within %v", d)
+	}
+	return err
+}
+
+// CloseCode returns the code of the websocket close frame that ended a
+// connection, given the error its reads return, or -1 if it ended without
+// one (or is not a websocket).
+func CloseCode(err error) int {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
+	return -1
 }
 
 // MustEmit is [Client.Emit] for a test.

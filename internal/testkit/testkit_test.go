@@ -64,6 +64,7 @@ func TestClient(t *testing.T) {
 			}
 			c := testkit.MustDial(t, url, opts)
 			assert.NotEmpty(t, c.Handshake().SID)
+			assert.Equal(t, "0{", c.Handshake().Raw[:2])
 			assert.NotEmpty(t, c.MustConnect(t, "/", ""))
 			if tr == "upgrade" {
 				c.MustUpgrade(t)
@@ -107,6 +108,11 @@ func TestRawPackets(t *testing.T) {
 	assert.Equal(t, []byte{9}, c.MustReadBinary(t))
 	c.MustSend(t, `42["echo"`)
 	assert.Error(t, c.MustSeeClose(t, testkit.Timeout))
+
+	c = testkit.MustDial(t, url, nil)
+	c.MustSend(t, "4")
+	assert.NotEqual(t, -1, testkit.CloseCode(c.MustReadClose(t, testkit.Timeout)), "a close frame")
+	assert.Equal(t, -1, testkit.CloseCode(errors.New("EOF")))
 }
 
 // Unless it reads in the background, a client nobody reads from stops

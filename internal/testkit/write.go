@@ -74,8 +74,8 @@ func (c *Client) write(frames []Frame) error {
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("testkit: POST: %d %q", res.StatusCode, body)
+	if res.StatusCode != http.StatusOK || string(body) != "ok" {
+		return fmt.Errorf("testkit: POST: %d %q, want 200 \"ok\"", res.StatusCode, body)
 	}
 	return nil
 }
