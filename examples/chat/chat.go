@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log"
 	"strings"
@@ -29,7 +30,7 @@ type user struct {
 }
 
 // chatMessage is the "chat message" event sent to the other members of a
-// room.
+// room, and what the room's history keeps.
 type chatMessage struct {
 	ID   string `json:"id"`
 	From string `json:"from"`
@@ -45,11 +46,15 @@ type notice struct {
 }
 
 type chat struct {
-	io *socketio.Server
+	io   *socketio.Server
+	hist history
 }
 
-func newChat(io *socketio.Server) *chat {
-	c := &chat{io: io}
+// historyTimeout bounds each call to the history (Redis may be away).
+const historyTimeout = 5 * time.Second
+
+func newChat(io *socketio.Server, hist history) *chat {
+	c := &chat{io: io, hist: hist}
 	io.OnConnection(c.onConnection)
 	io.Of("/news").OnConnection(func(s *socketio.Socket) {
 		_ = s.Emit("headline", headline(0))
@@ -88,10 +93,9 @@ func (c *chat) onConnection(s *socketio.Socket) {
 	})
 
 	s.On("join", func(arg any, ack socketio.Ack) {
-		room, ok := arg.(string)
-		room = strings.TrimSpace(room)
-		if !ok || room == "" || utf8.RuneCountInString(room) > maxRoom {
-			_ = ack(map[string]any{"error": fmt.Sprintf("a room name is a string of 1 to %d characters", maxRoom)})
+		room, ok := roomName(arg)
+		if !ok {
+			_ = ack(map[string]any{"error": badRoom})
 			return
 		}
 		u := userOf(s)
@@ -119,8 +123,47 @@ func (c *chat) onConnection(s *socketio.Socket) {
 		}
 		u := userOf(s)
 		m := chatMessage{ID: newID(), From: u.Nickname, Text: text, Room: u.Room, TS: time.Now().UnixMilli()}
-		_ = s.To(u.Room).Emit("chat message", m)
+		// Encoded once: the history keeps the very bytes broadcast. Stored
+		// before the broadcast and the ack, so that the history is in send
+		// order and holds every message anyone received; a message that
+		// cannot be stored is not sent at all.
+		p, err := json.Marshal(m)
+		if err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), historyTimeout)
+			err = c.hist.Add(ctx, m.Room, p)
+			cancel()
+		}
+		if err != nil {
+			log.Printf("history of room %q: store: %v", m.Room, err)
+			_ = ack(map[string]any{"error": "the message could not be stored, try again"})
+			return
+		}
+		_ = s.To(m.Room).Emit("chat message", json.RawMessage(p))
 		_ = ack(map[string]any{"id": m.ID, "ts": m.TS})
+	})
+
+	// history (room, ack) answers {room, messages}: the room's last
+	// historyLen "chat message" payloads, oldest first. Any room may be
+	// asked for, as any room may be joined.
+	s.On("history", func(arg any, ack socketio.Ack) {
+		room, ok := roomName(arg)
+		if !ok {
+			_ = ack(map[string]any{"error": badRoom})
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), historyTimeout)
+		msgs, err := c.hist.Recent(ctx, room)
+		cancel()
+		if err != nil {
+			log.Printf("history of room %q: read: %v", room, err)
+			_ = ack(map[string]any{"error": "the history of this room could not be read, try again"})
+			return
+		}
+		out := make([]any, len(msgs))
+		for i, m := range msgs {
+			out[i] = m
+		}
+		_ = ack(map[string]any{"room": room, "messages": out})
 	})
 
 	s.On("typing", func() {
@@ -135,6 +178,16 @@ func (c *chat) onConnection(s *socketio.Socket) {
 	s.OnDisconnect(func(reason socketio.DisconnectReason) {
 		log.Printf("user disconnected: %s (%s)", s.ID(), reason)
 	})
+}
+
+// badRoom answers a room name that is not one.
+var badRoom = fmt.Sprintf("a room name is a string of 1 to %d characters", maxRoom)
+
+// roomName returns arg as a room name, trimmed, and whether it is one.
+func roomName(arg any) (string, bool) {
+	room, ok := arg.(string)
+	room = strings.TrimSpace(room)
+	return room, ok && room != "" && utf8.RuneCountInString(room) <= maxRoom
 }
 
 // users returns the nicknames of the sockets in room, on every server.

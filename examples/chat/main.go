@@ -1,6 +1,7 @@
-// Command chat is a chat server built on the socketio package, with rooms,
-// nicknames, typing notices, delivery ticks and a second namespace (/news)
-// multiplexed on the same connection. From the repository root:
+// Command chat is a chat server built on the socketio package, with rooms
+// and their history, nicknames, typing notices, delivery ticks and a second
+// namespace (/news) multiplexed on the same connection. From the
+// repository root:
 //
 //	make run
 //
@@ -41,8 +42,10 @@ func main() {
 		dist = "node_modules/socket.io-client/dist"
 	}
 	opts := &socketio.Options{ServeClient: os.DirFS(dist)}
+	var hist history = newMemHistory()
 	// With REDIS_URL (for example redis://127.0.0.1:6379), several chat
-	// servers, Go or Node, form one chat through the Redis adapter.
+	// servers, Go or Node, form one chat through the Redis adapter, and
+	// keep the rooms' history in Redis, where each of them reads it.
 	if url := os.Getenv("REDIS_URL"); url != "" {
 		ro, err := goredis.ParseURL(url)
 		if err != nil {
@@ -51,10 +54,11 @@ func main() {
 		rdb := goredis.NewClient(ro)
 		defer rdb.Close()
 		opts.Adapter = redisadapter.NewAdapter(rdb, nil)
+		hist = &redisHistory{rdb: rdb}
 		log.Printf("using the Redis adapter at %s", ro.Addr)
 	}
 	io := socketio.NewServer(opts)
-	chat := newChat(io)
+	chat := newChat(io, hist)
 
 	page, _ := fs.Sub(static, "static")
 	mux := http.NewServeMux()

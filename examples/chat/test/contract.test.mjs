@@ -1,7 +1,7 @@
 // The chat's socket contract, driven with the official socket.io-client.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startChat, client, waitFor, expectNone } from "./helpers.mjs";
+import { startChat, client, waitFor, withTimeout, expectNone } from "./helpers.mjs";
 
 let chat;
 const sockets = [];
@@ -12,6 +12,10 @@ async function user(name, room) {
   if (room) await s.emitWithAck("join", room);
   return s;
 }
+
+// history asks for a room's history, failing rather than waiting forever
+// for an ack a server without the event never sends.
+const history = (s, ...room) => s.timeout(5000).emitWithAck("history", ...room);
 
 before(async () => { chat = await startChat(); });
 after(async () => {
@@ -134,6 +138,67 @@ describe("chat contract", () => {
     const h = await waitFor(news, "headline");
     assert.equal(typeof h.text, "string");
     assert.equal(news.io.engine.id, a.io.engine.id, "one engine connection for both namespaces");
+  });
+
+  it("should answer the history of a room with no messages with an empty list", async () => {
+    const a = await user("hist-empty");
+    assert.deepEqual(await history(a, "hist-nobody-wrote-here"), { room: "hist-nobody-wrote-here", messages: [] });
+  });
+
+  it("should answer a room's history with the messages broadcast, oldest first", async () => {
+    const a = await user("hist-a", "hist-room");
+    const b = await user("hist-b", "hist-room");
+    const seen = [];
+    const fiveSeen = withTimeout(new Promise((resolve) => b.on("chat message", (m) => {
+      if (seen.push(m) === 5) resolve();
+    })), 5000, "b to receive the five messages");
+    const acks = [];
+    for (let i = 0; i < 5; i++) acks.push(await a.emitWithAck("chat message", `history ${i}`));
+    // The acks come after the store: the history is complete now.
+    const res = await history(a, "hist-room");
+    assert.equal(res.room, "hist-room");
+    assert.deepEqual(res.messages.map((m) => m.text), [0, 1, 2, 3, 4].map((i) => `history ${i}`));
+    assert.deepEqual(res.messages.map((m) => m.id), acks.map((a) => a.id));
+    assert.deepEqual(Object.keys(res.messages[0]).sort(), ["from", "id", "room", "text", "ts"]);
+    await fiveSeen;
+    assert.deepEqual(res.messages, seen, "the very objects that were broadcast");
+    // Someone who was not in the room sees the same.
+    const c = await user("hist-c");
+    assert.deepEqual((await history(c, " hist-room ")).messages, seen, "the name is trimmed, as by join");
+  });
+
+  it("should keep only a room's last 50 messages", async () => {
+    const a = await user("hist-60", "hist-sixty");
+    const ids = [];
+    for (let i = 0; i < 60; i++) ids.push((await a.emitWithAck("chat message", `m${i}`)).id);
+    const res = await history(a, "hist-sixty");
+    assert.equal(res.messages.length, 50);
+    assert.deepEqual(res.messages.map((m) => m.id), ids.slice(10));
+    assert.deepEqual(res.messages.map((m) => m.text), ids.slice(10).map((_, i) => `m${i + 10}`));
+  });
+
+  it("should keep each room's history apart", async () => {
+    const a = await user("hist-sep-a", "hist-one");
+    const b = await user("hist-sep-b", "hist-two");
+    await a.emitWithAck("chat message", "in one");
+    await b.emitWithAck("chat message", "in two");
+    await a.emitWithAck("chat message", "in one again");
+    const one = await history(b, "hist-one");
+    const two = await history(a, "hist-two");
+    assert.deepEqual(one.messages.map((m) => [m.from, m.room, m.text]), [["hist-sep-a", "hist-one", "in one"], ["hist-sep-a", "hist-one", "in one again"]]);
+    assert.deepEqual(two.messages.map((m) => [m.from, m.room, m.text]), [["hist-sep-b", "hist-two", "in two"]]);
+  });
+
+  it("should answer a history request for a room that is not a non-empty string with an error", async () => {
+    const a = await user("hist-bad", "hist-bad-room");
+    await a.emitWithAck("chat message", "something to leak");
+    for (const bad of [7, "", "   ", null, true, { room: "hist-bad-room" }, ["hist-bad-room"], "r".repeat(65)]) {
+      const res = await history(a, bad);
+      assert.deepEqual(Object.keys(res), ["error"], `history(${JSON.stringify(bad)})`);
+      assert.match(res.error, /a room name is a string of 1 to 64 characters/);
+    }
+    assert.match((await history(a)).error, /room name/, "no room at all");
+    assert.equal((await history(a, "hist-bad-room")).messages.length, 1, "still served");
   });
 
   it("should serve the official client bundle with caching headers", async () => {
