@@ -8,29 +8,31 @@
 
   let nickname = "";
   let room = "general";
+  let shown = new Set(); // ids of the messages shown for this room
   const typingTimers = new Map();
 
-  function add(li) {
-    $("messages").appendChild(li);
+  // add appends li to the messages, or puts it before the element before.
+  function add(li, before) {
+    $("messages").insertBefore(li, before ?? null);
     $("messages").scrollTop = $("messages").scrollHeight;
     return li;
   }
 
-  function addMessage(from, text, mine) {
+  function addMessage(from, text, mine, before) {
     const li = document.createElement("li");
     if (mine) li.className = "mine";
     const who = document.createElement("span");
     who.className = "from";
     who.textContent = from;
     li.append(who, document.createTextNode(text));
-    return add(li);
+    return add(li, before);
   }
 
   function addNotice(text) {
     const li = document.createElement("li");
     li.className = "notice";
     li.textContent = text;
-    add(li);
+    return add(li);
   }
 
   function showUsers(users) {
@@ -50,10 +52,26 @@
     const res = await socket.emitWithAck("join", name);
     if (res.error) { addNotice(res.error); return; }
     room = res.room;
+    shown = new Set();
     $("messages").replaceChildren();
     markRoom();
     showUsers(res.users);
-    addNotice(`You joined #${room}`);
+    await showHistory(room, addNotice(`You joined #${room}`));
+  }
+
+  // showHistory puts the room's earlier messages before the "You joined"
+  // notice. The page is in the room already, so a message sent meanwhile
+  // arrives live, after the notice, and may be in the history too: each
+  // id is shown once.
+  async function showHistory(name, joined) {
+    const res = await socket.emitWithAck("history", name);
+    if (!joined.isConnected) return; // the page joined a room since
+    if (res.error) { addNotice(res.error); return; }
+    for (const m of res.messages) {
+      if (shown.has(m.id)) continue;
+      shown.add(m.id);
+      addMessage(m.from, m.text, m.from === nickname, joined);
+    }
   }
 
   // Nickname first.
@@ -77,6 +95,7 @@
     const li = addMessage(nickname, text, true);
     const res = await socket.emitWithAck("chat message", text);
     if (res.error) { addNotice(res.error); li.remove(); return; }
+    shown.add(res.id);
     const tick = document.createElement("span");
     tick.className = "tick";
     tick.title = "delivered";
@@ -94,6 +113,10 @@
   });
 
   socket.on("chat message", (m) => {
+    // One for a room the page is leaving, or one the history showed, is
+    // not shown (again).
+    if (m.room !== room || shown.has(m.id)) return;
+    shown.add(m.id);
     addMessage(m.from, m.text, false);
     const t = typingTimers.get(m.from);
     if (t) { clearTimeout(t); typingTimers.delete(m.from); renderTyping(); }

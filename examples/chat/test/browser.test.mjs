@@ -36,6 +36,11 @@ async function openChat(nick) {
   return page;
 }
 
+// texts returns the text of each line of a page's messages, in order.
+function texts(page) {
+  return page.locator("#messages li").allTextContents();
+}
+
 describe("chat page", () => {
   it("should stay connected past the first heartbeat, with no reconnecting banner", async () => {
     const pages = [await openChat("dave"), await openChat("erin")];
@@ -135,5 +140,61 @@ describe("chat page", () => {
     await bob.locator("#banner").waitFor({ state: "hidden", timeout: 20000 });
     await bob.locator("#messages li.notice", { hasText: "You joined #go-fans" }).waitFor({ timeout: 10000 });
     await bob.locator("#users li", { hasText: "bob" }).waitFor();
+  });
+
+  it("should show a room's earlier messages to a page that enters it, once and in order", async () => {
+    // Earlier messages in general, the room a page starts in.
+    const alice = await openChat("hist-alice");
+    for (const text of ["general one", "general two"]) {
+      await alice.fill("#input", text);
+      await alice.click("#send");
+      await alice.locator("#messages li.mine", { hasText: text }).locator(".tick").waitFor();
+    }
+    const bob = await openChat("hist-bob");
+    await bob.locator("#messages li", { hasText: "general two" }).waitFor();
+    // (General may hold earlier tests' messages too.)
+    assert.deepEqual((await texts(bob)).filter((t) => /^hist-|^You joined/.test(t)),
+      ["hist-alicegeneral one", "hist-alicegeneral two", "You joined #general"]);
+
+    // Earlier messages in another room.
+    await alice.fill("#room-name", "history-room");
+    await alice.click("#room-go");
+    await alice.locator("#messages li.notice", { hasText: "You joined #history-room" }).waitFor();
+    for (const text of ["first", "second", "third"]) {
+      await alice.fill("#input", text);
+      await alice.click("#send");
+      await alice.locator("#messages li.mine", { hasText: text }).locator(".tick").waitFor();
+    }
+
+    // Bob enters it, and a message arrives live while his history request
+    // is held back: the history, asked for afterwards, holds it too.
+    await bob.evaluate(() => {
+      const { socket } = window.chat;
+      const emitWithAck = socket.emitWithAck.bind(socket);
+      let release;
+      const held = new Promise((resolve) => { release = resolve; });
+      window.releaseHistory = release;
+      socket.emitWithAck = async (event, ...args) => {
+        if (event === "history") await held;
+        return emitWithAck(event, ...args);
+      };
+    });
+    await bob.fill("#room-name", "history-room");
+    await bob.click("#room-go");
+    await bob.locator("#messages li.notice", { hasText: "You joined #history-room" }).waitFor();
+    await alice.fill("#input", "live");
+    await alice.click("#send");
+    await bob.locator("#messages li", { hasText: "live" }).waitFor();
+    await bob.evaluate(() => window.releaseHistory());
+    await bob.locator("#messages li", { hasText: "first" }).waitFor();
+    assert.deepEqual(await texts(bob), ["hist-alicefirst", "hist-alicesecond", "hist-alicethird", "You joined #history-room", "hist-alicelive"]);
+
+    // A third page, with no hold, sees all four in order.
+    const carol = await openChat("hist-carol");
+    await carol.fill("#room-name", "history-room");
+    await carol.click("#room-go");
+    await carol.locator("#messages li", { hasText: "live" }).waitFor();
+    assert.deepEqual(await texts(carol), ["hist-alicefirst", "hist-alicesecond", "hist-alicethird", "hist-alicelive", "You joined #history-room"]);
+    await Promise.all([alice, bob, carol].map((p) => p.close()));
   });
 });
