@@ -16,8 +16,9 @@ const (
 	historyLen = 50 // messages kept per room
 
 	// In memory: rooms kept, and bytes of payloads over all rooms. A
-	// payload is at most ~8 KiB (2000 characters of up to 4 bytes), so a
-	// full room takes at most ~400 KiB; typical rooms take far less.
+	// payload is at most ~12 KiB (2000 characters, each at most 6 bytes of
+	// JSON), so a full room takes at most ~600 KiB, well within the bytes
+	// bound; typical rooms take far less.
 	historyRooms = 1000
 	historyBytes = 16 << 20
 
