@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
 // A reader reads one stream with XREAD BLOCK on a connection of its own,
@@ -95,10 +96,8 @@ func (r *reader) conn() (cmd redis.Cmdable, release func(), err error) {
 		return r.h.client, func() {}, nil
 	}
 	o := *node.Options()
-	if o.MaintNotificationsConfig != nil {
-		mc := *o.MaintNotificationsConfig
-		o.MaintNotificationsConfig = &mc
-	}
+	// A plain connection: no maintenance notifications to register.
+	o.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	o.PoolSize, o.MinIdleConns, o.MaxIdleConns, o.MaxActiveConns = 1, 0, 1, 1
 	o.MaxRetries = -1 // a retried XREAD on a new connection would escape CLIENT UNBLOCK
 	own := redis.NewClient(&o)
