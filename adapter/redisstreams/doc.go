@@ -72,8 +72,10 @@
 // pub/sub adapter (adapter/redis NewAdapter, the reference's
 // @socket.io/redis-adapter) reads no stream, so the two kinds never see
 // each other's broadcasts, even though their default channel names
-// overlap; this adapter logs a warning when a classic server's message
-// arrives on its channel.
+// overlap. Nor do they count each other as servers (each counts the
+// subscribers of a channel the other does not subscribe to), so requests
+// do not wait for the other kind. This adapter logs a warning, once, when
+// a classic server's message arrives on its channel.
 //
 // # Connection state recovery
 //

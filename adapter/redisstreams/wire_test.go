@@ -5,11 +5,13 @@ import (
 	"context"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosio/sio/adapter/internal/clustermsg"
+	redisadapter "github.com/gosio/sio/adapter/redis"
 	"github.com/gosio/sio/internal/testkit"
 )
 
@@ -67,25 +69,40 @@ func TestDecodeEntry(t *testing.T) {
 	}
 }
 
-// TestClassicPeerWarning checks that a message of the classic Redis
-// adapter on the namespace's channel is logged once.
+// TestClassicPeerWarning runs a server on the classic pub/sub adapter
+// (adapter/redis) and one on this adapter with the same names on one
+// Redis: neither counts the other (NUMSUB of different channels, a
+// pattern subscription against a plain one), neither sees the other's
+// broadcasts, and this adapter logs once that a classic server's message
+// came on its channel.
 func TestClassicPeerWarning(t *testing.T) {
 	r := sharedRedis(t)
 	client := r.newClient(t)
 	o := testOptions(t)
 	logs := &logRecorder{}
 	o.Logger = slog.New(logs)
-	g := startGoNode(t, "go1", NewAdapter(client, o))
-	waitServerCount(t, g.io, 1)
-	// The classic adapter's broadcast: msgpack [uid, packet, opts].
-	classic, err := clustermsg.EncodeMsgpack([]any{"classic", clustermsg.Object{{"type", int64(2)}, {"data", []any{"x"}}, {"nsp", "/"}}, clustermsg.Object{}})
-	require.NoError(t, err)
+	gs := startGoNode(t, "streams", NewAdapter(client, o))
+	gc := startGoNode(t, "classic", redisadapter.NewAdapter(client, &redisadapter.Options{Key: o.ChannelPrefix}))
+	waitReady(t, gs.io)
+	ctx := context.Background()
+	cs := dialClient(t, gs.url, "cs")
+	cc := dialClient(t, gc.url, "cc")
+	for _, g := range []*goNode{gs, gc} {
+		n, err := g.io.Sockets().Adapter().ServerCount(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n, g.name)
+	}
 	const warning = "redis streams adapter: a server with the classic (pub/sub) Redis adapter publishes on this namespace's channel; " +
 		"the two kinds do not see each other's broadcasts: use one adapter kind per cluster"
 	for range 2 {
-		require.NoError(t, client.Publish(context.Background(), o.ChannelPrefix+"#/#", classic).Err())
+		require.NoError(t, gc.io.Emit("from-classic"))
+		cc.expect(t, "from-classic")
 	}
+	require.NoError(t, gs.io.Emit("from-streams"))
+	cs.expect(t, "from-streams")
 	testkit.Eventually(t, "the warning", func() bool { return logs.count(warning) == 1 })
+	cs.MustReadNothing(t, 100*time.Millisecond)
+	cc.MustReadNothing(t, 100*time.Millisecond)
 }
 
 // FuzzDecodeEntry feeds arbitrary entries to the entry decoder: nothing
