@@ -464,3 +464,27 @@ func TestClose(t *testing.T) {
 	_, err := g1.io.Sockets().Adapter().ServerCount(context.Background())
 	assert.True(t, errors.Is(err, errClosed), "%v", err)
 }
+
+// TestSharedFactory checks two servers made with one factory: they share
+// the stream's reader, and each still gets the other's broadcasts once.
+func TestSharedFactory(t *testing.T) {
+	r := sharedRedis(t)
+	client := r.newClient(t)
+	f := NewAdapter(client, testOptions(t))
+	g1 := startGoNode(t, "go1", f)
+	g2 := startGoNode(t, "go2", f)
+	for _, g := range []*goNode{g1, g2} {
+		waitReady(t, g.io)
+		waitServerCount(t, g.io, 2)
+	}
+	assert.Same(t, g1.io.Sockets().Adapter().(*Adapter).reader, g2.io.Sockets().Adapter().(*Adapter).reader)
+	c1 := dialClient(t, g1.url, "c1")
+	c2 := dialClient(t, g2.url, "c2")
+	for _, g := range []*goNode{g1, g2} {
+		require.NoError(t, g.io.Emit("hello", g.name))
+		for _, c := range []*wsClient{c1, c2} {
+			assert.Equal(t, g.name, c.expect(t, "hello").Arg(0))
+		}
+		flush(t, g, c1, c2)
+	}
+}

@@ -19,20 +19,25 @@ type hub struct {
 	opts   Options
 
 	mu       sync.Mutex
-	adapters map[string]*Adapter // by namespace
-	readers  map[string]*reader  // by stream
+	adapters map[string]map[*Adapter]struct{} // by namespace; several when servers share the factory
+	readers  map[string]*reader               // by stream
 }
 
 func newHub(client redis.UniversalClient, o Options) *hub {
-	return &hub{client: client, opts: o, adapters: make(map[string]*Adapter), readers: make(map[string]*reader)}
+	return &hub{client: client, opts: o, adapters: make(map[string]map[*Adapter]struct{}), readers: make(map[string]*reader)}
 }
 
-// register makes a the adapter of its namespace and starts the reader of
+// register adds a to the adapters of its namespace and starts the reader of
 // its stream if it is the first there. It returns that reader.
 func (h *hub) register(a *Adapter) *reader {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.adapters[a.nsp.Name()] = a
+	set := h.adapters[a.nsp.Name()]
+	if set == nil {
+		set = make(map[*Adapter]struct{})
+		h.adapters[a.nsp.Name()] = set
+	}
+	set[a] = struct{}{}
 	r := h.readers[a.stream]
 	if r == nil {
 		r = newReader(h, a.stream)
@@ -46,16 +51,18 @@ func (h *hub) register(a *Adapter) *reader {
 // for) when no other namespace reads it.
 func (h *hub) unregister(a *Adapter) {
 	h.mu.Lock()
-	if h.adapters[a.nsp.Name()] == a {
-		delete(h.adapters, a.nsp.Name())
+	if set := h.adapters[a.nsp.Name()]; set != nil {
+		delete(set, a)
+		if len(set) == 0 {
+			delete(h.adapters, a.nsp.Name())
+		}
 	}
 	var stop *reader
 	if r := h.readers[a.stream]; r != nil {
 		used := false
-		for _, other := range h.adapters {
-			if other.stream == a.stream {
-				used = true
-				break
+		for _, set := range h.adapters {
+			for other := range set {
+				used = used || other.stream == a.stream
 			}
 		}
 		if !used {
@@ -69,13 +76,17 @@ func (h *hub) unregister(a *Adapter) {
 	}
 }
 
-// deliver hands an entry of stream to the adapter of its namespace.
+// deliver hands an entry of stream to the adapters of its namespace.
 func (h *hub) deliver(stream string, m *message, id string) {
 	h.mu.Lock()
-	a := h.adapters[m.nsp]
-	h.mu.Unlock()
-	if a == nil || a.stream != stream {
-		return
+	var to []*Adapter
+	for a := range h.adapters[m.nsp] {
+		if a.stream == stream {
+			to = append(to, a)
+		}
 	}
-	a.onEntry(m, id)
+	h.mu.Unlock()
+	for _, a := range to {
+		a.onEntry(m, id)
+	}
 }
