@@ -346,9 +346,10 @@ func TestStreamEntries(t *testing.T) {
 }
 
 // TestReaderReconnect checks that entries added while a server's reader
-// is cut off from Redis reach its clients, once and in order, when it
-// reads again: after its connection is killed, and after redis-server
-// restarts with its data kept (AOF).
+// is cut off from Redis (held away by the beforeReconnect hook until they
+// are in the stream) reach its clients, once and in order, when it reads
+// again: after its connection is killed, and after redis-server restarts
+// with its data kept (AOF).
 func TestReaderReconnect(t *testing.T) {
 	r := startRedis(t)
 	r.extra = []string{"--appendonly", "yes", "--appendfsync", "always"}
@@ -401,10 +402,25 @@ func TestReaderReconnect(t *testing.T) {
 	expect(add(3))
 
 	t.Run("should resume after its connection is killed", func(t *testing.T) {
+		// The reader stays away until the entries are in the stream.
+		away, added := make(chan struct{}), make(chan struct{})
+		var once sync.Once
+		hook := func() {
+			once.Do(func() {
+				close(away)
+				<-added
+			})
+		}
+		reader.h.beforeReconnect.Store(&hook)
+		release := sync.OnceFunc(func() { close(added) })
+		defer release() // never leave the reader waiting
+		defer reader.h.beforeReconnect.Store(nil)
 		id := connID()
 		require.NotZero(t, id)
 		require.NoError(t, client.ClientKillByFilter(ctx, "ID", strconv.FormatInt(id, 10)).Err())
+		testkit.Receive(t, away)
 		want := add(20)
+		release()
 		expect(want)
 		assert.Equal(t, 1, logs.count("redis streams adapter: stream connection lost"))
 		assert.NotEqual(t, id, connID())
@@ -412,10 +428,24 @@ func TestReaderReconnect(t *testing.T) {
 
 	t.Run("should resume after redis-server restarts", func(t *testing.T) {
 		before := logs.count("redis streams adapter: stream connection lost")
+		away, added := make(chan struct{}), make(chan struct{})
+		var once sync.Once
+		hook := func() {
+			once.Do(func() {
+				close(away)
+				<-added
+			})
+		}
+		reader.h.beforeReconnect.Store(&hook)
+		release := sync.OnceFunc(func() { close(added) })
+		defer release() // never leave the reader waiting
+		defer reader.h.beforeReconnect.Store(nil)
 		r.stop()
+		testkit.Receive(t, away)
 		require.NoError(t, r.start())
 		testkit.Eventually(t, "redis back", func() bool { return client.Ping(ctx).Err() == nil })
 		want := add(20)
+		release()
 		expect(want)
 		assert.Equal(t, before+1, logs.count("redis streams adapter: stream connection lost"))
 	})

@@ -2,6 +2,7 @@ package redisstreams
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -21,6 +22,10 @@ type hub struct {
 	mu       sync.Mutex
 	adapters map[string]map[*Adapter]struct{} // by namespace; several when servers share the factory
 	readers  map[string]*reader               // by stream
+
+	// beforeReconnect, when set by a test, runs before a reader dials
+	// again after losing its connection.
+	beforeReconnect atomic.Pointer[func()]
 }
 
 func newHub(client redis.UniversalClient, o Options) *hub {

@@ -144,6 +144,9 @@ func (r *reader) run() {
 			t.Stop()
 			return
 		}
+		if hook := r.h.beforeReconnect.Load(); hook != nil {
+			(*hook)()
+		}
 	}
 }
 
