@@ -3,7 +3,9 @@ package redisstreams
 import (
 	"context"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -198,5 +200,39 @@ func TestMixedCluster(t *testing.T) {
 		var answers []map[string]any
 		nodeDo(t, map[string]any{"op": "serverSideEmitWithAck", "event": "ssping", "args": []any{"ho"}}, &answers)
 		assert.Equal(t, []map[string]any{{"from": "go1", "arg": "ho"}}, answers)
+	})
+
+	t.Run("should catch up on the Node server's broadcasts after a reconnect", func(t *testing.T) {
+		reader := g.io.Sockets().Adapter().(*Adapter).reader
+		away, added := make(chan struct{}), make(chan struct{})
+		var once sync.Once
+		hook := func() {
+			once.Do(func() {
+				close(away)
+				<-added
+			})
+		}
+		reader.h.beforeReconnect.Store(&hook)
+		release := sync.OnceFunc(func() { close(added) })
+		defer release()
+		defer reader.h.beforeReconnect.Store(nil)
+		reader.mu.Lock()
+		id := reader.connID
+		reader.mu.Unlock()
+		require.NoError(t, client.ClientKillByFilter(ctx, "ID", strconv.FormatInt(id, 10)).Err())
+		testkit.Receive(t, away)
+		for i := range 5 {
+			nodeDo(t, map[string]any{"op": "emit", "event": "n", "args": []any{i}}, nil)
+		}
+		for _, c := range []*wsClient{n1, nc} {
+			for i := range 5 {
+				assert.Equal(t, float64(i), c.expect(t, "n").Arg(0))
+			}
+		}
+		release()
+		for i := range 5 {
+			assert.Equal(t, float64(i), a1.expect(t, "n").Arg(0))
+		}
+		flushNode(t, all...)
 	})
 }
