@@ -86,6 +86,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzFrameReader$$' -fuzztime=$(FUZZTIME) ./internal/engine/
 	$(GO) test -run='^$$' -fuzz='^FuzzReceivePath$$' -fuzztime=$(FUZZTIME) ./socketio/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodePayload$$' -fuzztime=$(FUZZTIME) ./adapter/redis/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeEntry$$' -fuzztime=$(FUZZTIME) ./adapter/redisstreams/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodePubSub$$' -fuzztime=$(FUZZTIME) ./adapter/redisstreams/
 
 # Ten minutes of mixed load with bad clients; prints RSS, goroutines and
 # fds every 10 s and fails if they grow after the warm-up. Not in CI.

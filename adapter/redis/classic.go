@@ -211,7 +211,7 @@ func (c *classic) decodeBroadcast(channel string, payload []byte) (*message, err
 	}
 	pkt, _ := arr[1].(object)
 	nsp := "/"
-	if s, ok := pkt.get("nsp").(string); ok {
+	if s, ok := pkt.Get("nsp").(string); ok {
 		nsp = s
 	}
 	if nsp != c.nsp {
@@ -237,48 +237,48 @@ func (c *classic) decodeRequest(payload []byte) (*message, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: request is not an object", errMalformed)
 	}
-	typ, ok := integer(req.get("type"))
+	typ, ok := integer(req.Get("type"))
 	if !ok {
 		return nil, fmt.Errorf("%w: request without a type", errMalformed)
 	}
-	m := &message{uid: str(req.get("uid")), requestID: str(req.get("requestId"))}
-	legacy := !req.has("opts")
+	m := &message{uid: str(req.Get("uid")), requestID: str(req.Get("requestId"))}
+	legacy := !req.Has("opts")
 	switch typ {
 	case reqSockets:
 		m.kind = kSockets
-		m.opts.Rooms = decodeRooms(req.get("rooms"))
+		m.opts.Rooms = decodeRooms(req.Get("rooms"))
 	case reqAllRooms:
 		m.kind = kAllRooms
 	case reqRemoteJoin, reqRemoteLeave, reqRemoteDisconnect:
 		if legacy {
 			m.kind = map[int]kind{reqRemoteJoin: kLegacyJoin, reqRemoteLeave: kLegacyLeave, reqRemoteDisconnect: kLegacyDisconnect}[typ]
-			m.sid = str(req.get("sid"))
-			if r, ok := roomName(req.get("room")); ok {
+			m.sid = str(req.Get("sid"))
+			if r, ok := roomName(req.Get("room")); ok {
 				m.room = string(r)
 			}
 		} else {
 			m.kind = map[int]kind{reqRemoteJoin: kJoin, reqRemoteLeave: kLeave, reqRemoteDisconnect: kDisconnect}[typ]
-			m.opts = decodeOpts(req.get("opts"))
-			m.rooms = decodeRooms(req.get("rooms"))
+			m.opts = decodeOpts(req.Get("opts"))
+			m.rooms = decodeRooms(req.Get("rooms"))
 		}
-		m.close, _ = req.get("close").(bool)
+		m.close, _ = req.Get("close").(bool)
 	case reqRemoteFetch:
 		m.kind = kFetch
-		m.opts = decodeOpts(req.get("opts"))
+		m.opts = decodeOpts(req.Get("opts"))
 	case reqServerSideEmit:
 		m.kind = kServerSideEmit
-		if _, ok := req.get("data").([]any); !ok {
+		if _, ok := req.Get("data").([]any); !ok {
 			return nil, fmt.Errorf("%w: server-side emit without data", errMalformed)
 		}
-		m.value = req.get("data")
+		m.value = req.Get("data")
 	case reqBroadcast:
 		m.kind = kBroadcastWithAck
-		p, err := decodePacket(req.get("packet"), c.nsp)
+		p, err := decodePacket(req.Get("packet"), c.nsp)
 		if err != nil || p == nil {
 			return nil, err
 		}
 		m.packet = p
-		m.opts = decodeOpts(req.get("opts"))
+		m.opts = decodeOpts(req.Get("opts"))
 	default:
 		return nil, nil
 	}
@@ -294,21 +294,21 @@ func (c *classic) decodeResponse(payload []byte) (*message, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: response is not an object", errMalformed)
 	}
-	m := &message{requestID: str(res.get("requestId"))}
-	typ, typed := integer(res.get("type"))
+	m := &message{requestID: str(res.Get("requestId"))}
+	typ, typed := integer(res.Get("type"))
 	switch {
 	case typed && typ == reqBroadcastCount:
 		m.kind = kClientCount
-		m.count, _ = integer(res.get("clientCount"))
+		m.count, _ = integer(res.Get("clientCount"))
 	case typed && typ == reqBroadcastAck:
 		m.kind = kAck
-		m.value, m.hasValue = res.get("packet"), res.has("packet")
+		m.value, m.hasValue = res.Get("packet"), res.Has("packet")
 	case typed && typ == reqServerSideEmit:
 		m.kind = kServerSideEmitResponse
-		m.value, m.hasValue = res.get("data"), res.has("data")
-	case res.has("sockets"):
+		m.value, m.hasValue = res.Get("data"), res.Has("data")
+	case res.Has("sockets"):
 		m.kind = kFetchResponse
-		m.sockets, _ = res.get("sockets").([]any)
+		m.sockets, _ = res.Get("sockets").([]any)
 	default:
 		return nil, nil // answers to requests this adapter does not make
 	}

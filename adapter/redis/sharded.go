@@ -160,23 +160,23 @@ func (s *sharded) decode(channel, _ string, payload []byte) (*message, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: message is not an object", errMalformed)
 	}
-	if str(msg.get("nsp")) != s.nsp {
+	if str(msg.Get("nsp")) != s.nsp {
 		return nil, nil
 	}
-	typ, ok := integer(msg.get("type"))
+	typ, ok := integer(msg.Get("type"))
 	if !ok {
 		return nil, fmt.Errorf("%w: message without a type", errMalformed)
 	}
-	data, _ := msg.get("data").(object)
-	m := &message{uid: str(msg.get("uid")), requestID: str(data.get("requestId"))}
+	data, _ := msg.Get("data").(object)
+	m := &message{uid: str(msg.Get("uid")), requestID: str(data.Get("requestId"))}
 	switch typ {
 	case msgBroadcast:
-		p, err := decodePacket(data.get("packet"), s.nsp)
+		p, err := decodePacket(data.Get("packet"), s.nsp)
 		if err != nil || p == nil {
 			return nil, err
 		}
-		m.kind, m.packet, m.opts = kBroadcast, p, decodeOpts(data.get("opts"))
-		if data.has("requestId") {
+		m.kind, m.packet, m.opts = kBroadcast, p, decodeOpts(data.Get("opts"))
+		if data.Has("requestId") {
 			m.kind = kBroadcastWithAck
 		}
 	case msgSocketsJoin, msgSocketsLeave:
@@ -184,29 +184,29 @@ func (s *sharded) decode(channel, _ string, payload []byte) (*message, error) {
 		if typ == msgSocketsLeave {
 			m.kind = kLeave
 		}
-		m.opts, m.rooms = decodeOpts(data.get("opts")), decodeRooms(data.get("rooms"))
+		m.opts, m.rooms = decodeOpts(data.Get("opts")), decodeRooms(data.Get("rooms"))
 	case msgDisconnectSockets:
-		m.kind, m.opts = kDisconnect, decodeOpts(data.get("opts"))
-		m.close, _ = data.get("close").(bool)
+		m.kind, m.opts = kDisconnect, decodeOpts(data.Get("opts"))
+		m.close, _ = data.Get("close").(bool)
 	case msgFetchSockets:
-		m.kind, m.opts = kFetch, decodeOpts(data.get("opts"))
+		m.kind, m.opts = kFetch, decodeOpts(data.Get("opts"))
 	case msgServerSideEmit:
-		if _, ok := data.get("packet").([]any); !ok {
+		if _, ok := data.Get("packet").([]any); !ok {
 			return nil, fmt.Errorf("%w: server-side emit without packet", errMalformed)
 		}
-		m.kind, m.value = kServerSideEmit, data.get("packet")
+		m.kind, m.value = kServerSideEmit, data.Get("packet")
 	case msgFetchSocketsResponse:
 		m.kind = kFetchResponse
-		m.sockets, _ = data.get("sockets").([]any)
+		m.sockets, _ = data.Get("sockets").([]any)
 	case msgServerSideEmitResponse, msgBroadcastAck:
 		m.kind = kServerSideEmitResponse
 		if typ == msgBroadcastAck {
 			m.kind = kAck
 		}
-		m.value, m.hasValue = data.get("packet"), data.has("packet")
+		m.value, m.hasValue = data.Get("packet"), data.Has("packet")
 	case msgBroadcastClientCount:
 		m.kind = kClientCount
-		m.count, _ = integer(data.get("clientCount"))
+		m.count, _ = integer(data.Get("clientCount"))
 	default: // heartbeats and ADAPTER_CLOSE concern the heartbeat adapters
 		return nil, nil
 	}

@@ -1,4 +1,4 @@
-package redis
+package clustermsg
 
 import (
 	"bytes"
@@ -23,45 +23,47 @@ import (
 // the reference meet in one place. A tree node is one of:
 //
 //	nil, bool, string, int64, float64, []byte, time.Time,
-//	[]any (an array), object (a map with its keys in order),
-//	rawJSON (JSON kept as it is, written verbatim to JSON output).
+//	[]any (an array), Object (a map with its keys in order),
+//	RawJSON (JSON kept as it is, written verbatim to JSON output).
 //
 // Numbers that JavaScript would see as integers are int64; []byte is
 // msgpack's bin, which the reference's notepack.io decodes as a Buffer.
 
-// object is a JSON object or msgpack map with its keys in order.
-type object []member
+// Object is a JSON object or msgpack map with its keys in order.
+type Object []Member
 
-type member struct {
-	key string
-	val any
+// Member is a key and its value. It is an unnamed struct type so that
+// packages of the module write members as {"key", value}.
+type Member = struct {
+	Key string
+	Val any
 }
 
-// get returns the value of key, or nil.
-func (o object) get(key string) any {
+// Get returns the value of key, or nil.
+func (o Object) Get(key string) any {
 	for _, m := range o {
-		if m.key == key {
-			return m.val
+		if m.Key == key {
+			return m.Val
 		}
 	}
 	return nil
 }
 
-// has reports whether key is present (even with a nil value).
-func (o object) has(key string) bool {
+// Has reports whether key is present (even with a nil value).
+func (o Object) Has(key string) bool {
 	for _, m := range o {
-		if m.key == key {
+		if m.Key == key {
 			return true
 		}
 	}
 	return false
 }
 
-// rawJSON is a JSON value kept undecoded.
-type rawJSON []byte
+// RawJSON is a JSON value kept undecoded.
+type RawJSON []byte
 
-// errMalformed is wrapped by every decoding error.
-var errMalformed = errors.New("malformed message")
+// ErrMalformed is wrapped by every decoding error.
+var ErrMalformed = errors.New("malformed message")
 
 // maxDepth bounds the nesting of decoded values, as a guard against
 // hostile input on a shared Redis.
@@ -69,9 +71,9 @@ const maxDepth = 512
 
 // --- JSON -> tree ---------------------------------------------------------
 
-// parseJSON decodes one JSON value into a tree. Objects of the form
+// ParseJSON decodes one JSON value into a tree. Objects of the form
 // {"_placeholder":true,"num":N} become atts[N] when atts is not nil.
-func parseJSON(data []byte, atts [][]byte) (any, error) {
+func ParseJSON(data []byte, atts [][]byte) (any, error) {
 	p := jsonParser{data: data, atts: atts}
 	p.skipSpace()
 	v, err := p.value(0)
@@ -80,7 +82,7 @@ func parseJSON(data []byte, atts [][]byte) (any, error) {
 	}
 	p.skipSpace()
 	if p.pos != len(p.data) {
-		return nil, fmt.Errorf("%w: trailing data after JSON value", errMalformed)
+		return nil, fmt.Errorf("%w: trailing data after JSON value", ErrMalformed)
 	}
 	return v, nil
 }
@@ -103,7 +105,7 @@ func (p *jsonParser) skipSpace() {
 }
 
 func (p *jsonParser) fail(what string) error {
-	return fmt.Errorf("%w: JSON %s at offset %d", errMalformed, what, p.pos)
+	return fmt.Errorf("%w: JSON %s at offset %d", ErrMalformed, what, p.pos)
 }
 
 func (p *jsonParser) value(depth int) (any, error) {
@@ -115,7 +117,7 @@ func (p *jsonParser) value(depth int) (any, error) {
 	}
 	switch c := p.data[p.pos]; {
 	case c == '{':
-		return p.object(depth)
+		return p.Object(depth)
 	case c == '[':
 		p.pos++
 		arr := []any{}
@@ -166,9 +168,9 @@ func (p *jsonParser) literal(word string, v any) (any, error) {
 	return v, nil
 }
 
-func (p *jsonParser) object(depth int) (any, error) {
+func (p *jsonParser) Object(depth int) (any, error) {
 	p.pos++ // {
-	obj := object{}
+	obj := Object{}
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
@@ -177,7 +179,7 @@ func (p *jsonParser) object(depth int) (any, error) {
 	for {
 		p.skipSpace()
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
-			return nil, p.fail("expected object key")
+			return nil, p.fail("expected Object key")
 		}
 		k, err := p.string()
 		if err != nil {
@@ -193,10 +195,10 @@ func (p *jsonParser) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		obj = append(obj, member{k.(string), v})
+		obj = append(obj, Member{k.(string), v})
 		p.skipSpace()
 		if p.pos >= len(p.data) {
-			return nil, p.fail("unterminated object")
+			return nil, p.fail("unterminated Object")
 		}
 		if p.data[p.pos] == '}' {
 			p.pos++
@@ -217,11 +219,11 @@ func (p *jsonParser) object(depth int) (any, error) {
 
 // placeholder returns the attachment a {"_placeholder":true,"num":N}
 // object stands for.
-func placeholder(obj object, atts [][]byte) ([]byte, bool) {
-	if len(obj) != 2 || obj.get("_placeholder") != true {
+func placeholder(obj Object, atts [][]byte) ([]byte, bool) {
+	if len(obj) != 2 || obj.Get("_placeholder") != true {
 		return nil, false
 	}
-	n, ok := obj.get("num").(int64)
+	n, ok := obj.Get("num").(int64)
 	if !ok || n < 0 || n >= int64(len(atts)) {
 		return nil, false
 	}
@@ -321,18 +323,18 @@ func number(f float64) any {
 
 // --- msgpack -> tree ------------------------------------------------------
 
-// parseMsgpack decodes one msgpack value into a tree.
-func parseMsgpack(data []byte) (any, error) {
+// ParseMsgpack decodes one msgpack value into a tree.
+func ParseMsgpack(data []byte) (any, error) {
 	dec := msgpack.NewDecoder(bytes.NewReader(data))
 	v, err := decodeMsgpack(dec, len(data), 0)
 	if err != nil {
-		if errors.Is(err, errMalformed) {
+		if errors.Is(err, ErrMalformed) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%w: msgpack: %v", errMalformed, err)
+		return nil, fmt.Errorf("%w: msgpack: %v", ErrMalformed, err)
 	}
 	if _, err := dec.PeekCode(); err != io.EOF {
-		return nil, fmt.Errorf("%w: trailing data after msgpack value", errMalformed)
+		return nil, fmt.Errorf("%w: trailing data after msgpack value", ErrMalformed)
 	}
 	return v, nil
 }
@@ -340,7 +342,7 @@ func parseMsgpack(data []byte) (any, error) {
 // decodeMsgpack decodes a value of a payload of size bytes.
 func decodeMsgpack(dec *msgpack.Decoder, size, depth int) (any, error) {
 	if depth > maxDepth {
-		return nil, fmt.Errorf("%w: msgpack nested too deeply", errMalformed)
+		return nil, fmt.Errorf("%w: msgpack nested too deeply", ErrMalformed)
 	}
 	c, err := dec.PeekCode()
 	if err != nil {
@@ -377,7 +379,7 @@ func decodeMsgpack(dec *msgpack.Decoder, size, depth int) (any, error) {
 			return nil, err
 		}
 		if n < 0 || n > size {
-			return nil, fmt.Errorf("%w: msgpack bin length %d", errMalformed, n)
+			return nil, fmt.Errorf("%w: msgpack bin length %d", ErrMalformed, n)
 		}
 		b := make([]byte, n)
 		return b, dec.ReadFull(b)
@@ -406,7 +408,7 @@ func decodeMsgpack(dec *msgpack.Decoder, size, depth int) (any, error) {
 		if n < 0 {
 			return nil, nil
 		}
-		obj := make(object, 0, min(n, 1024))
+		obj := make(Object, 0, min(n, 1024))
 		for range n {
 			k, err := decodeMsgpack(dec, size, depth+1)
 			if err != nil {
@@ -416,13 +418,13 @@ func decodeMsgpack(dec *msgpack.Decoder, size, depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			obj = append(obj, member{keyString(k), v})
+			obj = append(obj, Member{keyString(k), v})
 		}
 		return obj, nil
 	case msgpcode.IsFixedExt(c) || msgpcode.IsExt(c):
 		return decodeExt(dec, size)
 	}
-	return nil, fmt.Errorf("%w: msgpack code 0x%02x", errMalformed, c)
+	return nil, fmt.Errorf("%w: msgpack code 0x%02x", ErrMalformed, c)
 }
 
 // decodeExt decodes the extension types the reference's codecs write: -1
@@ -434,7 +436,7 @@ func decodeExt(dec *msgpack.Decoder, size int) (any, error) {
 		return nil, err
 	}
 	if n < 0 || n > size {
-		return nil, fmt.Errorf("%w: msgpack ext length %d", errMalformed, n)
+		return nil, fmt.Errorf("%w: msgpack ext length %d", ErrMalformed, n)
 	}
 	buf := make([]byte, n)
 	if err := dec.ReadFull(buf); err != nil {
@@ -451,7 +453,7 @@ func decodeExt(dec *msgpack.Decoder, size int) (any, error) {
 		case 12:
 			return time.Unix(int64(uint64(be32(buf[4:]))<<32|uint64(be32(buf[8:]))), int64(be32(buf))).UTC(), nil
 		}
-		return nil, fmt.Errorf("%w: msgpack timestamp of %d bytes", errMalformed, n)
+		return nil, fmt.Errorf("%w: msgpack timestamp of %d bytes", ErrMalformed, n)
 	case 0:
 		if n == 1 && buf[0] == 0 {
 			return nil, nil // notepack.io 2's undefined
@@ -473,26 +475,26 @@ func keyString(k any) string {
 	case nil:
 		return "null"
 	}
-	return string(appendJSON(nil, k, jsonPlain, nil))
+	return string(AppendJSON(nil, k, JSONPlain, nil))
 }
 
 // --- tree -> JSON ---------------------------------------------------------
 
-// jsonMode says how []byte is written to JSON.
-type jsonMode int
+// JSONMode says how []byte is written to JSON.
+type JSONMode int
 
 const (
-	// jsonPlain writes []byte as JSON.stringify writes a Node.js Buffer:
+	// JSONPlain writes []byte as JSON.stringify writes a Node.js Buffer:
 	// {"type":"Buffer","data":[...]}.
-	jsonPlain jsonMode = iota
-	// jsonPlaceholders writes []byte as a Socket.IO placeholder and
+	JSONPlain JSONMode = iota
+	// JSONPlaceholders writes []byte as a Socket.IO placeholder and
 	// appends it to the attachments.
-	jsonPlaceholders
+	JSONPlaceholders
 )
 
-// appendJSON appends the JSON encoding of v. In jsonPlaceholders mode the
+// AppendJSON appends the JSON encoding of v. In JSONPlaceholders mode the
 // binary values are moved to *atts.
-func appendJSON(b []byte, v any, mode jsonMode, atts *[][]byte) []byte {
+func AppendJSON(b []byte, v any, mode JSONMode, atts *[][]byte) []byte {
 	switch v := v.(type) {
 	case nil:
 		return append(b, "null"...)
@@ -506,9 +508,9 @@ func appendJSON(b []byte, v any, mode jsonMode, atts *[][]byte) []byte {
 	case int64:
 		return strconv.AppendInt(b, v, 10)
 	case float64:
-		return appendJSONFloat(b, v)
+		return AppendJSONFloat(b, v)
 	case []byte:
-		if mode == jsonPlaceholders {
+		if mode == JSONPlaceholders {
 			b = append(b, `{"_placeholder":true,"num":`...)
 			b = strconv.AppendInt(b, int64(len(*atts)), 10)
 			*atts = append(*atts, v)
@@ -530,21 +532,21 @@ func appendJSON(b []byte, v any, mode jsonMode, atts *[][]byte) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSON(b, e, mode, atts)
+			b = AppendJSON(b, e, mode, atts)
 		}
 		return append(b, ']')
-	case object:
+	case Object:
 		b = append(b, '{')
 		for i, m := range v {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = parser.AppendString(b, m.key)
+			b = parser.AppendString(b, m.Key)
 			b = append(b, ':')
-			b = appendJSON(b, m.val, mode, atts)
+			b = AppendJSON(b, m.Val, mode, atts)
 		}
 		return append(b, '}')
-	case rawJSON:
+	case RawJSON:
 		return append(b, v...)
 	}
 	return append(b, "null"...)
@@ -553,10 +555,10 @@ func appendJSON(b []byte, v any, mode jsonMode, atts *[][]byte) []byte {
 // jsDate formats t as Date.prototype.toJSON does.
 func jsDate(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
-// appendJSONFloat writes f as JavaScript's Number.prototype.toString
+// AppendJSONFloat writes f as JavaScript's Number.prototype.toString
 // would, within JSON (NaN and infinities become null, as in
 // JSON.stringify).
-func appendJSONFloat(b []byte, f float64) []byte {
+func AppendJSONFloat(b []byte, f float64) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return append(b, "null"...)
 	}
@@ -579,10 +581,10 @@ func appendJSONFloat(b []byte, f float64) []byte {
 
 // --- tree -> msgpack ------------------------------------------------------
 
-// encodeMsgpack returns the msgpack encoding of v, as notepack.io writes
+// EncodeMsgpack returns the msgpack encoding of v, as notepack.io writes
 // it: the smallest integer format, float64 for other numbers, str for
 // strings and bin for binary.
-func encodeMsgpack(v any) ([]byte, error) {
+func EncodeMsgpack(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := msgpack.NewEncoder(&buf)
 	if err := writeMsgpack(enc, v, 0); err != nil {
@@ -593,7 +595,7 @@ func encodeMsgpack(v any) ([]byte, error) {
 
 func writeMsgpack(enc *msgpack.Encoder, v any, depth int) error {
 	if depth > maxDepth {
-		return fmt.Errorf("%w: value nested too deeply", errMalformed)
+		return fmt.Errorf("%w: value nested too deeply", ErrMalformed)
 	}
 	switch v := v.(type) {
 	case nil:
@@ -623,21 +625,21 @@ func writeMsgpack(enc *msgpack.Encoder, v any, depth int) error {
 			}
 		}
 		return nil
-	case object:
+	case Object:
 		if err := enc.EncodeMapLen(len(v)); err != nil {
 			return err
 		}
 		for _, m := range v {
-			if err := enc.EncodeString(m.key); err != nil {
+			if err := enc.EncodeString(m.Key); err != nil {
 				return err
 			}
-			if err := writeMsgpack(enc, m.val, depth+1); err != nil {
+			if err := writeMsgpack(enc, m.Val, depth+1); err != nil {
 				return err
 			}
 		}
 		return nil
-	case rawJSON:
-		t, err := parseJSON(v, nil)
+	case RawJSON:
+		t, err := ParseJSON(v, nil)
 		if err != nil {
 			return err
 		}
@@ -648,10 +650,10 @@ func writeMsgpack(enc *msgpack.Encoder, v any, depth int) error {
 
 // --- tree <-> Go values ---------------------------------------------------
 
-// toGo turns a tree into the values encoding/json gives for an
+// ToGo turns a tree into the values encoding/json gives for an
 // interface: map[string]any, []any, float64, string, bool and nil, plus
 // []byte for binary.
-func toGo(v any) any {
+func ToGo(v any) any {
 	switch v := v.(type) {
 	case int64:
 		return float64(v)
@@ -660,28 +662,28 @@ func toGo(v any) any {
 	case []any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			out[i] = toGo(e)
+			out[i] = ToGo(e)
 		}
 		return out
-	case object:
+	case Object:
 		out := make(map[string]any, len(v))
 		for _, m := range v {
-			out[m.key] = toGo(m.val)
+			out[m.Key] = ToGo(m.Val)
 		}
 		return out
-	case rawJSON:
-		t, err := parseJSON(v, nil)
+	case RawJSON:
+		t, err := ParseJSON(v, nil)
 		if err != nil {
 			return nil
 		}
-		return toGo(t)
+		return ToGo(t)
 	}
 	return v
 }
 
-// fromGo turns a Go value into a tree: []byte stays binary, []any and
+// FromGo turns a Go value into a tree: []byte stays binary, []any and
 // map[string]any are walked, anything else goes through encoding/json.
-func fromGo(v any) (any, error) {
+func FromGo(v any) (any, error) {
 	switch v := v.(type) {
 	case nil, bool, string, []byte, int64:
 		return v, nil
@@ -690,11 +692,11 @@ func fromGo(v any) (any, error) {
 	case float64:
 		return number(v), nil
 	case json.RawMessage:
-		return parseJSON(v, nil)
+		return ParseJSON(v, nil)
 	case []any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			t, err := fromGo(e)
+			t, err := FromGo(e)
 			if err != nil {
 				return nil, err
 			}
@@ -707,13 +709,13 @@ func fromGo(v any) (any, error) {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		out := make(object, 0, len(v))
+		out := make(Object, 0, len(v))
 		for _, k := range keys {
-			t, err := fromGo(v[k])
+			t, err := FromGo(v[k])
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, member{k, t})
+			out = append(out, Member{k, t})
 		}
 		return out, nil
 	}
@@ -721,23 +723,23 @@ func fromGo(v any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parseJSON(b, nil)
+	return ParseJSON(b, nil)
 }
 
-// hasBinary reports whether a tree holds binary data.
-func hasBinary(v any) bool {
+// HasBinary reports whether a tree holds binary data.
+func HasBinary(v any) bool {
 	switch v := v.(type) {
 	case []byte:
 		return true
 	case []any:
 		for _, e := range v {
-			if hasBinary(e) {
+			if HasBinary(e) {
 				return true
 			}
 		}
-	case object:
+	case Object:
 		for _, m := range v {
-			if hasBinary(m.val) {
+			if HasBinary(m.Val) {
 				return true
 			}
 		}
@@ -745,11 +747,11 @@ func hasBinary(v any) bool {
 	return false
 }
 
-// decodePayload decodes a message from Redis: JSON when it starts with
+// DecodePayload decodes a message from Redis: JSON when it starts with
 // '{', msgpack otherwise, as the reference tells them apart.
-func decodePayload(payload []byte) (any, error) {
+func DecodePayload(payload []byte) (any, error) {
 	if len(payload) > 0 && payload[0] == '{' {
-		return parseJSON(payload, nil)
+		return ParseJSON(payload, nil)
 	}
-	return parseMsgpack(payload)
+	return ParseMsgpack(payload)
 }

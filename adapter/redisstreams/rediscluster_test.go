@@ -1,0 +1,126 @@
+package redisstreams
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gosio/sio/internal/testkit"
+	"github.com/gosio/sio/socketio"
+)
+
+// startRedisCluster starts a Redis Cluster of three masters (no
+// replicas), each owning a third of the slots.
+func startRedisCluster(t *testing.T) []string {
+	t.Helper()
+	redisBinary(t)
+	const n = 3
+	addrs := make([]string, n)
+	for i := range n {
+		r := &redisServer{port: freePort(t), dir: t.TempDir()}
+		r.extra = []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"}
+		require.NoError(t, r.start())
+		t.Cleanup(r.stop)
+		addrs[i] = r.addr()
+	}
+	ctx := context.Background()
+	per := 16384 / n
+	for i, addr := range addrs {
+		c := redis.NewClient(&redis.Options{Addr: addr})
+		lo, hi := i*per, (i+1)*per-1
+		if i == n-1 {
+			hi = 16383
+		}
+		require.NoError(t, c.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", lo, hi).Err())
+		if i > 0 {
+			host, port, _ := strings.Cut(addrs[0], ":")
+			p, _ := strconv.Atoi(port)
+			require.NoError(t, c.ClusterMeet(ctx, host, strconv.Itoa(p)).Err())
+		}
+		_ = c.Close()
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for _, addr := range addrs {
+		c := redis.NewClient(&redis.Options{Addr: addr})
+		for {
+			info, err := c.ClusterInfo(ctx).Result()
+			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, fmt.Sprintf("cluster_known_nodes:%d", n)) {
+				break
+			}
+			if time.Now().After(deadline) {
+				_ = c.Close()
+				t.Fatalf("the Redis Cluster did not form: %s %v", info, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		_ = c.Close()
+	}
+	return addrs
+}
+
+// TestRedisCluster runs the adapter on a Redis Cluster of three masters,
+// with the namespaces spread over three streams: each stream's reader
+// reads from the master of its slot, the server count sums every
+// master's subscribers, and Close interrupts a blocked XREAD there.
+func TestRedisCluster(t *testing.T) {
+	addrs := startRedisCluster(t)
+	client := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	t.Cleanup(func() { _ = client.Close() })
+	o := testOptions(t)
+	o.StreamCount = 3
+	o.BlockTime = time.Minute
+	g1, g2 := startPair(t, client, o)
+	ctx := context.Background()
+	c1 := dialClient(t, g1.url, "c1")
+	c2 := dialClient(t, g2.url, "c2")
+	c2.join(t, "r")
+	for _, g := range []*goNode{g1, g2} {
+		require.NoError(t, g.io.Emit("hello", g.name))
+		for _, c := range []*wsClient{c1, c2} {
+			assert.Equal(t, g.name, c.expect(t, "hello").Arg(0))
+		}
+	}
+	require.NoError(t, g1.io.To("r").Emit("in-r"))
+	c2.expect(t, "in-r")
+	flush(t, g1, c1, c2)
+
+	// Other namespaces, on the other streams (whose slots the masters share
+	// out).
+	streams := map[string]bool{g1.io.Sockets().Adapter().(*Adapter).Stream(): true}
+	for _, name := range []string{"/chat", "/admin", "/y"} { // streams 1, 1 and 0; "/" is on 2
+		n1, n2 := g1.io.Of(name), g2.io.Of(name)
+		streams[n1.Adapter().(*Adapter).Stream()] = true
+		for _, n := range []*socketio.Namespace{n1, n2} {
+			a := n.Adapter().(*Adapter)
+			select {
+			case <-a.reader.ready:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the stream reader did not start")
+			}
+		}
+		c := testkit.MustDial(t, g2.url, nil)
+		c.MustConnect(t, name, "")
+		require.NoError(t, n1.Emit("in-nsp", name))
+		ev := c.MustNextEvent(t)
+		assert.Equal(t, name, ev.Arg(0))
+	}
+	assert.Len(t, streams, 3)
+
+	socks, err := g1.io.FetchSockets(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, ids(c1, c2), socketIDs(socks))
+	res, err := g2.io.ServerSideEmitWithAck(ctx, "ssping", 1)
+	require.NoError(t, err)
+	assert.Equal(t, []any{map[string]any{"from": "go1", "arg": 1.0}}, res)
+
+	start := time.Now()
+	require.NoError(t, g1.io.Close())
+	assert.Less(t, time.Since(start), 5*time.Second)
+}
