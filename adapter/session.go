@@ -405,6 +405,20 @@ func (a *SessionAware) pruneLocked(now time.Time) {
 	}
 }
 
+// SessionStats is what a [SessionAware] adapter holds.
+type SessionStats struct {
+	Sessions int // stored sessions
+	Packets  int // logged packets
+	Bytes    int // the log's size, as MaxLogBytes counts it
+}
+
+// Stats returns what the adapter holds now.
+func (a *SessionAware) Stats() SessionStats {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return SessionStats{Sessions: len(a.sessions), Packets: len(a.log) - a.head, Bytes: a.bytes}
+}
+
 // Close implements [Adapter]: it forgets every session and packet and
 // stops the timer.
 func (a *SessionAware) Close() error {
