@@ -153,8 +153,11 @@ var (
 func (a *SessionAware) LogsOffsets() bool { return true }
 
 // Broadcast implements [Adapter]. A packet without the Volatile flag is
-// given the next offset as its last argument, encoded once, logged and
-// delivered; a volatile one is delivered only, as in the reference.
+// given the next offset as its last argument (p.Data and p.Encoded are
+// replaced), encoded once, logged and delivered; a volatile one is
+// delivered only, as in the reference. The log keeps p, opts.Rooms and
+// opts.Except: the caller must not change them afterwards (the socketio
+// package's operators never change a slice they handed out).
 func (a *SessionAware) Broadcast(p *Packet, opts BroadcastOptions) error {
 	if opts.Flags.Volatile {
 		if p.Encoded == nil {
@@ -172,9 +175,9 @@ func (a *SessionAware) Broadcast(p *Packet, opts BroadcastOptions) error {
 	}
 	seq := a.next
 	a.next++
-	lp := &Packet{Namespace: p.Namespace, Data: p.Data, Attachments: p.Attachments}
+	lp := p // the log keeps it: Data and Encoded are replaced
 	a.prepareWithOffset(lp, a.offset(seq))
-	e := logEntry{p: lp, rooms: cloneRooms(opts.Rooms), except: cloneRooms(opts.Except), at: a.now()}
+	e := logEntry{p: lp, rooms: opts.Rooms, except: opts.Except, at: a.now()}
 	e.size = 2*len(lp.Data) + logEntryOverhead
 	for _, att := range lp.Attachments {
 		e.size += len(att)
@@ -242,7 +245,8 @@ func cloneRooms(rs []room.Room) []room.Room {
 
 // offset is the offset of the packet with sequence number seq.
 func (a *SessionAware) offset(seq uint64) string {
-	return a.prefix + strconv.FormatUint(seq, 36)
+	var b [32]byte
+	return string(strconv.AppendUint(append(b[:0], a.prefix...), seq, 36))
 }
 
 // parseOffset returns the sequence number of an offset this adapter gave

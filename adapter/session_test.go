@@ -257,34 +257,43 @@ func TestSessionAwareBadInput(t *testing.T) {
 }
 
 // A restore that joins the rooms races broadcasts: each logged broadcast
-// reaches the restored member exactly once, replayed or delivered.
+// reaches the restored member exactly once, replayed or delivered, in
+// order.
 func TestSessionAwareRestoreAndJoinIsExactlyOnce(t *testing.T) {
-	for round := range 20 {
-		a, _ := newStore(t, RecoveryOptions{})
-		off := emit(t, a, "start", BroadcastOptions{})
-		require.NoError(t, a.PersistSession(&Session{SID: "s", PID: "p", Rooms: []room.Room{"s", "r"}}))
-		const n = 200
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range n {
-				_ = a.Broadcast(&Packet{Data: []byte(fmt.Sprintf(`["%d"]`, i))}, BroadcastOptions{Rooms: []room.Room{"r"}})
-			}
-		}()
-		m := &fakeMember{id: "s"}
-		_, missed, err := a.RestoreSessionAndJoin("p", off, func(*Session) Member { return m })
-		require.NoError(t, err)
-		wg.Wait()
-		m.mu.Lock()
-		got := append(names(t, missed), names(t, m.got)...)
-		m.mu.Unlock()
-		want := make([]string, n)
-		for i := range want {
-			want[i] = fmt.Sprint(i)
+	a, _ := newStore(t, RecoveryOptions{})
+	off := emit(t, a, "start", BroadcastOptions{})
+	const sessions, n = 200, 1500
+	for i := range sessions {
+		id := room.SocketID(fmt.Sprint("s", i))
+		require.NoError(t, a.PersistSession(&Session{SID: id, PID: fmt.Sprint("p", i), Rooms: []room.Room{room.Room(id), "r"}}))
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range n {
+			_ = a.Broadcast(&Packet{Data: []byte(fmt.Sprintf(`["%d"]`, i))}, BroadcastOptions{Rooms: []room.Room{"r"}})
 		}
-		require.Equal(t, want, got, "round %d", round)
-		_ = a.Close()
+	}()
+	members := make([]*fakeMember, sessions)
+	replays := make([][]*Packet, sessions)
+	for i := range sessions {
+		members[i] = &fakeMember{id: room.SocketID(fmt.Sprint("s", i))}
+		s, missed, err := a.RestoreSessionAndJoin(fmt.Sprint("p", i), off, func(*Session) Member { return members[i] })
+		require.NoError(t, err)
+		require.NotNil(t, s)
+		replays[i] = missed
+	}
+	wg.Wait()
+	want := make([]string, n)
+	for i := range want {
+		want[i] = fmt.Sprint(i)
+	}
+	for i, m := range members {
+		m.mu.Lock()
+		got := append(names(t, replays[i]), names(t, m.got)...)
+		m.mu.Unlock()
+		require.Equal(t, want, got, "session %d", i)
 	}
 }
 

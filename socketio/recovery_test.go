@@ -28,9 +28,13 @@ type recoveryServer struct {
 }
 
 func newRecoveryServer(t *testing.T, rec *ConnectionStateRecovery) *recoveryServer {
+	return newRecoveryServerWith(t, &Options{ConnectionStateRecovery: rec})
+}
+
+func newRecoveryServerWith(t *testing.T, opts *Options) *recoveryServer {
 	t.Helper()
 	rs := &recoveryServer{connected: make(chan *Socket, 16), disconnects: make(chan DisconnectReason, 16)}
-	io, ts := newTestServer(t, &Options{ConnectionStateRecovery: rec}, func(io *Server) {
+	io, ts := newTestServer(t, opts, func(io *Server) {
 		io.Use(func(s *Socket) error { rs.middleware.Add(1); return nil })
 		io.OnConnection(func(s *Socket) {
 			if !s.Recovered() {
@@ -259,4 +263,37 @@ func TestRecoveryNoOffsetOnAcksAndVolatile(t *testing.T) {
 	assert.Equal(t, `420["q","x"]`, c.MustRead(t))
 	require.NoError(t, rs.io.Volatile().Emit("bv", "x"))
 	assert.Equal(t, `42["bv","x"]`, c.MustRead(t))
+}
+
+// With recovery on, what a middleware emits is still held behind the
+// CONNECT answer (the socket is not in its room yet), and carries no
+// offset, as it was not logged.
+func TestRecoveryEmitInMiddlewareIsHeld(t *testing.T) {
+	_, ts := newTestServer(t, &Options{ConnectionStateRecovery: &ConnectionStateRecovery{}}, func(io *Server) {
+		io.Use(func(s *Socket) error { return s.Emit("from-middleware", 1) })
+	})
+	c := testkit.MustDial(t, ts.URL, nil)
+	connectFresh(t, c)
+	assert.Equal(t, `42["from-middleware",1]`, c.MustRead(t))
+}
+
+// A replay larger than the connection's queue bound would only disconnect
+// the client again: it gets a new session instead.
+func TestRecoveryReplayBeyondTheQueueBoundGivesANewSession(t *testing.T) {
+	rs := newRecoveryServerWith(t, &Options{ConnectionStateRecovery: &ConnectionStateRecovery{}, MaxQueueBytes: 4000})
+	c := testkit.MustDial(t, rs.url, nil)
+	sid, pid := connectFresh(t, c)
+	offset := offsetOf(t, c.MustRead(t))
+	testkit.Receive(t, rs.connected)
+	require.NoError(t, c.Close())
+	testkit.Receive(t, rs.disconnects)
+	big := string(make([]byte, 1000))
+	for range 5 {
+		require.NoError(t, rs.io.To("r").Emit("big", big))
+	}
+	c2 := testkit.MustDial(t, rs.url, nil)
+	c2.MustSend(t, fmt.Sprintf(`40{"pid":%q,"offset":%q}`, pid, offset))
+	sid2, _ := readConnect(t, c2)
+	assert.NotEqual(t, sid, sid2)
+	assert.Equal(t, `42["hello",false]`, trimOffset(c2.MustRead(t)))
 }
