@@ -1,11 +1,16 @@
 package socketio
 
 import (
+	"fmt"
 	"net"
+	"runtime"
 	"testing"
 	"time"
 
+	"github.com/gosio/sio/adapter"
+	"github.com/gosio/sio/internal/engine"
 	"github.com/gosio/sio/internal/testkit"
+	"github.com/gosio/sio/room"
 )
 
 // drainClients connects n websocket clients to the main namespace and
@@ -79,5 +84,38 @@ func benchEmitToOneSocket(b *testing.B, rec *ConnectionStateRecovery) {
 		if err := s.Emit("msg", "hello", 42); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkRecoveryMemory measures what connection-state recovery keeps
+// in memory: the heap per logged broadcast (a 100-byte string argument,
+// to every socket) and per stored session (two rooms, small data).
+func BenchmarkRecoveryMemory(b *testing.B) {
+	const n = 20000
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	payload := string(make([]byte, 100))
+	for b.Loop() {
+		io := NewServer(&Options{ConnectionStateRecovery: &ConnectionStateRecovery{}})
+		sa := io.Sockets().Adapter().(*adapter.SessionAware)
+		h0 := heap()
+		for range n {
+			_ = io.Emit("msg", payload)
+		}
+		h1 := heap()
+		for i := range n {
+			id := room.SocketID(engine.NewID())
+			_ = sa.PersistSession(&adapter.Session{SID: id, PID: engine.NewID(), Rooms: []room.Room{room.Room(id), "general"},
+				Data: map[string]string{"nick": fmt.Sprint("user", i)}})
+		}
+		h2 := heap()
+		b.ReportMetric(float64(h1-h0)/n, "B/packet")
+		b.ReportMetric(float64(h2-h1)/n, "B/session")
+		b.ReportMetric(float64(sa.Stats().Bytes)/n, "counted-B/packet")
+		_ = io.Close()
 	}
 }

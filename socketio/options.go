@@ -151,7 +151,10 @@ type ConnectionStateRecovery struct {
 	MaxDisconnectionDuration time.Duration
 	// RunMiddlewares runs the namespace middleware ([Namespace.Use]) for a
 	// recovered socket too. The zero value skips it, as the reference's
-	// default (skipMiddlewares: true).
+	// default (skipMiddlewares: true). A recovered socket that a
+	// middleware refuses gets a CONNECT_ERROR and none of the missed
+	// events (the reference sends them before its middleware runs), and
+	// its session is spent.
 	RunMiddlewares bool
 	// MaxLogBytes bounds the packet log of each namespace of the default
 	// adapter; past it the oldest packets go, and a client whose offset is
