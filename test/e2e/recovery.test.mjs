@@ -75,6 +75,25 @@ describe("connection state recovery", () => {
     });
   }
 
+  it("should recover after its TCP connection was killed", async () => {
+    const sender = await connected(srv.client("/recovery"));
+    const { socket, log } = await recorded({ transports: ["websocket"] });
+    const id = socket.id;
+    await deliver(sender, socket, "news", 0);
+    const disconnected = waitFor(socket, "disconnect");
+    socket.io.engine.transport.ws._socket.destroy(); // no close frame
+    await disconnected;
+    assert.equal(await ack(sender, "await-gone", id), true, "the server saw the disconnect");
+    await ack(sender, "send", "news", "m", 1);
+    const reconnected = waitFor(socket, "connect");
+    socket.connect();
+    await reconnected;
+    assert.equal(socket.recovered, true);
+    assert.equal(socket.id, id);
+    await deliver(sender, socket, "news", 2);
+    assert.deepEqual(log, ["connect", 0, 1, "connect", 2]);
+  });
+
   it("should recover twice in a row", async () => {
     const sender = await connected(srv.client("/recovery"));
     const { socket, log } = await recorded();
