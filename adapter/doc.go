@@ -19,8 +19,16 @@
 // recipient, and a socket's [Handshake], which an adapter only needs to
 // encode to JSON.
 //
+// [SessionAware] is the in-memory adapter with connection-state recovery
+// (the reference's SessionAwareAdapter): it appends an offset to each
+// broadcast it logs ([OffsetLogger]), keeps disconnected sockets' sessions
+// and the packet log for the recovery window, bounded in bytes, and
+// restores a session and its rooms in one step with broadcasts
+// ([Restorer]).
+//
 // An adapter never calls a [Member] or its [Namespace] while it holds a
-// lock of its own: the in-memory adapter collects the recipients from the
+// lock of its own (SessionAware prepares a packet and builds a restored
+// member under its store's lock, which run no user code): the in-memory adapter collects the recipients from the
 // room index, releases it, then delivers. Member.Deliver only queues, so a
 // broadcast does not wait for any client.
 package adapter

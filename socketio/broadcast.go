@@ -90,12 +90,28 @@ func (b *BroadcastOperator) Emit(event string, args ...any) error {
 	if reservedEvents[event] {
 		return ErrReservedEvent
 	}
+	if b.nsp.logsOffsets && !b.flags.Volatile {
+		return b.nsp.broadcastLogged(event, args, b.opts())
+	}
 	enc, err := encode(parser.Event, b.nsp.name, 0, false, event, args)
 	if err != nil {
 		return err
 	}
 	p := &adapter.Packet{Namespace: b.nsp.name, Data: enc.data, Attachments: enc.atts, Encoded: enc}
 	return b.nsp.adapter.Broadcast(p, b.opts())
+}
+
+// broadcastLogged hands an event to an adapter that appends its recovery
+// offset and encodes it, once (adapter.OffsetLogger): the arguments are
+// written to a pooled buffer the adapter copies from before it returns.
+func (n *Namespace) broadcastLogged(event string, args []any, opts adapter.BroadcastOptions) error {
+	sp, data, atts, err := encodeArgs(event, args)
+	if err != nil {
+		return err
+	}
+	err = n.adapter.Broadcast(&adapter.Packet{Namespace: n.name, Data: data, Attachments: atts}, opts)
+	putScratch(sp, data)
+	return err
 }
 
 // Send emits a "message" event to the selected sockets.

@@ -179,8 +179,24 @@ func (c *client) connect(p *parser.Packet) {
 	// What is sent to the socket is held until its connection handlers
 	// have returned, then follows the CONNECT answer (Socket.release).
 	<-nsp.ready // the OnNewNamespace hooks have run
-	s := newSocket(nsp, c, auth)
+	rec := c.srv.opts.ConnectionStateRecovery
+	var s *Socket
+	var missed []*engine.Packet
+	if rec != nil {
+		if pid, offset, ok := recoveryAuth(auth); ok {
+			s, missed = nsp.restore(c, auth, pid, offset)
+		}
+	}
+	if s == nil {
+		s = newSocket(nsp, c, auth)
+		if rec != nil {
+			s.pid = engine.NewID()
+		}
+	}
 	middleware, onConnect := nsp.handlers()
+	if s.recovered && !rec.RunMiddlewares {
+		middleware = nil // the reference's skipMiddlewares
+	}
 	for _, mw := range middleware {
 		if err := mw(s); err != nil {
 			done()
@@ -204,7 +220,13 @@ func (c *client) connect(p *parser.Packet) {
 		c.connectTimer = nil
 	}
 	c.mu.Unlock()
-	s.accepted(encodeControl(parser.Connect, name, []byte(`{"sid":"`+s.id+`"}`)))
+	answer := `{"sid":"` + s.id + `"}`
+	if s.pid != "" {
+		answer = `{"sid":"` + s.id + `","pid":"` + s.pid + `"}`
+	}
+	// The missed packets go before the answer, as in the reference: the
+	// client hands them to its handlers before it emits "connect".
+	s.accepted(encodeControl(parser.Connect, name, []byte(answer)), missed)
 	nsp.add(s)
 	for _, fn := range onConnect {
 		fn(s)

@@ -12,6 +12,17 @@
 // The API follows the Node.js reference server (npm "socket.io" 4.8): the
 // same defaults, error messages and disconnect reasons, in Go form.
 //
+// # Connection-state recovery
+//
+// With [Options.ConnectionStateRecovery] set, a client whose connection
+// dropped gets its socket back (ID, rooms, data) with the events it
+// missed, as with the reference: the CONNECT answer carries a private
+// session ID, each event sent through the adapter without an ack and not
+// volatile carries an offset as its last argument (encoded once for every
+// recipient), and the official clients send both back when they reconnect.
+// recovery.go restores a socket; the default adapter then is
+// [adapter.SessionAware], which keeps the sessions and the packet log.
+//
 // # Layers
 //
 // Imports point one way, from this package down:
@@ -84,6 +95,9 @@
 //     handlers, listeners and sockets), client.mu (a connection's sockets
 //     and pending CONNECTs), the namespace.Registry's lock and the room
 //     index's lock (room.Index) are leaves: nothing is locked under them.
+//   - The lock of adapter.SessionAware's store comes before the room
+//     index's: a broadcast is logged and its recipients chosen in one
+//     step, and so are a session's restore and the joining of its rooms.
 //   - Socket.mu (a socket's handlers, hooks, pending acks, data and the
 //     packets held behind its CONNECT answer) comes before the engine's
 //     session locks: the held packets are handed to the engine under it,
@@ -91,5 +105,7 @@
 //   - The executor's lock (a connection's job queue) comes before the
 //     tracker's and the worker pool's.
 //   - An adapter's own locks (the Redis adapter's) are never held while it
-//     calls into this package.
+//     calls into this package, with one exception that runs no user code
+//     and takes no lock: adapter.SessionAware builds a restored socket
+//     (newSocket, an allocation) under its store's lock.
 package socketio

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gosio/sio/adapter"
 	"github.com/gosio/sio/internal/parser"
+	"github.com/gosio/sio/room"
 )
 
 // Emit sends an event to the client. Arguments are encoded with
@@ -123,6 +124,18 @@ func (e Emitter) Emit(event string, args ...any) error {
 	}
 	if n := len(args); n > 0 && reflect.TypeOf(args[n-1]) != nil && reflect.TypeOf(args[n-1]).Kind() == reflect.Func {
 		return e.emitWithCallback(event, args[:n-1], args[n-1])
+	}
+	if e.s.nsp.logsOffsets && !e.volatile && e.s.indexed.Load() {
+		// As the reference with recovery on: through the adapter, to the
+		// socket's own room, so that the event is logged with an offset
+		// and replayed if the client misses it.
+		if !e.s.live.Load() {
+			return ErrDisconnected
+		}
+		return e.s.nsp.broadcastLogged(event, args, adapter.BroadcastOptions{
+			Rooms: []room.Room{room.Room(e.s.id)},
+			Flags: adapter.Flags{Compress: !e.noComp},
+		})
 	}
 	_, enc, err := e.encode(event, args, false)
 	if err != nil {

@@ -182,3 +182,48 @@ func encodeControl(typ parser.Type, nsp string, data []byte) *engine.Packet {
 	buf = parser.AppendPacket(buf, &parser.Packet{Type: typ, Namespace: nsp, Data: data})
 	return engine.NewMessageFromBuffer(buf)
 }
+
+// encodeArgs writes the JSON array [event, args...] into a pooled buffer,
+// for a packet an adapter encodes with its offset (adapter.OffsetLogger);
+// putScratch gives the buffer back once the adapter is done with it.
+func encodeArgs(event string, args []any) (sp *[]byte, data []byte, atts [][]byte, err error) {
+	sp = scratchPool.Get().(*[]byte)
+	data, atts, err = appendArgs((*sp)[:0], event, args)
+	if err != nil {
+		putScratch(sp, data)
+		return nil, nil, nil, err
+	}
+	return sp, data, atts, nil
+}
+
+func putScratch(sp *[]byte, data []byte) {
+	if cap(data) <= 64<<10 {
+		*sp = data[:0]
+		scratchPool.Put(sp)
+	}
+}
+
+// frameWithOffset encodes an EVENT whose arguments are the JSON array
+// data followed by the string offset, which needs no escaping.
+func frameWithOffset(nsp string, data []byte, atts [][]byte, offset string) *encoded {
+	sp := scratchPool.Get().(*[]byte)
+	d := (*sp)[:0]
+	if len(data) < 2 || data[len(data)-1] != ']' {
+		data = []byte("[]")
+	}
+	d = append(d, data[:len(data)-1]...)
+	if len(data) > 2 {
+		d = append(d, ',')
+	}
+	d = append(d, '"')
+	d = append(d, offset...)
+	d = append(d, '"', ']')
+	typ := parser.Event
+	if len(atts) > 0 {
+		typ = parser.BinaryEvent
+	}
+	event, _ := parser.LeadingString(d)
+	enc := frame(typ, nsp, 0, false, event, d, atts)
+	putScratch(sp, d)
+	return enc
+}

@@ -160,3 +160,22 @@ func ExampleArgs() {
 		})
 	})
 }
+
+// With connection-state recovery, a client whose connection dropped gets
+// its socket back, rooms and data included, with the events it missed;
+// the connection handler must not reset what a recovered socket kept.
+func ExampleConnectionStateRecovery() {
+	io := socketio.NewServer(&socketio.Options{
+		ConnectionStateRecovery: &socketio.ConnectionStateRecovery{
+			MaxDisconnectionDuration: 2 * time.Minute,
+		},
+	})
+	io.OnConnection(func(s *socketio.Socket) {
+		if s.Recovered() {
+			return // same ID, rooms and data; the missed events went first
+		}
+		_ = s.Join("general")
+		s.SetData(map[string]string{"nick": "guest"})
+	})
+	http.Handle("/socket.io/", io)
+}

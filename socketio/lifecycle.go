@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"github.com/gosio/sio/adapter"
 	"github.com/gosio/sio/internal/engine"
 	"github.com/gosio/sio/internal/parser"
 	"github.com/gosio/sio/room"
@@ -12,6 +13,7 @@ import (
 // they emitted after the CONNECT, in order. connect is the answer, set once
 // the middleware accepted the socket; until then nothing is released.
 type heldPackets struct {
+	before  []*engine.Packet // a recovered socket's missed packets
 	connect *engine.Packet
 	pkts    []*engine.Packet
 	bytes   int
@@ -60,7 +62,8 @@ func (s *Socket) release() {
 	if h == nil || h.connect == nil {
 		return
 	}
-	pkts := append([]*engine.Packet{h.connect}, h.pkts...)
+	pkts := make([]*engine.Packet, 0, len(h.before)+1+len(h.pkts))
+	pkts = append(append(append(pkts, h.before...), h.connect), h.pkts...)
 	// Under mu: a sender that finds held set waits for it, and one that
 	// finds it nil comes after these. The engine calls back into nothing
 	// of the socket's from here.
@@ -68,11 +71,12 @@ func (s *Socket) release() {
 	s.held.Store(nil)
 }
 
-// accepted makes connect the answer that release sends first.
-func (s *Socket) accepted(connect *engine.Packet) {
+// accepted makes connect the answer that release sends, after before.
+func (s *Socket) accepted(connect *engine.Packet, before []*engine.Packet) {
 	s.mu.Lock()
 	if h := s.held.Load(); h != nil {
 		h.connect = connect
+		h.before = before
 	}
 	s.mu.Unlock()
 }
@@ -151,8 +155,18 @@ func (s *Socket) disconnect(reason DisconnectReason, notify bool) {
 		for _, fn := range disconnecting {
 			fn(reason)
 		}
-		s.nsp.adapter.DelAll(room.SocketID(s.id))
+		id := room.SocketID(s.id)
+		var session *adapter.Session
+		if s.pid != "" && reason.recoverable() {
+			session = &adapter.Session{SID: id, PID: s.pid, Rooms: s.nsp.adapter.SocketRooms(id), Data: s.Data()}
+		}
+		s.nsp.adapter.DelAll(id)
 		s.nsp.remove(s)
+		if session != nil {
+			// After the socket left its rooms, so that a restore of
+			// this session cannot be undone by the DelAll above.
+			_ = s.nsp.adapter.PersistSession(session)
+		}
 		s.mu.Lock()
 		disconnected := s.onDisconnect
 		s.mu.Unlock()

@@ -23,6 +23,9 @@ type Namespace struct {
 	adapter adapter.Adapter
 
 	ackIDs atomic.Uint64
+	// logsOffsets: the adapter appends recovery offsets to the broadcasts
+	// it logs, and encodes them itself (adapter.OffsetLogger).
+	logsOffsets bool
 	// ready is closed once the OnNewNamespace hooks have run for this
 	// namespace: a CONNECT waits for it, so that what the hooks install
 	// (middleware, handlers) applies to every socket.
@@ -41,8 +44,17 @@ func newNamespace(srv *Server, name string) *Namespace {
 	factory := srv.opts.Adapter
 	if factory == nil {
 		factory = adapter.NewInMemory
+		if r := srv.opts.ConnectionStateRecovery; r != nil {
+			factory = adapter.NewSessionAware(adapter.RecoveryOptions{
+				MaxDisconnectionDuration: r.MaxDisconnectionDuration,
+				MaxLogBytes:              r.MaxLogBytes,
+			})
+		}
 	}
 	n.adapter = factory(nspView{n})
+	if ol, ok := n.adapter.(adapter.OffsetLogger); ok && srv.opts.ConnectionStateRecovery != nil {
+		n.logsOffsets = ol.LogsOffsets()
+	}
 	return n
 }
 
@@ -94,7 +106,18 @@ func (v nspView) PrepareWithAck(p *adapter.Packet) uint64 {
 	return id
 }
 
-var _ adapter.AckPreparer = nspView{}
+// PrepareWithOffset encodes a broadcast with its recovery offset as the
+// last argument, once for every recipient; it implements
+// [adapter.OffsetPreparer].
+func (v nspView) PrepareWithOffset(p *adapter.Packet, offset string) {
+	enc := frameWithOffset(v.n.name, p.Data, p.Attachments, offset)
+	p.Data, p.Encoded = enc.data, enc
+}
+
+var (
+	_ adapter.AckPreparer    = nspView{}
+	_ adapter.OffsetPreparer = nspView{}
+)
 
 // Name returns the namespace's name, such as "/" or "/chat".
 func (n *Namespace) Name() string { return n.name }
@@ -252,6 +275,7 @@ func (n *Namespace) add(s *Socket) {
 	n.sockets[s.id] = s
 	n.mu.Unlock()
 	n.adapter.AddAll(room.SocketID(s.id), s, room.Room(s.id))
+	s.indexed.Store(true)
 }
 
 func (n *Namespace) remove(s *Socket) {

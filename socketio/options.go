@@ -109,6 +109,11 @@ type Options struct {
 	// or gzip.
 	// Nil means no client files are served.
 	ServeClient fs.FS
+	// ConnectionStateRecovery, if set, turns on connection-state recovery,
+	// as the reference's connectionStateRecovery option: a client whose
+	// connection dropped gets its socket back (same ID, rooms and data)
+	// with the broadcasts it missed. Nil means off, as in the reference.
+	ConnectionStateRecovery *ConnectionStateRecovery
 	// Logger receives the server's diagnostics: at Warn, a handler error
 	// or an event argument that does not decode into a handler's type when
 	// the socket has no [Socket.OnError] handler (at most one line per
@@ -116,6 +121,46 @@ type Options struct {
 	// closed. Nil means [slog.Default] at the time of each message;
 	// slog.New(slog.DiscardHandler) discards them.
 	Logger *slog.Logger
+}
+
+// ConnectionStateRecovery configures connection-state recovery; see
+// [Options.ConnectionStateRecovery].
+//
+// With it on, the CONNECT answer carries a private session ID ("pid"), and
+// every event sent through the adapter without an ack and not volatile
+// (every broadcast, and every [Socket.Emit] without an ack, as in the
+// reference) carries an offset as its last argument, which the official
+// clients keep and send back with the pid when they reconnect. When a
+// socket disconnects for a reason that allows it (transport error,
+// transport close, forced close, ping timeout, server shutting down,
+// forced server close; not a namespace disconnect by either side, nor a
+// parse error), its session is kept for MaxDisconnectionDuration; a
+// client that comes back in time with its pid and last offset gets the
+// same socket ID, rooms and data, [Socket.Recovered] reports true, and the
+// events it missed are sent before the CONNECT answer, as the reference
+// does (the client hands them to its handlers before "connect").
+//
+// The default adapter then keeps the sessions and a log of the packets in
+// memory ([adapter.NewSessionAware]); another adapter recovers only if it
+// implements PersistSession and RestoreSession (the Redis adapter does
+// not yet). A pid or offset that is unknown, expired, forged, from
+// another server or malformed gives a plain new session.
+type ConnectionStateRecovery struct {
+	// MaxDisconnectionDuration is how long a session and the packets it
+	// may miss are kept. Zero means 2 minutes.
+	MaxDisconnectionDuration time.Duration
+	// RunMiddlewares runs the namespace middleware ([Namespace.Use]) for a
+	// recovered socket too. The zero value skips it, as the reference's
+	// default (skipMiddlewares: true). A recovered socket that a
+	// middleware refuses gets a CONNECT_ERROR and none of the missed
+	// events (the reference sends them before its middleware runs), and
+	// its session is spent.
+	RunMiddlewares bool
+	// MaxLogBytes bounds the packet log of each namespace of the default
+	// adapter; past it the oldest packets go, and a client whose offset is
+	// older than what is left gets a new session. Zero means 32 MiB
+	// ([adapter.DefaultMaxLogBytes]).
+	MaxLogBytes int
 }
 
 // ConnectionError describes a request the server refused before a

@@ -70,3 +70,15 @@ func fromEngineReason(r engine.CloseReason) DisconnectReason {
 	}
 	return ReasonTransportError
 }
+
+// recoverable reports whether a socket that disconnected for r keeps its
+// session for connection-state recovery: the reference's list, which
+// leaves out a namespace disconnect by either side and a parse error.
+func (r DisconnectReason) recoverable() bool {
+	switch r {
+	case ReasonTransportError, ReasonTransportClose, ReasonForcedClose,
+		ReasonPingTimeout, ReasonServerShuttingDown, ReasonForcedServerClose:
+		return true
+	}
+	return false
+}

@@ -37,6 +37,11 @@ type Socket struct {
 	handshake atomic.Pointer[Handshake]
 	created   time.Time // when the socket was created: Handshake.Time
 	auth      []byte    // the CONNECT packet's auth payload: Handshake.Auth
+	// pid is the private session ID of connection-state recovery (empty
+	// when it is off); recovered is set when the socket was restored.
+	// Both are set before the socket is shared.
+	pid       string
+	recovered bool
 
 	mu sync.Mutex
 	// done is made by Done and closed by disconnect.
@@ -56,6 +61,10 @@ type Socket struct {
 	// (the broadcast path among others).
 	live   atomic.Bool
 	hasOut atomic.Bool
+	// indexed is set once the socket is in the adapter's room index (its
+	// own-ID room): from then on, with recovery, its emits go through the
+	// adapter (see Emitter.Emit).
+	indexed atomic.Bool
 
 	// held, until the socket's connection handlers have returned, keeps
 	// what is sent to the client behind the CONNECT answer; nil after.
@@ -79,6 +88,13 @@ func newSocket(nsp *Namespace, c *client, auth []byte) *Socket {
 	s.held.Store(&heldPackets{})
 	return s
 }
+
+// Recovered reports whether the socket is a recovered session: its
+// client reconnected in time after its connection dropped, and the socket
+// has its former ID, rooms and data (see
+// [Options.ConnectionStateRecovery]). The missed events are sent to the
+// client before its CONNECT answer.
+func (s *Socket) Recovered() bool { return s.recovered }
 
 // ID returns the socket's ID, distinct from the connection's Engine.IO ID.
 // The socket is always in the room of that name.

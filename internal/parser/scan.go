@@ -611,3 +611,21 @@ func EventName(first []byte) (string, error) {
 	}
 	return "", ErrInvalidEventName
 }
+
+// LeadingString returns the first element of the JSON array data, decoded,
+// when it is a string, without scanning the rest of the array.
+func LeadingString(data []byte) (string, bool) {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '[' {
+		return "", false
+	}
+	i = skipSpace(data, i+1)
+	if i >= len(data) || data[i] != '"' {
+		return "", false
+	}
+	end, esc, ok := scanString(data, i)
+	if !ok {
+		return "", false
+	}
+	return stringValue(data[i:end], esc), true
+}

@@ -24,6 +24,9 @@
 //	               5000); the process exits 1 if Shutdown returns an error
 //	E2E_DEBUG      if set, the server logs at debug level to stderr
 //	CLEANUP_CHILD_NAMESPACES  if set, Options.CleanupEmptyChildNamespaces
+//	RECOVERY_MS    if set, Options.ConnectionStateRecovery with that
+//	               MaxDisconnectionDuration in ms (every emit then carries
+//	               an offset: only recovery.test.mjs sets it)
 //
 // Namespaces and handlers (the tests rely on every one of them):
 //
@@ -332,6 +335,11 @@ func main() {
 
 		CleanupEmptyChildNamespaces: os.Getenv("CLEANUP_CHILD_NAMESPACES") != "",
 	}
+	if ms := envInt("RECOVERY_MS", 0); ms > 0 {
+		opts.ConnectionStateRecovery = &socketio.ConnectionStateRecovery{
+			MaxDisconnectionDuration: time.Duration(ms) * time.Millisecond,
+		}
+	}
 	if os.Getenv("E2E_DEBUG") != "" {
 		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -489,6 +497,8 @@ func main() {
 			_ = ack(handshakeInfo(s))
 		})
 	})
+
+	setupRecovery(io)
 
 	// Namespace "/guarded".
 	// Namespace "/lobby": the connection handler waits auth "delay" ms
