@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -48,13 +49,22 @@ type notice struct {
 type chat struct {
 	io   *socketio.Server
 	hist history
+	// window is how long a dropped socket may come back (connection state
+	// recovery), zero if it cannot. sessionsShared says the sessions are
+	// kept in Redis, so that they outlive this server.
+	window         time.Duration
+	sessionsShared bool
+
+	mu     sync.Mutex
+	away   map[string]*time.Timer // socket ID: its "user left", due when its session ends
+	closed bool
 }
 
 // historyTimeout bounds each call to the history (Redis may be away).
 const historyTimeout = 5 * time.Second
 
-func newChat(io *socketio.Server, hist history) *chat {
-	c := &chat{io: io, hist: hist}
+func newChat(io *socketio.Server, hist history, window time.Duration, sessionsShared bool) *chat {
+	c := &chat{io: io, hist: hist, window: window, sessionsShared: sessionsShared, away: make(map[string]*time.Timer)}
 	io.OnConnection(c.onConnection)
 	io.Of("/news").OnConnection(func(s *socketio.Socket) {
 		_ = s.Emit("headline", headline(0))
@@ -62,15 +72,34 @@ func newChat(io *socketio.Server, hist history) *chat {
 	return c
 }
 
+// userOf returns the user kept with s: a user, or the map that a session
+// kept in Redis decodes into.
 func userOf(s *socketio.Socket) user {
-	u, _ := s.Data().(user)
-	return u
+	switch d := s.Data().(type) {
+	case user:
+		return d
+	case map[string]any:
+		n, _ := d["nickname"].(string)
+		r, _ := d["room"].(string)
+		return user{Nickname: n, Room: r}
+	}
+	return user{}
 }
 
 func (c *chat) onConnection(s *socketio.Socket) {
-	log.Printf("a user connected: %s", s.ID())
-	s.SetData(user{Nickname: "guest-" + s.ID()[:4], Room: defaultRoom})
-	s.Join(defaultRoom)
+	if s.Recovered() {
+		// Same ID, nickname and room: the socket never left as far as the
+		// room is concerned, so nothing is announced, and the messages it
+		// missed are already on their way.
+		u := userOf(s)
+		s.SetData(u)
+		c.back(s.ID())
+		log.Printf("a user reconnected: %s (%s in %s)", s.ID(), u.Nickname, u.Room)
+	} else {
+		log.Printf("a user connected: %s", s.ID())
+		s.SetData(user{Nickname: "guest-" + s.ID()[:4], Room: defaultRoom})
+		s.Join(defaultRoom)
+	}
 
 	// Handlers take their argument as any and check it, so that a client
 	// sending the wrong type gets an answer rather than silence.
@@ -171,13 +200,81 @@ func (c *chat) onConnection(s *socketio.Socket) {
 		_ = s.To(u.Room).Volatile().Emit("typing", map[string]string{"from": u.Nickname})
 	})
 
-	s.OnDisconnecting(func(socketio.DisconnectReason) {
+	s.OnDisconnecting(func(reason socketio.DisconnectReason) {
 		u := userOf(s)
+		if c.mayComeBack(reason) {
+			c.leaveLater(s.ID(), u)
+			return
+		}
 		_ = s.To(u.Room).Emit("user left", notice(u))
 	})
 	s.OnDisconnect(func(reason socketio.DisconnectReason) {
 		log.Printf("user disconnected: %s (%s)", s.ID(), reason)
 	})
+}
+
+// mayComeBack says whether a socket that disconnected for reason keeps a
+// session it may be recovered with: a dropped connection, not a goodbye
+// (a namespace disconnect by either side, which is how a page that
+// closes leaves). A session in memory does not outlive a shutdown.
+func (c *chat) mayComeBack(reason socketio.DisconnectReason) bool {
+	if c.window == 0 {
+		return false
+	}
+	switch reason {
+	case socketio.ReasonTransportError, socketio.ReasonTransportClose, socketio.ReasonForcedClose,
+		socketio.ReasonPingTimeout, socketio.ReasonForcedServerClose:
+		return true
+	case socketio.ReasonServerShuttingDown:
+		return c.sessionsShared
+	}
+	return false
+}
+
+// leaveLater announces that u left its room once the session of socket id
+// has ended, unless the socket came back meanwhile, here or on another
+// server of the cluster (it is then in the room named by its ID).
+func (c *chat) leaveLater(id string, u user) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	// A little past the window, so that a recovery in its last moment is
+	// seen.
+	c.away[id] = time.AfterFunc(c.window+time.Second, func() {
+		c.mu.Lock()
+		delete(c.away, id)
+		c.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		back, err := c.io.In(id).FetchSockets(ctx)
+		cancel()
+		if err == nil && len(back) > 0 {
+			return
+		}
+		_ = c.io.To(u.Room).Emit("user left", notice(u))
+	})
+}
+
+// back cancels the "user left" of socket id, recovered on this server.
+func (c *chat) back(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t := c.away[id]; t != nil {
+		t.Stop()
+		delete(c.away, id)
+	}
+}
+
+// close drops the "user left" notices still due: this server is going.
+func (c *chat) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	for id, t := range c.away {
+		t.Stop()
+		delete(c.away, id)
+	}
 }
 
 // badRoom answers a room name that is not one.

@@ -25,7 +25,9 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/gosio/sio/adapter"
 	redisadapter "github.com/gosio/sio/adapter/redis"
+	"github.com/gosio/sio/adapter/redisstreams"
 	"github.com/gosio/sio/socketio"
 )
 
@@ -41,11 +43,29 @@ func main() {
 	if dist == "" {
 		dist = "node_modules/socket.io-client/dist"
 	}
-	opts := &socketio.Options{ServeClient: os.DirFS(dist)}
+	// RECOVERY_WINDOW (a Go duration) shortens the recovery window for
+	// the tests; two minutes otherwise, the reference's default.
+	window := 2 * time.Minute
+	if w := os.Getenv("RECOVERY_WINDOW"); w != "" {
+		d, err := time.ParseDuration(w)
+		if err != nil || d <= 0 {
+			log.Fatalf("RECOVERY_WINDOW: %q is not a positive duration", w)
+		}
+		window = d
+	}
+	opts := &socketio.Options{
+		ServeClient: os.DirFS(dist),
+		// A page whose connection drops for a moment gets its socket back
+		// (nickname, room) with the messages it missed. The middleware is
+		// skipped for a recovered socket (RunMiddlewares false), as in
+		// Node; the chat has none anyway.
+		ConnectionStateRecovery: &socketio.ConnectionStateRecovery{MaxDisconnectionDuration: window},
+	}
 	var hist history = newMemHistory()
+	sessionsShared := false
 	// With REDIS_URL (for example redis://127.0.0.1:6379), several chat
-	// servers, Go or Node, form one chat through the Redis adapter, and
-	// keep the rooms' history in Redis, where each of them reads it.
+	// servers, Go or Node, form one chat through Redis, and keep the rooms'
+	// history in Redis, where each of them reads it.
 	if url := os.Getenv("REDIS_URL"); url != "" {
 		ro, err := goredis.ParseURL(url)
 		if err != nil {
@@ -53,12 +73,30 @@ func main() {
 		}
 		rdb := goredis.NewClient(ro)
 		defer rdb.Close()
-		opts.Adapter = redisadapter.NewAdapter(rdb, nil)
+		switch kind := os.Getenv("REDIS_ADAPTER"); kind {
+		case "", "streams":
+			opts.Adapter = redisstreams.NewAdapter(rdb, nil)
+			sessionsShared = true
+			log.Printf("using the Redis Streams adapter at %s", ro.Addr)
+		case "pubsub":
+			opts.Adapter = redisadapter.NewAdapter(rdb, nil)
+			log.Printf("using the classic Redis adapter (pub/sub) at %s: it cannot recover connection state (pub/sub keeps nothing), so a client that reconnects gets a new session", ro.Addr)
+		default:
+			log.Fatalf("REDIS_ADAPTER: %q is neither streams (the default) nor pubsub", kind)
+		}
 		hist = &redisHistory{rdb: rdb}
-		log.Printf("using the Redis adapter at %s", ro.Addr)
 	}
 	io := socketio.NewServer(opts)
-	chat := newChat(io, hist)
+	// Whether a dropped socket may come back: the adapter keeps sessions.
+	// RestoreSession of no session asks it without changing anything.
+	if _, _, err := io.Sockets().Adapter().RestoreSession("", ""); errors.Is(err, adapter.ErrNotSupported) {
+		if os.Getenv("REDIS_ADAPTER") != "pubsub" {
+			log.Printf("this adapter cannot recover connection state yet: a client that reconnects gets a new session")
+		}
+		window = 0
+	}
+	chat := newChat(io, hist, window, sessionsShared)
+	defer chat.close()
 
 	page, _ := fs.Sub(static, "static")
 	mux := http.NewServeMux()

@@ -10,6 +10,8 @@
   let room = "general";
   let shown = new Set(); // ids of the messages shown for this room
   const typingTimers = new Map();
+  let away = false; // between a disconnect and the next connect
+  let missed = 0;   // messages received while away, delivered on reconnection
 
   // add appends li to the messages, or puts it before the element before.
   function add(li, before) {
@@ -112,11 +114,15 @@
     if (name) { $("room-name").value = ""; join(name); }
   });
 
+  // With connection state recovery on, each broadcast comes with its
+  // offset as an extra last argument, for the client to keep: handlers
+  // take only the payload.
   socket.on("chat message", (m) => {
     // One for a room the page is leaving, or one the history showed, is
     // not shown (again).
     if (m.room !== room || shown.has(m.id)) return;
     shown.add(m.id);
+    if (away) missed++;
     addMessage(m.from, m.text, false);
     const t = typingTimers.get(m.from);
     if (t) { clearTimeout(t); typingTimers.delete(m.from); renderTyping(); }
@@ -141,15 +147,29 @@
 
   news.on("headline", (h) => { $("news").textContent = h.text; });
 
-  // A reconnecting banner while the connection is down; on reconnection
-  // the server sees a new socket, so tell it who we are and where.
-  socket.on("disconnect", () => { $("banner").hidden = false; });
+  // A reconnecting banner while the connection is down. On reconnection
+  // the server usually recovers the socket (connection state recovery):
+  // same nickname and room, and the messages sent meanwhile arrive before
+  // "connect", in order. Otherwise (the server restarted, or the page was
+  // away too long) the server sees a new socket: tell it who we are and
+  // where.
+  socket.on("disconnect", () => { $("banner").hidden = false; away = true; missed = 0; });
   socket.on("connect", async () => {
     $("banner").hidden = true;
-    if (nickname) {
+    away = false;
+    if (socket.recovered) {
+      addNotice(missed ? `Reconnected: ${missed} missed message${missed > 1 ? "s" : ""} above` : "Reconnected");
+      refreshUsers();
+    } else if (nickname) {
       await socket.emitWithAck("set nickname", nickname);
       await join(room);
     }
   });
+  // A page that closes says goodbye (a namespace disconnect, which ends
+  // the session), so that the others see it leave at once rather than when
+  // its session would have expired. One kept in the back-forward cache
+  // comes back as a new session.
+  window.addEventListener("pagehide", () => { socket.disconnect(); news.disconnect(); });
+  window.addEventListener("pageshow", (e) => { if (e.persisted) { socket.connect(); news.connect(); } });
   markRoom();
 })();

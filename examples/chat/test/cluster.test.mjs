@@ -1,12 +1,14 @@
-// Two chat servers joined by the Redis adapter (REDIS_URL) form one chat.
+// Two chat servers joined through Redis (REDIS_URL) form one chat, on the
+// Redis Streams adapter (the default) and on the classic pub/sub one
+// (REDIS_ADAPTER=pubsub).
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFile } from "node:child_process";
 import net from "node:net";
 import { promisify } from "node:util";
-import { startChat, client, waitFor, withTimeout, freePort, expectNone } from "./helpers.mjs";
+import { startChat, client, waitFor, withTimeout, freePort, expectNone, texts, dropTransport } from "./helpers.mjs";
 
-let redis, port, a, b;
+let redis, port;
 const sockets = [];
 
 // redisCli runs one redis-cli command against the test's redis-server and
@@ -37,23 +39,31 @@ before(async () => {
     };
     tryConnect();
   }), 10000, "redis-server (apt-get install redis-server)");
-  const env = { REDIS_URL: `redis://127.0.0.1:${port}` };
-  [a, b] = await Promise.all([startChat(env), startChat(env)]);
 });
 
-after(async () => {
-  sockets.forEach((s) => s.disconnect());
-  if (a) assert.equal(await a.stop(), 0);
-  if (b) assert.equal(await b.stop(), 0);
-  redis?.kill();
-});
+after(() => { redis?.kill(); });
 
-describe("chat cluster", () => {
+for (const [kind, env, logged] of [
+  ["the Redis Streams adapter", {}, /using the Redis Streams adapter at /],
+  ["the classic Redis adapter", { REDIS_ADAPTER: "pubsub" }, /using the classic Redis adapter \(pub\/sub\) at .*: it cannot recover connection state/],
+]) describe(`chat cluster on ${kind}`, () => {
+  let a, b;
+  before(async () => {
+    await redisCli("FLUSHALL"); // the other kind's history
+    const all = { REDIS_URL: `redis://127.0.0.1:${port}`, ...env };
+    [a, b] = await Promise.all([startChat(all), startChat(all)]);
+  });
+  after(async () => {
+    sockets.splice(0).forEach((s) => s.disconnect());
+    if (a) assert.equal(await a.stop(), 0);
+    if (b) assert.equal(await b.stop(), 0);
+  });
+
   it("should form one chat across two servers with REDIS_URL", async () => {
     const alice = await client(a.url);
     const bob = await client(b.url);
     sockets.push(alice, bob);
-    assert.ok(a.log().includes("using the Redis adapter"));
+    assert.match(a.log(), logged);
     await alice.emitWithAck("set nickname", "alice");
     await bob.emitWithAck("set nickname", "bob");
     await alice.emitWithAck("join", "cluster-room");
@@ -66,6 +76,33 @@ describe("chat cluster", () => {
     const m = await got;
     assert.equal(m.text, "across servers");
     assert.equal(m.id, ack.id);
+  });
+
+  it("should give a client whose connection dropped the messages it missed: replayed if recovered, else in the history", async () => {
+    const alice = await user(a.url, "gap-alice", "gap-room");
+    const bob = await user(b.url, "gap-bob", "gap-room");
+    const first = waitFor(alice, "chat message");
+    await bob.emitWithAck("chat message", "before");
+    await first;
+    await dropTransport(alice);
+    for (const text of ["one", "two", "three"]) assert.ok((await bob.emitWithAck("chat message", text)).id);
+    const got = texts(alice);
+    const back = waitFor(alice, "connect");
+    alice.connect();
+    await back;
+    if (env.REDIS_ADAPTER === "pubsub") assert.equal(alice.recovered, false, "pub/sub keeps no session");
+    if (alice.recovered) {
+      assert.deepEqual(got, ["one", "two", "three"]);
+    } else {
+      // What the page does then: who and where, and the room's history.
+      assert.deepEqual(got, []);
+      await alice.emitWithAck("set nickname", "gap-alice");
+      await alice.emitWithAck("join", "gap-room");
+      assert.deepEqual((await history(alice, "gap-room")).messages.map((m) => m.text), ["before", "one", "two", "three"]);
+    }
+    const toAlice = waitFor(alice, "chat message");
+    await bob.emitWithAck("chat message", "after");
+    assert.equal((await toAlice).text, "after");
   });
 
   it("should serve on one node the history written on another, from the Redis list chat:history:<room>", async () => {

@@ -1,7 +1,15 @@
 // The chat's socket contract, driven with the official socket.io-client.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startChat, client, waitFor, withTimeout, expectNone } from "./helpers.mjs";
+import { startChat, client, waitFor, withTimeout, expectNone, texts, dropTransport } from "./helpers.mjs";
+
+// notices records the "user joined" and "user left" events s receives.
+function notices(s) {
+  const got = [];
+  s.on("user joined", (n) => got.push(["joined", n.nickname]));
+  s.on("user left", (n) => got.push(["left", n.nickname]));
+  return got;
+}
 
 let chat;
 const sockets = [];
@@ -201,6 +209,44 @@ describe("chat contract", () => {
     assert.equal((await history(a, "hist-bad-room")).messages.length, 1, "still served");
   });
 
+  it("should recover a socket whose transport dropped: same id, nickname and room, the missed messages once and in order, nothing announced", async () => {
+    const a = await user("rec-a", "rec-room");
+    const b = await user("rec-b", "rec-room");
+    const seenByB = notices(b);
+    // The client can ask for recovery once it holds an offset, which
+    // comes with every broadcast.
+    const first = waitFor(a, "chat message");
+    await b.emitWithAck("chat message", "before");
+    assert.equal((await first).text, "before");
+    assert.equal(typeof a._lastOffset, "string", "the broadcast carried its offset");
+    const id = a.id;
+
+    await dropTransport(a);
+    for (const text of ["one", "two", "three"]) assert.ok((await b.emitWithAck("chat message", text)).id);
+    const got = texts(a);
+    const back = waitFor(a, "connect");
+    a.connect();
+    await back;
+    assert.equal(a.recovered, true);
+    assert.equal(a.id, id);
+    assert.deepEqual(got, ["one", "two", "three"], "the missed messages, before connect, in order");
+
+    // Nickname and room kept: the room's users, a's next message.
+    const users = await a.emitWithAck("users");
+    assert.equal(users.room, "rec-room");
+    assert.deepEqual([...users.users].sort(), ["rec-a", "rec-b"], "listed once");
+    const toB = waitFor(b, "chat message");
+    await a.emitWithAck("chat message", "I am back");
+    assert.deepEqual(await toB.then((m) => [m.from, m.room]), ["rec-a", "rec-room"]);
+    // Nothing more came for a (a later message shows the way is clear),
+    // and b saw it neither leave nor join.
+    const next = waitFor(a, "chat message");
+    await b.emitWithAck("chat message", "after");
+    await next;
+    assert.deepEqual(got, ["one", "two", "three", "after"]);
+    assert.deepEqual(seenByB, []);
+  });
+
   it("should serve the official client bundle with caching headers", async () => {
     const res = await fetch(chat.url + "/socket.io/socket.io.js", { headers: { "accept-encoding": "gzip" } });
     assert.equal(res.status, 200);
@@ -211,5 +257,49 @@ describe("chat contract", () => {
     assert.match(body, /Socket\.IO/);
     const again = await fetch(chat.url + "/socket.io/socket.io.js", { headers: { "if-none-match": etag } });
     assert.equal(again.status, 304);
+  });
+});
+
+// A server with a short recovery window: a socket that does not come back
+// in time is announced as gone, and a late one gets a new session.
+describe("chat contract, recovery window over", () => {
+  let short;
+  before(async () => { short = await startChat({ RECOVERY_WINDOW: "300ms" }); });
+  after(async () => { assert.equal(await short.stop(), 0); });
+
+  it("should tell the room that a dropped user left once its session expired, and give a new session to it", async () => {
+    const connect = async (name) => {
+      const s = await client(short.url);
+      sockets.push(s);
+      await s.emitWithAck("set nickname", name);
+      await s.emitWithAck("join", "exp-room");
+      return s;
+    };
+    const a = await connect("exp-a");
+    const b = await connect("exp-b");
+    const first = waitFor(a, "chat message");
+    await b.emitWithAck("chat message", "before");
+    await first;
+    const id = a.id;
+    await dropTransport(a);
+    // The window (300 ms) and a second's grace, no more.
+    const left = await waitFor(b, "user left", 5000);
+    assert.deepEqual(left, { nickname: "exp-a", room: "exp-room" });
+    const back = waitFor(a, "connect");
+    a.connect();
+    await back;
+    assert.equal(a.recovered, false);
+    assert.notEqual(a.id, id);
+    assert.equal((await a.emitWithAck("users")).room, "general", "a new socket starts in general");
+  });
+
+  it("should tell the room at once when a user disconnects on purpose", async () => {
+    const a = await client(short.url);
+    const b = await client(short.url);
+    sockets.push(a, b);
+    await a.emitWithAck("set nickname", "bye-a");
+    const left = waitFor(b, "user left", 1000);
+    a.disconnect();
+    assert.deepEqual(await left, { nickname: "bye-a", room: "general" });
   });
 });

@@ -73,9 +73,12 @@ export function withTimeout(promise, ms, what) {
   ]);
 }
 
-// waitFor resolves with the first event's arguments, or rejects after ms.
+// waitFor resolves with the first argument of the next event, or rejects
+// after ms. The chat's events have one argument, their payload; with
+// connection state recovery on, a broadcast also carries its offset as an
+// extra last argument, for the client, which waitFor leaves out.
 export function waitFor(emitter, event, ms = 5000) {
-  return withTimeout(new Promise((resolve) => emitter.once(event, (...args) => resolve(args.length > 1 ? args : args[0]))), ms, event);
+  return withTimeout(new Promise((resolve) => emitter.once(event, (arg) => resolve(arg))), ms, event);
 }
 
 // client connects an official Socket.IO client to the chat.
@@ -94,4 +97,20 @@ export function expectNone(emitter, event, ms) {
     emitter.once(event, fail);
     setTimeout(() => { emitter.off(event, fail); resolve(); }, ms);
   });
+}
+
+// texts records the text of each chat message s receives, from now on.
+export function texts(s) {
+  const got = [];
+  s.on("chat message", (m) => got.push(m.text));
+  return got;
+}
+
+// dropTransport closes s's connection under it, as a network blip would
+// (the server sees "transport close"), and resolves once s knows. With
+// reconnection off, s stays away until s.connect().
+export async function dropTransport(s) {
+  const gone = waitFor(s, "disconnect");
+  s.io.engine.close();
+  await gone;
 }
