@@ -4,6 +4,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import net from "node:net";
 import { chromium } from "playwright-core";
 import { startChat } from "./helpers.mjs";
 
@@ -26,14 +27,35 @@ after(async () => {
   if (chat) await chat.stop();
 });
 
-async function openChat(nick) {
+async function openChat(nick, url = chat.url) {
   const page = await browser.newPage({ viewport: { width: 760, height: 520 } });
   page.on("pageerror", (err) => { throw err; });
-  await page.goto(chat.url);
+  await page.goto(url);
   await page.fill("#nick", nick);
   await page.click("#nick-ok");
   await page.locator("#messages li.notice", { hasText: "You joined #general" }).waitFor();
   return page;
+}
+
+// relay forwards TCP connections to the chat server, so that the
+// connections of a page loaded through it can be cut as a failing network
+// cuts them: Chromium's offline emulation blocks new requests but leaves
+// an open websocket alone.
+async function relay(port) {
+  const open = new Set();
+  const srv = net.createServer((c) => {
+    const up = net.connect(port, "127.0.0.1");
+    const end = () => { c.destroy(); up.destroy(); open.delete(c); };
+    open.add(c);
+    c.pipe(up).pipe(c);
+    for (const s of [c, up]) { s.on("error", end); s.on("close", end); }
+  });
+  await new Promise((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://localhost:${srv.address().port}`,
+    cut() { for (const c of open) c.destroy(); },
+    close() { this.cut(); srv.close(); },
+  };
 }
 
 // texts returns the text of each line of a page's messages, in order.
@@ -196,5 +218,49 @@ describe("chat page", () => {
     await carol.locator("#messages li", { hasText: "live" }).waitFor();
     assert.deepEqual(await texts(carol), ["hist-alicefirst", "hist-alicesecond", "hist-alicethird", "hist-alicelive", "You joined #history-room"]);
     await Promise.all([alice, bob, carol].map((p) => p.close()));
+  });
+  it("should show a page that was offline the messages it missed, once and in order, with a reconnected notice", async () => {
+    const link = await relay(chat.port);
+    try {
+      const frank = await openChat("off-frank", link.url);
+      const grace = await openChat("off-grace");
+      for (const page of [frank, grace]) {
+        await page.fill("#room-name", "offline-room");
+        await page.click("#room-go");
+        await page.locator("#messages li.notice", { hasText: "You joined #offline-room" }).waitFor();
+      }
+      await frank.locator("#messages li.notice", { hasText: "off-grace joined" }).waitFor();
+
+      // Frank's network goes: no new request gets out, and the open
+      // connection breaks.
+      await frank.context().setOffline(true);
+      link.cut();
+      await frank.locator("#banner").waitFor({ state: "visible" });
+      for (const text of ["one", "two", "three"]) {
+        await grace.fill("#input", text);
+        await grace.click("#send");
+        await grace.locator("#messages li.mine", { hasText: text }).locator(".tick").waitFor();
+      }
+      await frank.context().setOffline(false);
+      await frank.locator("#messages li.notice", { hasText: "Reconnected" }).waitFor({ timeout: 15000 });
+      await frank.locator("#banner").waitFor({ state: "hidden" });
+      assert.deepEqual(await texts(frank), ["You joined #offline-room", "off-grace joined",
+        "off-graceone", "off-gracetwo", "off-gracethree", "Reconnected: 3 missed messages above"]);
+
+      // Still in the room under the same name, and nothing shown twice.
+      await frank.fill("#input", "back");
+      await frank.click("#send");
+      await grace.locator("#messages li", { hasText: "off-frankback" }).waitFor();
+      await grace.fill("#input", "welcome back");
+      await grace.click("#send");
+      await frank.locator("#messages li", { hasText: "welcome back" }).waitFor();
+      assert.deepEqual((await texts(frank)).slice(5), ["Reconnected: 3 missed messages above", "off-frankback✓", "off-gracewelcome back"]);
+      assert.deepEqual((await frank.locator("#users li").allTextContents()).sort(), ["off-frank", "off-grace"]);
+      // Grace saw Frank neither leave nor join again.
+      assert.deepEqual(await grace.locator("#messages li.notice").allTextContents(), ["You joined #offline-room"]);
+      await Promise.all([frank, grace].map((p) => p.close()));
+    } finally {
+      link.close();
+    }
   });
 });
