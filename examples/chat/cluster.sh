@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a local redis-server and two chat servers, on ports 3000 and 3001,
-# that form one chat through the Redis adapter: open one page on each port
-# and chat across them. Ctrl-C stops all three. Run it with `make run-cluster`.
+# that form one chat through the Redis Streams adapter (REDIS_ADAPTER=pubsub
+# for the classic one): open one page on each port and chat across them.
+# Ctrl-C stops all three. Run it with `make run-cluster`.
 set -euo pipefail
 cd "$(dirname "$0")"
 command -v redis-server >/dev/null || { echo "redis-server is not installed (apt-get install redis-server)" >&2; exit 1; }

@@ -1,7 +1,8 @@
 // Command chat is a chat server built on the socketio package, with rooms
-// and their history, nicknames, typing notices, delivery ticks and a second
-// namespace (/news) multiplexed on the same connection. From the
-// repository root:
+// and their history, nicknames, typing notices, delivery ticks, a second
+// namespace (/news) multiplexed on the same connection, and connection
+// state recovery, so that a page whose connection drops for a moment misses
+// nothing. From the repository root:
 //
 //	make run
 //
