@@ -72,10 +72,14 @@ func newChat(io *socketio.Server, hist history, window time.Duration, sessionsSh
 	return c
 }
 
-// userOf returns the user kept with s: a user, or the map that a session
-// kept in Redis decodes into.
-func userOf(s *socketio.Socket) user {
-	switch d := s.Data().(type) {
+// userOf returns the user kept with s.
+func userOf(s *socketio.Socket) user { return userFrom(s.Data()) }
+
+// userFrom returns the user in a socket's data: a user, or the map it
+// decodes into when it comes from Redis (another server's socket, or a
+// session kept there).
+func userFrom(data any) user {
+	switch d := data.(type) {
 	case user:
 		return d
 	case map[string]any:
@@ -240,11 +244,19 @@ func (c *chat) leaveLater(id string, u user) {
 	if c.closed {
 		return
 	}
+	// A socket recovered on another server and dropped again: the later
+	// session counts.
+	if t := c.away[id]; t != nil {
+		t.Stop()
+	}
 	// A little past the window, so that a recovery in its last moment is
 	// seen.
-	c.away[id] = time.AfterFunc(c.window+time.Second, func() {
+	var t *time.Timer
+	t = time.AfterFunc(c.window+time.Second, func() {
 		c.mu.Lock()
-		delete(c.away, id)
+		if c.away[id] == t {
+			delete(c.away, id)
+		}
 		c.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		back, err := c.io.In(id).FetchSockets(ctx)
@@ -254,6 +266,7 @@ func (c *chat) leaveLater(id string, u user) {
 		}
 		_ = c.io.To(u.Room).Emit("user left", notice(u))
 	})
+	c.away[id] = t
 }
 
 // back cancels the "user left" of socket id, recovered on this server.
@@ -297,13 +310,8 @@ func (c *chat) users(room string) []string {
 	}
 	names := make([]string, 0, len(sockets))
 	for _, rs := range sockets {
-		switch d := rs.Data().(type) {
-		case user:
-			names = append(names, d.Nickname)
-		case map[string]any: // from another server of a cluster
-			if n, ok := d["nickname"].(string); ok {
-				names = append(names, n)
-			}
+		if u := userFrom(rs.Data()); u.Nickname != "" {
+			names = append(names, u.Nickname)
 		}
 	}
 	return names
