@@ -150,11 +150,13 @@ if [ $CLUSTER_RUN = 1 ]; then
   for t in redis-server redis-cli; do
     command -v $t >/dev/null || { echo "run.sh: the cluster case needs $t (Debian: apt-get install redis-server)" >&2; exit 1; }
   done
-  if [ -z "$(case_servers cluster)" ]; then
-    echo "run.sh: none of the servers ($*) takes part in the cluster case" >&2
+fi
+for c in $CASES; do
+  if [ -z "$(case_servers "$c")" ]; then
+    echo "run.sh: none of the servers ($*) takes part in the case $c" >&2
     exit 1
   fi
-fi
+done
 names=()
 for s in "${SERVERS[@]}"; do names+=("${s%%=*}"); done
 
@@ -407,6 +409,9 @@ single_report() {
   echo "- nproc: $(nproc); CPU: $CPU_MODEL; memory: $MEM_GIB GiB; Linux $(uname -r); \`ulimit -n\` $NOFILE"
   echo "- $("$GO" version | cut -d' ' -f3), Node $NODE_V"
   echo "- servers: sio = \`bench/server\` (this repository, $REV); node = socket.io $SIO_V (\`bench/servers/node\`); zishang = github.com/zishang520/socket.io/servers/socket/v3 $ZS_V (\`bench/servers/zishang\`); all with default options"
+  if [[ " $SINGLE_CASES " == *" fanout_w10_csr "* ]]; then
+    echo "- \`fanout_w10_csr\`: the same servers with connection-state recovery on (\`RECOVERY=1\`: sio with \`Options.ConnectionStateRecovery\` and the in-memory \`adapter.NewSessionAware\`, node with \`connectionStateRecovery: {}\`; zishang skipped), each broadcast carrying its offset"
+  fi
   echo "- the load generator (\`bench/loadgen\`) and the server share the same cores; other processes on the machine: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; the runs waited ${QUIET_SPENT} s in all for other processes to go below $QUIET_CORES cores (see the \"CPU used by other processes\" row)"
   echo
   echo "## Command"
