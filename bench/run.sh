@@ -15,10 +15,18 @@
 # The cluster case runs each server as a pair of processes joined by a
 # fresh local redis-server (REDIS_URL set; zishang has no Redis adapter and
 # is skipped): CLUSTER_N subscribers, half on each node, the publisher on
-# the first. It needs redis-server and redis-cli on the PATH.
+# the first. It needs redis-server and redis-cli on the PATH. The case
+# cluster runs the pairs on the classic pub/sub adapter (REDIS_ADAPTER=pubsub),
+# cluster_streams on the Redis Streams adapter (REDIS_ADAPTER=streams).
+#
+# fanout_w10_csr is fanout_w10 with connection-state recovery on in the
+# server (RECOVERY=1; zishang is skipped): every broadcast then carries an
+# offset, which the load generator requires (-offsets). Run it with
+# fanout_w10 to see what recovery costs: the summary compares the two.
 #
 # Knobs (environment), with their defaults:
-#   REPEATS=3  CASES="idle connect fanout_w10 fanout_burst fanout_w1 echo polling_echo cluster"
+#   REPEATS=3  CASES="idle connect fanout_w10 fanout_w10_csr fanout_burst fanout_w1 echo polling_echo
+#                     cluster cluster_streams"
 #   IDLE_N=5000 CONNECT_N=2000 CONNECT_CONC=50 FANOUT_N=1000 FANOUT_M=200 SIZE=100
 #   ECHO_K=50 ECHO_R=2000 POLL_K=50 POLL_R=500 BASE_PORT=22000
 #   CLUSTER_N=1000 CLUSTER_M=200 CLUSTER_WINDOW=10 CLUSTER_WARMUP=20
@@ -43,7 +51,7 @@ export PATH="$PATH:/usr/local/go/bin"
 GO=${GO:-go}
 
 REPEATS=${REPEATS:-3}
-DEFAULT_CASES="idle connect fanout_w10 fanout_burst fanout_w1 echo polling_echo cluster"
+DEFAULT_CASES="idle connect fanout_w10 fanout_w10_csr fanout_burst fanout_w1 echo polling_echo cluster cluster_streams"
 CASES=${CASES:-$DEFAULT_CASES}
 IDLE_N=${IDLE_N:-5000}
 CONNECT_N=${CONNECT_N:-2000}
@@ -104,38 +112,51 @@ case_args() { # case -> loadgen flags
     idle) echo "-scenario idle -n $IDLE_N -rate 1000 -concurrency 100 -hold 5s -settle 1s" ;;
     connect) echo "-scenario connect -n $CONNECT_N -concurrency $CONNECT_CONC" ;;
     fanout_w10) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 10 -warmup 20" ;;
+    fanout_w10_csr) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 10 -warmup 20 -offsets" ;;
     fanout_burst) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 0 -warmup 20" ;;
     fanout_w1) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 1 -warmup 20" ;;
     echo) echo "-scenario echo -k $ECHO_K -r $ECHO_R -size $SIZE -warmup 100" ;;
     polling_echo) echo "-scenario polling-echo -k $POLL_K -r $POLL_R -size $SIZE -warmup 20" ;;
-    cluster) echo "-scenario cluster-fanout -n $CLUSTER_N -m $CLUSTER_M -size $SIZE -window $CLUSTER_WINDOW -warmup $CLUSTER_WARMUP" ;;
+    cluster | cluster_streams) echo "-scenario cluster-fanout -n $CLUSTER_N -m $CLUSTER_M -size $SIZE -window $CLUSTER_WINDOW -warmup $CLUSTER_WARMUP" ;;
     *) echo "run.sh: unknown case '$1'" >&2; return 1 ;;
   esac
 }
+case_env() { # case -> the server's extra environment (the server contract's knobs)
+  case "$1" in
+    fanout_w10_csr) echo "RECOVERY=1" ;;
+    cluster) echo "REDIS_ADAPTER=pubsub" ;;
+    cluster_streams) echo "REDIS_ADAPTER=streams" ;;
+  esac
+}
+is_cluster() { [ "$1" = cluster ] || [ "$1" = cluster_streams ]; }
 case_servers() { # case -> the servers it runs against
   local s
   for s in "${SERVERS[@]}"; do
-    # zishang520/socket.io has no adapter for @socket.io/redis-adapter's protocol.
-    if [ "$1" = cluster ] && [ "$s" = zishang ]; then continue; fi
+    # zishang520/socket.io has no adapter for @socket.io/redis-adapter's
+    # protocols, and its bench server does not read RECOVERY.
+    if [ "$s" = zishang ] && { is_cluster "$1" || [ "$1" = fanout_w10_csr ]; }; then continue; fi
     echo "$s"
   done
 }
 for s in "${SERVERS[@]}"; do server_cmd "$s" >/dev/null; done
 SINGLE_CASES=""
+CLUSTER_CASES=""
 CLUSTER_RUN=0
 for c in $CASES; do
   case_args "$c" >/dev/null
-  if [ "$c" = cluster ]; then CLUSTER_RUN=1; else SINGLE_CASES="${SINGLE_CASES:+$SINGLE_CASES }$c"; fi
+  if is_cluster "$c"; then CLUSTER_RUN=1; CLUSTER_CASES="${CLUSTER_CASES:+$CLUSTER_CASES }$c"; else SINGLE_CASES="${SINGLE_CASES:+$SINGLE_CASES }$c"; fi
 done
 if [ $CLUSTER_RUN = 1 ]; then
   for t in redis-server redis-cli; do
     command -v $t >/dev/null || { echo "run.sh: the cluster case needs $t (Debian: apt-get install redis-server)" >&2; exit 1; }
   done
-  if [ -z "$(case_servers cluster)" ]; then
-    echo "run.sh: none of the servers ($*) takes part in the cluster case" >&2
+fi
+for c in $CASES; do
+  if [ -z "$(case_servers "$c")" ]; then
+    echo "run.sh: none of the servers ($*) takes part in the case $c" >&2
     exit 1
   fi
-fi
+done
 names=()
 for s in "${SERVERS[@]}"; do names+=("${s%%=*}"); done
 
@@ -191,6 +212,7 @@ NODE_V=$(node --version 2>/dev/null || echo none)
 SIO_V=$(cd "$NODE_DIR" && node -p 'require("socket.io/package.json").version' 2>/dev/null || echo "?")
 REDIS_V=$(redis-server --version 2>/dev/null | grep -o 'v=[0-9.]*' | cut -d= -f2 || true)
 REDIS_ADAPTER_V=$(cd "$NODE_DIR" && node -p 'require("@socket.io/redis-adapter/package.json").version + " on redis " + require("redis/package.json").version' 2>/dev/null || echo "?")
+STREAMS_ADAPTER_V=$(cd "$NODE_DIR" && node -p 'require("@socket.io/redis-streams-adapter/package.json").version' 2>/dev/null || echo "?")
 GO_REDIS_V=$(awk '$1 == "github.com/redis/go-redis/v9" { print $2 } $1 == "require" && $2 == "github.com/redis/go-redis/v9" { print $3 }' "$ROOT/go.mod" | head -1)
 ZS_V=$(awk '$1 == "require" && $2 ~ /servers\/socket\/v3/ { print $3 } $1 ~ /servers\/socket\/v3$/ { print $2 }' "$BENCH/servers/zishang/go.mod" | head -1)
 PARAMS="REPEATS=$REPEATS IDLE_N=$IDLE_N CONNECT_N=$CONNECT_N CONNECT_CONC=$CONNECT_CONC FANOUT_N=$FANOUT_N FANOUT_M=$FANOUT_M SIZE=$SIZE ECHO_K=$ECHO_K ECHO_R=$ECHO_R POLL_K=$POLL_K POLL_R=$POLL_R"
@@ -199,7 +221,7 @@ CLUSTER_PARAMS="REPEATS=$REPEATS CLUSTER_N=$CLUSTER_N CLUSTER_M=$CLUSTER_M CLUST
   echo "machine: nproc $(nproc), $CPU_MODEL, $MEM_GIB GiB RAM, Linux $(uname -r), ulimit -n $NOFILE"
   echo "toolchains: $("$GO" version | cut -d' ' -f3), node $NODE_V; socket.io $SIO_V; zishang520/socket.io servers/socket/v3 $ZS_V"
   if [ $CLUSTER_RUN = 1 ]; then
-    echo "cluster: redis-server $REDIS_V; go-redis $GO_REDIS_V; @socket.io/redis-adapter $REDIS_ADAPTER_V"
+    echo "cluster: redis-server $REDIS_V; go-redis $GO_REDIS_V; @socket.io/redis-adapter $REDIS_ADAPTER_V; @socket.io/redis-streams-adapter $STREAMS_ADAPTER_V"
   fi
   echo "servers: ${SERVERS[*]}"
   echo "cases: $CASES"
@@ -238,13 +260,23 @@ stop() {
     wait "$pid" 2>/dev/null || true
   done
 }
-# cluster_formed PORT: every node of the pair subscribed to the Redis at
-# PORT, by the channels of the main namespace that both adapters use (the
-# broadcast pattern socket.io#/#* and the request channel socket.io-request#/#).
+# cluster_formed CASE PORT: every node of the pair listens to the Redis at
+# PORT. cluster (pub/sub): subscribed to the channels of the main namespace
+# that both implementations use (the broadcast pattern socket.io#/#* and the
+# request channel socket.io-request#/#). cluster_streams: subscribed to the
+# request channel socket.io#/#, and two readers blocked in XREAD on the
+# stream (a reader starts at the stream's end, so an entry added before
+# both wait would not reach one of them).
 cluster_formed() {
-  local psub numsub
-  psub=$(redis-cli -p "$1" CLIENT LIST 2>/dev/null | grep -c ' psub=[1-9]') || true
-  numsub=$(redis-cli -p "$1" PUBSUB NUMSUB 'socket.io-request#/#' 2>/dev/null | sed -n 2p) || true
+  local psub numsub xread
+  if [ "$1" = cluster_streams ]; then
+    numsub=$(redis-cli -p "$2" PUBSUB NUMSUB 'socket.io#/#' 2>/dev/null | sed -n 2p) || true
+    xread=$(redis-cli -p "$2" CLIENT LIST 2>/dev/null | grep -c ' cmd=xread') || true
+    [ "${numsub:-0}" -ge 2 ] && [ "${xread:-0}" -ge 2 ]
+    return
+  fi
+  psub=$(redis-cli -p "$2" CLIENT LIST 2>/dev/null | grep -c ' psub=[1-9]') || true
+  numsub=$(redis-cli -p "$2" PUBSUB NUMSUB 'socket.io-request#/#' 2>/dev/null | sed -n 2p) || true
   [ "${psub:-0}" -ge 2 ] && [ "${numsub:-0}" -ge 2 ]
 }
 
@@ -253,7 +285,8 @@ run_single() {
   local c=$1 spec=$2 name=$3 rep=$4 log=$5 pid line=""
   free_port
   local p=$PORT_OUT
-  PORT=$p HOST=127.0.0.1 bash -c "$(server_cmd "$spec")" >"$log.server.log" 2>&1 &
+  # shellcheck disable=SC2046
+  env $(case_env "$c") PORT=$p HOST=127.0.0.1 bash -c "$(server_cmd "$spec")" >"$log.server.log" 2>&1 &
   pid=$!
   if wait_port "$p" "$pid"; then
     # shellcheck disable=SC2046
@@ -264,11 +297,12 @@ run_single() {
   RUN_LINE=$line
 }
 
-# run_cluster SPEC NAME REP LOG: a fresh redis-server and two server
-# processes of SPEC with REDIS_URL; the load generator spreads the
-# subscribers over both and measures the CPU of both (and of Redis).
+# run_cluster CASE SPEC NAME REP LOG: a fresh redis-server and two server
+# processes of SPEC with REDIS_URL (and the case's REDIS_ADAPTER); the load
+# generator spreads the subscribers over both and measures the CPU of both
+# (and of Redis).
 run_cluster() {
-  local spec=$1 name=$2 rep=$3 log=$4 rpid apid bpid line="" ok=1
+  local c=$1 spec=$2 name=$3 rep=$4 log=$5 rpid apid bpid line="" ok=1
   free_port
   local rp=$PORT_OUT
   redis-server --port "$rp" --bind 127.0.0.1 --save "" --appendonly no --daemonize no \
@@ -279,23 +313,25 @@ run_cluster() {
   local ap=$PORT_OUT
   free_port
   local bp=$PORT_OUT
-  REDIS_URL="redis://127.0.0.1:$rp" PORT=$ap HOST=127.0.0.1 bash -c "$(server_cmd "$spec")" >"$log.a.server.log" 2>&1 &
+  # shellcheck disable=SC2046
+  env $(case_env "$c") REDIS_URL="redis://127.0.0.1:$rp" PORT=$ap HOST=127.0.0.1 bash -c "$(server_cmd "$spec")" >"$log.a.server.log" 2>&1 &
   apid=$!
-  REDIS_URL="redis://127.0.0.1:$rp" PORT=$bp HOST=127.0.0.1 bash -c "$(server_cmd "$spec")" >"$log.b.server.log" 2>&1 &
+  # shellcheck disable=SC2046
+  env $(case_env "$c") REDIS_URL="redis://127.0.0.1:$rp" PORT=$bp HOST=127.0.0.1 bash -c "$(server_cmd "$spec")" >"$log.b.server.log" 2>&1 &
   bpid=$!
   [ $ok = 1 ] && wait_port "$ap" "$apid" && wait_port "$bp" "$bpid" || ok=0
   if [ $ok = 1 ]; then
     ok=0
     for _ in $(seq 100); do # at most ~10 s
-      if cluster_formed "$rp"; then ok=1; break; fi
+      if cluster_formed "$c" "$rp"; then ok=1; break; fi
       sleep 0.1
     done
-    [ $ok = 1 ] || echo "run.sh: the pair did not subscribe to Redis within 10 s" >>"$log.loadgen.log"
+    [ $ok = 1 ] || echo "run.sh: the pair did not listen to Redis within 10 s" >>"$log.loadgen.log"
   fi
   if [ $ok = 1 ]; then
     # shellcheck disable=SC2046
     line=$(timeout 180 "$BIN/loadgen" -addrs "127.0.0.1:$ap,127.0.0.1:$bp" -pid "$apid,$bpid" -redis-pid "$rpid" \
-      -server "$name" -case cluster -repeat "$rep" -timeout 150s $(case_args cluster) 2>>"$log.loadgen.log" || true)
+      -server "$name" -case "$c" -repeat "$rep" -timeout 150s $(case_args "$c") 2>>"$log.loadgen.log" || true)
   fi
   stop "$apid" "$bpid"
   stop "$rpid"
@@ -310,15 +346,15 @@ for ((rep = 1; rep <= REPEATS; rep++)); do
     mapfile -t servers < <(case_servers "$c")
     nserv=${#servers[@]}
     raw="$OUT/raw.jsonl"
-    [ "$c" != cluster ] || raw="$OUT/cluster.raw.jsonl"
+    ! is_cluster "$c" || raw="$OUT/cluster.raw.jsonl"
     for ((j = 0; j < nserv; j++)); do
       spec=${servers[$(((j + rep - 1) % nserv))]} # rotate the order every repeat
       name=${spec%%=*}
       log="$OUT/logs/$c.$name.$rep"
       wait_quiet
       t1=$(date +%s)
-      if [ "$c" = cluster ]; then
-        run_cluster "$spec" "$name" "$rep" "$log"
+      if is_cluster "$c"; then
+        run_cluster "$c" "$spec" "$name" "$rep" "$log"
         CLUSTER_SECS=$((CLUSTER_SECS + $(date +%s) - t1))
       else
         run_single "$c" "$spec" "$name" "$rep" "$log"
@@ -331,7 +367,7 @@ for ((rep = 1; rep <= REPEATS; rep++)); do
       echo "$line" >>"$raw"
       ok=$(echo "$line" | grep -o '"ok":[a-z]*' | cut -d: -f2)
       tput=$(echo "$line" | grep -oE '"(msgs_per_s|round_trips_per_s|handshakes_per_s|rss_per_socket_kb)":[0-9.e+]*' | head -1)
-      printf '[%4ds] rep %d %-13s %-8s ok=%s %s\n' $(($(date +%s) - T0)) "$rep" "$c" "$name" "$ok" "$tput" >&2
+      printf '[%4ds] rep %d %-15s %-8s ok=%s %s\n' $(($(date +%s) - T0)) "$rep" "$c" "$name" "$ok" "$tput" >&2
       sleep 0.5
     done
   done
@@ -350,7 +386,7 @@ if [ $CLUSTER_RUN = 1 ]; then
   [[ ",$corder," == *",node,"* ]] || cref=${corder%%,*}
   "$BIN/summarize" -ref "$cref" -order "$corder" "$OUT/cluster.raw.jsonl" >"$OUT/cluster.md"
   echo
-  echo "Cluster (Redis adapter): pairs of server processes joined by one redis-server"
+  echo "Cluster (Redis adapters): pairs of server processes joined by one redis-server"
   echo
   cat "$OUT/cluster.md"
 fi
@@ -373,6 +409,9 @@ single_report() {
   echo "- nproc: $(nproc); CPU: $CPU_MODEL; memory: $MEM_GIB GiB; Linux $(uname -r); \`ulimit -n\` $NOFILE"
   echo "- $("$GO" version | cut -d' ' -f3), Node $NODE_V"
   echo "- servers: sio = \`bench/server\` (this repository, $REV); node = socket.io $SIO_V (\`bench/servers/node\`); zishang = github.com/zishang520/socket.io/servers/socket/v3 $ZS_V (\`bench/servers/zishang\`); all with default options"
+  if [[ " $SINGLE_CASES " == *" fanout_w10_csr "* ]]; then
+    echo "- \`fanout_w10_csr\`: the same servers with connection-state recovery on (\`RECOVERY=1\`: sio with \`Options.ConnectionStateRecovery\` and the in-memory \`adapter.NewSessionAware\`, node with \`connectionStateRecovery: {}\`; zishang skipped), each broadcast carrying its offset"
+  fi
   echo "- the load generator (\`bench/loadgen\`) and the server share the same cores; other processes on the machine: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; the runs waited ${QUIET_SPENT} s in all for other processes to go below $QUIET_CORES cores (see the \"CPU used by other processes\" row)"
   echo
   echo "## Command"
@@ -396,12 +435,15 @@ cluster_report() {
   echo "(each: start Redis and two servers, wait until both subscribed, connect, measure, stop)."
   echo
   echo "Each run starts a fresh \`redis-server\` $REDIS_V on a free loopback port (\`--save \"\" --appendonly no\`) and two"
-  echo "processes of one server kind with \`REDIS_URL\` pointing at it: **sio pair** = two \`bench/server\`"
-  echo "(this repository, $REV; \`adapter/redis\` \`NewAdapter\` with default options on go-redis $GO_REDIS_V), **node pair** ="
-  echo "two \`bench/servers/node\` (socket.io $SIO_V, @socket.io/redis-adapter $REDIS_ADAPTER_V, \`createAdapter(pub, sub)\` with"
-  echo "default options). The load generator connects $na subscribers to node A and $nb to node B, and the publisher to"
-  echo "node A: every \`broadcast\` enters at A, which emits \`msg\` to all $((CLUSTER_N + 1)) sockets of the cluster (its own"
-  echo "$((na + 1)) directly, B's $nb through one Redis message that B delivers). $CLUSTER_WARMUP warm-up then $CLUSTER_M measured"
+  echo "processes of one server kind with \`REDIS_URL\` pointing at it. Case \`cluster\` (pub/sub, \`REDIS_ADAPTER=pubsub\`):"
+  echo "**sio pair** = two \`bench/server\` (this repository, $REV; \`adapter/redis\` \`NewAdapter\` with default options on"
+  echo "go-redis $GO_REDIS_V), **node pair** = two \`bench/servers/node\` (socket.io $SIO_V, @socket.io/redis-adapter $REDIS_ADAPTER_V,"
+  echo "\`createAdapter(pub, sub)\` with default options). Case \`cluster_streams\` (Redis Streams, \`REDIS_ADAPTER=streams\`):"
+  echo "the same processes on \`adapter/redisstreams\` \`NewAdapter\` and on @socket.io/redis-streams-adapter $STREAMS_ADAPTER_V"
+  echo "(\`createAdapter(client)\`), both with default options (stream \`socket.io\`, \`MAXLEN ~ 10000\`)."
+  echo "The load generator connects $na subscribers to node A and $nb to node B, and the publisher to node A: every"
+  echo "\`broadcast\` enters at A, which emits \`msg\` to all $((CLUSTER_N + 1)) sockets of the cluster (its own $((na + 1))"
+  echo "directly, B's $nb through one Redis message, pub/sub or stream entry, that B delivers). $CLUSTER_WARMUP warm-up then $CLUSTER_M measured"
   echo "broadcasts of a $SIZE-byte string, at most $CLUSTER_WINDOW not yet received by every socket (as fan-out w10); every"
   echo "receiver must get every broadcast exactly once. Delivered msgs/s = deliveries to all $((CLUSTER_N + 1)) sockets / time from"
   echo "the first send to the last delivery; server CPU is the sum of both nodes (redis-server's is shown apart); all"
@@ -409,7 +451,7 @@ cluster_report() {
   echo
   echo "    $SHOWN"
   echo
-  echo "with $CLUSTER_PARAMS; servers (pairs), in rotating order: $(case_servers cluster | sed 's/=.*//' | paste -sd' '). The runs waited"
+  echo "with $CLUSTER_PARAMS; cases: $CLUSTER_CASES; servers (pairs), in rotating order: $(case_servers cluster | sed 's/=.*//' | paste -sd' '). The runs waited"
   echo "for other processes as above (load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)."
   echo
   cat "$OUT/cluster.md"

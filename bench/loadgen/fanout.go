@@ -67,12 +67,27 @@ func payload(tag byte, seq int, ts int64, size int) []byte {
 }
 
 // parseMsg checks p = 2["msg","<payload>"] with a payload of size bytes
-// and returns its tag, sequence number and send time.
-func parseMsg(p []byte, size int) (tag byte, seq int, ts int64, ok bool) {
-	if !bytes.HasPrefix(p, msgPrefix) || len(p) != len(msgPrefix)+size+2 || !bytes.HasSuffix(p, []byte(`"]`)) {
+// and returns its tag, sequence number and send time. With offsets (a
+// server with connection-state recovery on), p must instead be
+// 2["msg","<payload>","<offset>"]: the offset the server appends to every
+// broadcast, a non-empty string of letters, digits, '-', '_' and '.'
+// (ours: a prefix and a sequence number; Node's: yeast IDs).
+func parseMsg(p []byte, size int, offsets bool) (tag byte, seq int, ts int64, ok bool) {
+	if !bytes.HasSuffix(p, []byte(`"]`)) {
 		return 0, 0, 0, false
 	}
-	body := p[len(msgPrefix) : len(p)-2]
+	p = p[:len(p)-1] // 2["msg","<payload>"[,"<offset>"]
+	if offsets {
+		i := bytes.LastIndex(p, []byte(`","`))
+		if i < 0 || i+3 >= len(p)-1 || !offsetChars(p[i+3:len(p)-1]) {
+			return 0, 0, 0, false
+		}
+		p = p[:i+1]
+	}
+	if !bytes.HasPrefix(p, msgPrefix) || len(p) != len(msgPrefix)+size+1 {
+		return 0, 0, 0, false
+	}
+	body := p[len(msgPrefix) : len(p)-1]
 	tag = body[0]
 	f := bytes.SplitN(body[1:], []byte{':'}, 3)
 	if len(f) != 3 || len(bytes.Trim(f[2], "x")) != 0 {
@@ -84,6 +99,15 @@ func parseMsg(p []byte, size int) (tag byte, seq int, ts int64, ok bool) {
 		return 0, 0, 0, false
 	}
 	return tag, s, t, true
+}
+
+func offsetChars(b []byte) bool {
+	for _, c := range b {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // runFanout measures broadcast delivery: msgs/s, latency, CPU per delivery,
@@ -114,6 +138,7 @@ func runFanout(ctx context.Context, c config, r *result) {
 	r.set("warmup", c.warmup)
 	r.set("window", c.window)
 	r.set("size", c.size)
+	r.set("offsets", c.offsets)
 	phases := [2]*phase{newPhase('w', 0, c.warmup, c.window), newPhase('m', 1, m, c.window)}
 	var progress atomic.Int64 // every valid delivery
 	var stopping atomic.Bool
@@ -138,7 +163,7 @@ func runFanout(ctx context.Context, c config, r *result) {
 				rc.unexpected++
 				continue
 			}
-			tag, seq, ts, ok := parseMsg(p, c.size)
+			tag, seq, ts, ok := parseMsg(p, c.size, c.offsets)
 			var ph *phase
 			switch tag {
 			case 'w':

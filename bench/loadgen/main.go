@@ -49,6 +49,7 @@ type config struct {
 	redisPID                        int
 	n, m, k, r, size                int
 	window, warmup                  int
+	offsets                         bool // fanout: every msg carries a recovery offset
 	rate, concurrency               int
 	hold, settle, timeout, stall    time.Duration
 }
@@ -85,6 +86,7 @@ func main() {
 	flag.IntVar(&c.size, "size", 100, "fanout, echo: payload string length in bytes")
 	flag.IntVar(&c.window, "window", 10, "fanout: broadcasts not yet delivered to everyone, at most (0 = no limit)")
 	flag.IntVar(&c.warmup, "warmup", -1, "fanout: warm-up broadcasts (20); echo: warm-up round trips per client (100, polling 20)")
+	flag.BoolVar(&c.offsets, "offsets", false, "fanout, cluster-fanout: the server has connection-state recovery on, so every msg must carry an offset as its last argument (and none may without it)")
 	flag.IntVar(&c.rate, "rate", 0, "sockets opened per second, at most (0 = no limit)")
 	flag.IntVar(&c.concurrency, "concurrency", 100, "handshakes in flight, at most")
 	flag.DurationVar(&c.hold, "hold", 5*time.Second, "idle: how long the sockets are held once open")

@@ -20,6 +20,14 @@
 //	       default options, diagnostics to the log), so that io.Emit reaches the sockets of every
 //	       server of the cluster, Node's @socket.io/redis-adapter included.
 //	       The server pings Redis before it listens.
+//	REDIS_ADAPTER  with REDIS_URL: "pubsub" (the default) for the classic
+//	       adapter above, "streams" for the Redis Streams adapter
+//	       (adapter/redisstreams NewAdapter, default options: stream
+//	       "socket.io"), which Node's @socket.io/redis-streams-adapter joins.
+//	RECOVERY  "1": Options.ConnectionStateRecovery on, with default
+//	       settings (2 minutes, middleware skipped); without an adapter
+//	       from REDIS_URL that is the in-memory adapter.NewSessionAware,
+//	       and every broadcast carries its offset as its last argument.
 //
 // It exits on SIGTERM or SIGINT after io.Shutdown.
 package main
@@ -42,6 +50,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	redisadapter "github.com/gosio/sio/adapter/redis"
+	"github.com/gosio/sio/adapter/redisstreams"
 	"github.com/gosio/sio/socketio"
 )
 
@@ -71,13 +80,29 @@ func main() {
 		go servePprof(pa)
 	}
 
-	var opts *socketio.Options // nil: the Node.js server's defaults
+	opts := &socketio.Options{} // the Node.js server's defaults
 	if url := os.Getenv("REDIS_URL"); url != "" {
 		rdb := redisClient(url)
 		defer rdb.Close()
-		// Default options; its diagnostics (Redis lost, publish errors) go
-		// to the log.
-		opts = &socketio.Options{Adapter: redisadapter.NewAdapter(rdb, &redisadapter.Options{Logger: slog.Default()})}
+		// Default options; the adapter's diagnostics (Redis lost, publish
+		// errors) go to the log.
+		switch kind := envOr("REDIS_ADAPTER", "pubsub"); kind {
+		case "pubsub":
+			opts.Adapter = redisadapter.NewAdapter(rdb, &redisadapter.Options{Logger: slog.Default()})
+		case "streams":
+			opts.Adapter = redisstreams.NewAdapter(rdb, &redisstreams.Options{Logger: slog.Default()})
+		default:
+			log.Fatalf("REDIS_ADAPTER=%q: want pubsub or streams", kind)
+		}
+		log.Printf("redis adapter: %s", envOr("REDIS_ADAPTER", "pubsub"))
+	}
+	switch v := os.Getenv("RECOVERY"); v {
+	case "", "0":
+	case "1":
+		opts.ConnectionStateRecovery = &socketio.ConnectionStateRecovery{}
+		log.Printf("connection state recovery on")
+	default:
+		log.Fatalf("RECOVERY=%q: want 1 or 0", v)
 	}
 	io := socketio.NewServer(opts)
 	// The handlers are made once and shared by every socket, as an

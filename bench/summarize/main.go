@@ -46,6 +46,11 @@ var metrics = []metric{
 	{cs: "fanout_w10", key: "latency_p99_ms", label: "fan-out w10: latency p99 (ms)"},
 	{cs: "fanout_w10", key: "server_cpu_us_per_delivery", label: "fan-out w10: server CPU per delivery (µs)"},
 	{cs: "fanout_w10", key: "server_hwm_kb", label: "fan-out w10: server peak RSS (KiB)"},
+	{cs: "fanout_w10_csr", key: "msgs_per_s", label: "fan-out w10, recovery on: delivered msgs/s"},
+	{cs: "fanout_w10_csr", key: "latency_p50_ms", label: "fan-out w10, recovery on: latency p50 (ms)"},
+	{cs: "fanout_w10_csr", key: "latency_p99_ms", label: "fan-out w10, recovery on: latency p99 (ms)"},
+	{cs: "fanout_w10_csr", key: "server_cpu_us_per_delivery", label: "fan-out w10, recovery on: server CPU per delivery (µs)"},
+	{cs: "fanout_w10_csr", key: "server_hwm_kb", label: "fan-out w10, recovery on: server peak RSS (KiB)"},
 	{cs: "fanout_burst", key: "msgs_per_s", label: "fan-out burst: delivered msgs/s"},
 	{cs: "fanout_burst", key: "latency_p50_ms", label: "fan-out burst: latency p50 (ms)"},
 	{cs: "fanout_burst", key: "latency_p99_ms", label: "fan-out burst: latency p99 (ms)"},
@@ -74,6 +79,17 @@ var metrics = []metric{
 	{cs: "cluster", key: "redis_cpu_cores", label: "cluster: redis-server CPU (cores)"},
 	{cs: "cluster", key: "loadgen_cpu_cores", label: "cluster: load generator CPU (cores)"},
 	{cs: "cluster", key: "server_hwm_kb", label: "cluster: server peak RSS (KiB, both nodes)"},
+	{cs: "cluster_streams", key: "msgs_per_s", label: "cluster, streams: delivered msgs/s"},
+	{cs: "cluster_streams", key: "latency_p50_ms", label: "cluster, streams: latency p50 (ms)"},
+	{cs: "cluster_streams", key: "latency_p99_ms", label: "cluster, streams: latency p99 (ms)"},
+	{cs: "cluster_streams", key: "latency_first_node_p50_ms", label: "cluster, streams: latency p50 at node A, the publisher's (ms)"},
+	{cs: "cluster_streams", key: "latency_other_nodes_p50_ms", label: "cluster, streams: latency p50 at node B, through Redis (ms)"},
+	{cs: "cluster_streams", key: "latency_other_nodes_p99_ms", label: "cluster, streams: latency p99 at node B, through Redis (ms)"},
+	{cs: "cluster_streams", key: "server_cpu_us_per_delivery", label: "cluster, streams: server CPU per delivery (µs, both nodes)"},
+	{cs: "cluster_streams", key: "server_cpu_cores", label: "cluster, streams: server CPU (cores, both nodes)"},
+	{cs: "cluster_streams", key: "redis_cpu_cores", label: "cluster, streams: redis-server CPU (cores)"},
+	{cs: "cluster_streams", key: "loadgen_cpu_cores", label: "cluster, streams: load generator CPU (cores)"},
+	{cs: "cluster_streams", key: "server_hwm_kb", label: "cluster, streams: server peak RSS (KiB, both nodes)"},
 	{cs: "", key: "other_cpu_cores", label: "CPU used by other processes while measuring (cores, worst run)", agg: "max"},
 	{cs: "", key: "dropped", label: "fan-out: dropped deliveries (all runs)", agg: "sum"},
 	{cs: "", key: "duplicates", label: "fan-out: duplicate deliveries (all runs)", agg: "sum"},
@@ -88,16 +104,33 @@ type target struct {
 	op      string // ">=" or "<="
 	ratio   float64
 	text    string
+	// base, if set, is the case the subject is compared with (the same
+	// server in another case) instead of the reference server.
+	base string
 }
 
 var targets = []target{
-	{"fanout_w10", "msgs_per_s", ">=", 5, "fan-out w10 msgs/s >= 5x Node"},
-	{"fanout_burst", "msgs_per_s", ">=", 10, "fan-out burst msgs/s >= 10x Node"},
-	{"echo", "round_trips_per_s", ">=", 2, "echo round trips/s >= 2x Node"},
-	{"connect", "handshakes_per_s", ">=", 3, "connect handshakes/s >= 3x Node"},
-	{"idle", "rss_per_socket_kb", "<=", 0.5, "idle RSS per socket <= 0.5x Node"},
-	{"polling_echo", "round_trips_per_s", ">=", 2, "long-polling echo round trips/s >= 2x Node"},
-	{"cluster", "msgs_per_s", ">=", 3, "cluster fan-out msgs/s >= 3x the Node pair"},
+	{"fanout_w10", "msgs_per_s", ">=", 5, "fan-out w10 msgs/s >= 5x Node", ""},
+	{"fanout_burst", "msgs_per_s", ">=", 10, "fan-out burst msgs/s >= 10x Node", ""},
+	{"echo", "round_trips_per_s", ">=", 2, "echo round trips/s >= 2x Node", ""},
+	{"connect", "handshakes_per_s", ">=", 3, "connect handshakes/s >= 3x Node", ""},
+	{"idle", "rss_per_socket_kb", "<=", 0.5, "idle RSS per socket <= 0.5x Node", ""},
+	{"polling_echo", "round_trips_per_s", ">=", 2, "long-polling echo round trips/s >= 2x Node", ""},
+	{"cluster", "msgs_per_s", ">=", 3, "cluster fan-out msgs/s >= 3x the Node pair", ""},
+	{"cluster_streams", "msgs_per_s", ">=", 3, "cluster fan-out on Redis Streams msgs/s >= 3x the Node pair", ""},
+	{"fanout_w10_csr", "server_cpu_us_per_delivery", "<=", 1.1,
+		"fan-out w10 server CPU per delivery, recovery on <= 1.1x recovery off (same server)", "fanout_w10"},
+}
+
+// costs are rows of the same server in two cases: the second case's
+// median over the first's.
+var costs = []struct {
+	cs, base, key, text string
+}{
+	{"fanout_w10_csr", "fanout_w10", "server_cpu_us_per_delivery", "fan-out w10: server CPU per delivery, recovery on / off"},
+	{"fanout_w10_csr", "fanout_w10", "msgs_per_s", "fan-out w10: delivered msgs/s, recovery on / off"},
+	{"cluster_streams", "cluster", "server_cpu_us_per_delivery", "cluster: server CPU per delivery, streams / pub/sub"},
+	{"cluster_streams", "cluster", "msgs_per_s", "cluster: delivered msgs/s, streams / pub/sub"},
 }
 
 func main() {
@@ -230,6 +263,28 @@ func main() {
 		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
 	}
 
+	// The same server in two cases.
+	var costRows []string
+	for _, c := range costs {
+		if !slices.Contains(cases, c.cs) || !slices.Contains(cases, c.base) {
+			continue
+		}
+		row := []string{c.text}
+		for _, s := range servers {
+			a, b := values(c.cs, s, c.key), values(c.base, s, c.key)
+			if len(a) == 0 || len(b) == 0 || median(b) == 0 {
+				row = append(row, "-")
+				continue
+			}
+			row = append(row, fmt.Sprintf("%.3fx", median(a)/median(b)))
+		}
+		costRows = append(costRows, "| "+strings.Join(row, " | ")+" |")
+	}
+	if len(costRows) > 0 {
+		fmt.Fprintf(w, "\nThe same server in two cases (ratio of medians):\n\n| ratio | %s |\n|---|%s\n%s\n",
+			strings.Join(servers, " | "), strings.Repeat("---|", len(servers)), strings.Join(costRows, "\n"))
+	}
+
 	// Failures, listed so that a failed run is never hidden by a median.
 	var fails []string
 	for _, r := range runs {
@@ -251,6 +306,12 @@ func main() {
 			continue // not run
 		}
 		a, b := values(t.cs, *subject, t.key), values(t.cs, *ref, t.key)
+		if t.base != "" {
+			if !slices.Contains(cases, t.base) {
+				continue
+			}
+			b = values(t.base, *subject, t.key)
+		}
 		if len(a) == 0 || len(b) == 0 || median(b) == 0 {
 			fmt.Fprintf(w, "| %s | - | not measured |\n", t.text)
 			continue

@@ -6,7 +6,12 @@
 // through @socket.io/redis-adapter 8.x (createAdapter(pub, sub), default
 // options, the redis 4.x client): io.emit reaches the sockets of every
 // server of the cluster. It listens only once both Redis clients are
-// connected.
+// connected. With REDIS_ADAPTER=streams (the default is pubsub) it joins
+// through @socket.io/redis-streams-adapter 0.3 instead (createAdapter(client),
+// default options: stream "socket.io"), as bench/server does with the same knob.
+// RECOVERY=1 turns connectionStateRecovery on with its defaults (2 minutes,
+// skipMiddlewares); with the default adapter that is socket.io's in-memory
+// SessionAwareAdapter, and every broadcast carries its offset as its last argument.
 "use strict";
 const { createServer } = require("node:http");
 const { Server } = require("socket.io");
@@ -14,19 +19,40 @@ const { Server } = require("socket.io");
 const port = Number(process.env.PORT || 3000);
 const host = process.env.HOST || "127.0.0.1";
 const redisURL = process.env.REDIS_URL || "";
+const redisAdapter = process.env.REDIS_ADAPTER || "pubsub";
+const recovery = process.env.RECOVERY || "";
 
 async function main() {
   const opts = {};
   const clients = [];
+  let adapterName = "";
   if (redisURL) {
     const { createClient } = require("redis");
-    const { createAdapter } = require("@socket.io/redis-adapter");
-    const pub = createClient({ url: redisURL });
-    const sub = pub.duplicate();
-    for (const c of [pub, sub]) c.on("error", (err) => console.error("redis:", err.message));
-    await Promise.all([pub.connect(), sub.connect()]);
-    clients.push(pub, sub);
-    opts.adapter = createAdapter(pub, sub);
+    if (redisAdapter === "pubsub") {
+      const { createAdapter } = require("@socket.io/redis-adapter");
+      const pub = createClient({ url: redisURL });
+      const sub = pub.duplicate();
+      for (const c of [pub, sub]) c.on("error", (err) => console.error("redis:", err.message));
+      await Promise.all([pub.connect(), sub.connect()]);
+      clients.push(pub, sub);
+      opts.adapter = createAdapter(pub, sub);
+      adapterName = "@socket.io/redis-adapter";
+    } else if (redisAdapter === "streams") {
+      const { createAdapter } = require("@socket.io/redis-streams-adapter");
+      const client = createClient({ url: redisURL });
+      client.on("error", (err) => console.error("redis:", err.message));
+      await client.connect();
+      clients.push(client);
+      opts.adapter = createAdapter(client);
+      adapterName = "@socket.io/redis-streams-adapter";
+    } else {
+      throw new Error(`REDIS_ADAPTER=${redisAdapter}: want pubsub or streams`);
+    }
+  }
+  if (recovery === "1") {
+    opts.connectionStateRecovery = {};
+  } else if (recovery !== "" && recovery !== "0") {
+    throw new Error(`RECOVERY=${recovery}: want 1 or 0`);
   }
 
   const httpServer = createServer();
@@ -44,8 +70,9 @@ async function main() {
 
   httpServer.listen(port, host, () => {
     const v = require("socket.io/package.json").version;
-    const adapter = redisURL ? `, @socket.io/redis-adapter ${require("@socket.io/redis-adapter/package.json").version} on ${redisURL}` : "";
-    console.log(`node socket.io ${v}${adapter} listening on ${host}:${port}`);
+    const adapter = adapterName ? `, ${adapterName} ${require(`${adapterName}/package.json`).version} on ${redisURL}` : "";
+    const csr = opts.connectionStateRecovery ? ", connection state recovery on" : "";
+    console.log(`node socket.io ${v}${adapter}${csr} listening on ${host}:${port}`);
   });
 
   for (const sig of ["SIGTERM", "SIGINT"]) {
