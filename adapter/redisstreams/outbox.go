@@ -30,10 +30,10 @@ type outMsg struct {
 	payload []byte
 	values  []any
 	size    int
-	// onAdded, when set, receives the ID of the stream entry once it is
-	// added: the offset that connection state recovery will attach to a
-	// broadcast (the reference delivers its broadcast locally only then).
-	onAdded func(id string)
+	// onFail, when set, runs on the outbox's goroutine if the XADD
+	// failed: a broadcast that the stream's reader would have delivered
+	// locally is then delivered without it.
+	onFail func()
 }
 
 // maxBatch bounds the messages of one pipelined round trip.
@@ -106,8 +106,8 @@ func (o *outbox) send(batch []outMsg) {
 		a.log.Warn("redis streams adapter: write failed, messages dropped", "nsp", a.nsp.Name(), "messages", len(batch), "err", err)
 	}
 	for i, m := range batch {
-		if m.onAdded != nil && adds[i] != nil && adds[i].Err() == nil {
-			m.onAdded(adds[i].Val())
+		if m.onFail != nil && adds[i] != nil && adds[i].Err() != nil {
+			m.onFail()
 		}
 	}
 }
