@@ -86,6 +86,15 @@ func (o *outbox) run() {
 // send writes a batch. A batch that fails is dropped and logged.
 func (o *outbox) send(batch []outMsg) {
 	a := o.a
+	if a.window > 0 {
+		// With recovery on, the reader delivers this server's broadcasts:
+		// an entry added before it knows where it starts could be taken
+		// for an older one and never delivered here.
+		select {
+		case <-a.reader.ready:
+		case <-a.ctx.Done():
+		}
+	}
 	adds := make([]*redis.StringCmd, len(batch))
 	_, err := a.client.Pipelined(a.ctx, func(p redis.Pipeliner) error {
 		for i, m := range batch {

@@ -431,3 +431,46 @@ func TestRecoveryNodeToGo(t *testing.T) {
 	assert.Equal(t, `42["after",1]`, c2.read(t))
 	c2.MustReadNothing(t, 50*time.Millisecond)
 }
+
+// A Redis restart between the drop and the reconnect (AOF on, fsync
+// always) loses neither the session nor the entries in the stream: the
+// client is recovered with every broadcast it missed.
+func TestRecoveryRedisRestart(t *testing.T) {
+	rs := &redisServer{port: freePort(t), dir: t.TempDir(), extra: []string{"--appendonly", "yes", "--appendfsync", "always"}}
+	redisBinary(t)
+	require.NoError(t, rs.start())
+	t.Cleanup(rs.stop)
+	opts := testOptions(t)
+	rdb := rs.newClient(t)
+	a := startRecNode(t, "a", NewAdapter(rs.newClient(t), opts), 0)
+	b := startRecNode(t, "b", NewAdapter(rs.newClient(t), opts), 0)
+	waitServerCount(t, a.io, 2)
+	obs := dialClient(t, b.url, "obs")
+	obs.expect(t, "hello")
+	<-b.connected
+
+	c := connectRaw(t, a.url, "c", "")
+	c.read(t)
+	<-a.connected
+	require.NoError(t, c.Close())
+	waitSession(t, rdb, c.pid)
+	var want []string
+	for i, n := range []*recNode{a, b, a} {
+		emitSeen(t, n.io, obs, "m", i)
+		want = append(want, fmt.Sprintf(`42["m",%d]`, i))
+	}
+
+	rs.stop()
+	require.NoError(t, rs.start())
+
+	c2 := connectRaw(t, b.url, "c", c.auth())
+	for _, w := range want {
+		assert.Equal(t, w, c2.read(t))
+	}
+	sid, _ := readConnect(t, c2.Client)
+	assert.Equal(t, c.sid, sid)
+	assert.Equal(t, `42["hello",true]`, c2.read(t))
+	require.NoError(t, a.io.To("r").Emit("after"))
+	assert.Equal(t, `42["after"]`, c2.read(t))
+	c2.MustReadNothing(t, 50*time.Millisecond)
+}
