@@ -474,3 +474,74 @@ func TestRecoveryRedisRestart(t *testing.T) {
 	assert.Equal(t, `42["after"]`, c2.read(t))
 	c2.MustReadNothing(t, 50*time.Millisecond)
 }
+
+// Broadcasts that keep coming from two servers while a client is restored
+// reach it exactly once and in order, whether the restore replays them or
+// the reader delivers them: the socket joins its rooms in one step with
+// the reader.
+func TestRecoveryDuringBroadcasts(t *testing.T) {
+	t.Parallel()
+	rs := sharedRedis(t)
+	opts := testOptions(t)
+	rdb := rs.newClient(t)
+	a := startRecNode(t, "a", NewAdapter(rs.newClient(t), opts), 0)
+	b := startRecNode(t, "b", NewAdapter(rs.newClient(t), opts), 0)
+	waitServerCount(t, a.io, 2)
+
+	c := connectRaw(t, a.url, "c", "")
+	c.read(t)
+	<-a.connected
+	require.NoError(t, c.Close())
+	waitSession(t, rdb, c.pid)
+
+	const n = 300
+	done := make(chan error, 2)
+	for _, s := range []*recNode{a, b} {
+		go func() {
+			for i := range n {
+				if err := s.io.To("r").Emit(s.name, i); err != nil {
+					done <- err
+					return
+				}
+				if i%10 == 9 {
+					time.Sleep(time.Millisecond) // some before the restore, some during, some after
+				}
+			}
+			done <- nil
+		}()
+	}
+	time.Sleep(10 * time.Millisecond)
+	c2 := connectRaw(t, b.url, "c", c.auth())
+	next := map[string]int{"a": 0, "b": 0}
+	connected, hello, replayed := false, false, 0
+	for next["a"] < n || next["b"] < n || !connected || !hello {
+		msg := c2.MustRead(t)
+		if !connected && strings.HasPrefix(msg, "40") {
+			sid, _ := func() (string, string) {
+				var v struct{ Sid, Pid string }
+				require.NoError(t, json.Unmarshal([]byte(msg[2:]), &v))
+				return v.Sid, v.Pid
+			}()
+			require.Equal(t, c.sid, sid, "recovered")
+			connected = true
+			continue
+		}
+		if trimOffset(msg) == `42["hello",true]` {
+			hello = true
+			continue
+		}
+		if !connected {
+			replayed++
+		}
+		var ev []any
+		require.NoError(t, json.Unmarshal([]byte(trimOffset(msg)[2:]), &ev), msg)
+		name, _ := ev[0].(string)
+		i, _ := ev[1].(float64)
+		require.Equal(t, next[name], int(i), "%s: got %s", name, msg)
+		next[name]++
+	}
+	t.Logf("%d of %d replayed, the rest live", replayed, 2*n)
+	require.NoError(t, <-done)
+	require.NoError(t, <-done)
+	c2.MustReadNothing(t, 50*time.Millisecond)
+}
