@@ -51,12 +51,13 @@ func NewAdapter(client redis.UniversalClient, opts *Options) adapter.Factory {
 // to other servers queue the message and return without waiting for Redis
 // (those that wait for answers, FetchSockets, ServerSideEmitWithAck and
 // ServerCount, wait at most their context's deadline and the request
-// timeout). The stream's entries are applied on its reader's goroutine,
-// in stream order; pub/sub messages on the namespace's listener
-// goroutine; the namespace's server-side-emit handlers run one at a time
-// on a third goroutine, in the order the events arrived, so a handler may
-// itself call FetchSockets or ServerSideEmitWithAck. No user code runs
-// with the adapter's locks held.
+// timeout; so do PersistSession and RestoreSession, which need Redis's
+// answer, at most Options.RequestsTimeout). The stream's entries are
+// applied on its reader's goroutine, in stream order; pub/sub messages on
+// the namespace's listener goroutine; the namespace's server-side-emit
+// handlers run one at a time on a third goroutine, in the order the events
+// arrived, so a handler may itself call FetchSockets or
+// ServerSideEmitWithAck. No user code runs with the adapter's locks held.
 type Adapter struct {
 	hub     *hub
 	nsp     adapter.Namespace

@@ -111,7 +111,7 @@ func (c *rawClient) read(t *testing.T) string {
 func (c *rawClient) auth() string { return fmt.Sprintf(`{"pid":%q,"offset":%q}`, c.pid, c.offset) }
 
 // waitSession waits until the session of pid is stored in Redis.
-func waitSession(t *testing.T, rdb *redis.Client, pid string) {
+func waitSession(t *testing.T, rdb redis.Cmdable, pid string) {
 	t.Helper()
 	testkit.Eventually(t, "session "+pid+" stored", func() bool {
 		n, err := rdb.Exists(context.Background(), "sio:session:"+pid).Result()
