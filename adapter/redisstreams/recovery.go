@@ -75,9 +75,13 @@ func (id streamID) less(o streamID) bool {
 }
 
 // next is the smallest ID after id: an exclusive XRANGE start that Redis
-// before 6.2 takes too, as the reference's nextOffset.
+// before 6.2 takes too, as the reference's nextOffset. The largest ID,
+// which Redis never gives out, is its own next.
 func (id streamID) next() streamID {
 	if id.seq == ^uint64(0) {
+		if id.ms == ^uint64(0) {
+			return id
+		}
 		return streamID{id.ms + 1, 0}
 	}
 	return streamID{id.ms, id.seq + 1}
