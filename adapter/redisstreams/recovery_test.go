@@ -545,3 +545,26 @@ func TestRecoveryDuringBroadcasts(t *testing.T) {
 	require.NoError(t, <-done)
 	c2.MustReadNothing(t, 50*time.Millisecond)
 }
+
+// With recovery on, a Local broadcast (never in the stream) and a
+// Volatile one reach the local sockets at once and without an offset, as
+// in the reference; the others carry their entry ID, and one goroutine's
+// broadcasts arrive in the order sent.
+func TestRecoveryLocalAndVolatile(t *testing.T) {
+	t.Parallel()
+	rs := sharedRedis(t)
+	a := startRecNode(t, "a", NewAdapter(rs.newClient(t), testOptions(t)), 0)
+	c := connectRaw(t, a.url, "c", "")
+	c.read(t)
+	require.NoError(t, a.io.To("r").Local().Emit("local", 1))
+	assert.Equal(t, `42["local",1]`, c.MustRead(t))
+	require.NoError(t, a.io.To("r").Volatile().Emit("volatile", 2))
+	assert.Equal(t, `42["volatile",2]`, c.MustRead(t))
+	for i := range 50 {
+		require.NoError(t, a.io.To("r").Emit("m", i))
+	}
+	for i := range 50 {
+		assert.Equal(t, fmt.Sprintf(`42["m",%d]`, i), c.read(t))
+	}
+	c.MustReadNothing(t, 50*time.Millisecond)
+}
