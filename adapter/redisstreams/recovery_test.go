@@ -410,6 +410,7 @@ func TestRecoveryNodeToGo(t *testing.T) {
 	assert.Equal(t, `42["before",0]`, c.read(t))
 	require.NoError(t, c.Close())
 	waitSession(t, rdb, c.pid)
+	checkStoredSession(t, rdb, c.sid, c.pid, 2*time.Minute) // as the Go server stores it
 
 	want, offsets := missedMixed(t, g, obs)
 	c2 := connectRaw(t, g.url, "c", c.auth())
