@@ -569,3 +569,15 @@ func TestRecoveryLocalAndVolatile(t *testing.T) {
 	}
 	c.MustReadNothing(t, 50*time.Millisecond)
 }
+
+// While Redis is away, a broadcast whose entry cannot be added still
+// reaches the local sockets, without an offset, as in the reference.
+func TestRecoveryRedisDownDeliversLocally(t *testing.T) {
+	rs := startRedis(t)
+	a := startRecNode(t, "a", NewAdapter(rs.newClient(t), testOptions(t)), 0)
+	c := connectRaw(t, a.url, "c", "")
+	c.read(t)
+	rs.stop()
+	require.NoError(t, a.io.To("r").Emit("while-down", 1))
+	assert.Equal(t, `42["while-down",1]`, c.MustRead(t))
+}
