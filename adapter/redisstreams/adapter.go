@@ -276,9 +276,9 @@ func (a *Adapter) broadcastData(p *adapter.Packet, opts adapter.BroadcastOptions
 // encoded once for every local recipient: the call does not wait for
 // Redis, and the broadcasts of a namespace reach every server's sockets in
 // stream order, so two broadcasts from one goroutine arrive in order
-// everywhere. If the entry cannot be added (queue full, Redis refusing),
-// the broadcast is delivered locally without an offset, as the reference
-// does.
+// everywhere. If the entry is surely not added (queue full, Redis
+// refusing, no connection), the broadcast is delivered locally without an
+// offset, as the reference does.
 func (a *Adapter) Broadcast(p *adapter.Packet, opts adapter.BroadcastOptions) error {
 	if a.window > 0 && !opts.Flags.Local && !opts.Flags.Volatile {
 		return a.broadcastLogged(p, opts)

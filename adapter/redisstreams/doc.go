@@ -94,8 +94,11 @@
 //     of a namespace reach sockets in stream order (two broadcasts from
 //     one goroutine arrive in order everywhere). Broadcast does not wait
 //     for Redis. Local and Volatile broadcasts carry no offset and are
-//     delivered at once, as in the reference; a broadcast whose entry
-//     cannot be added is delivered here without an offset.
+//     delivered at once, as in the reference. A broadcast whose entry was
+//     surely not added (the queue is full, Redis answered an error, no
+//     connection could be made) is delivered here without an offset; one
+//     whose XADD reply was lost with its connection is left to the reader,
+//     which delivers it if it is in the stream.
 //   - A disconnected socket's session {sid, pid, rooms, data} is stored as
 //     base64 of its msgpack with SET sio:session:<pid> … PX <window in
 //     ms> (Options.SessionKeyPrefix); PersistSession waits for Redis. A nil

@@ -2,6 +2,8 @@ package redisstreams
 
 import (
 	"context"
+	"errors"
+	"net"
 	"sync"
 	"time"
 
@@ -31,8 +33,8 @@ type outMsg struct {
 	values  []any
 	size    int
 	// onFail, when set, runs on the outbox's goroutine if the XADD
-	// failed: a broadcast that the stream's reader would have delivered
-	// locally is then delivered without it.
+	// surely failed (notAdded): a broadcast that the stream's reader
+	// would have delivered locally is then delivered without it.
 	onFail func()
 }
 
@@ -115,10 +117,26 @@ func (o *outbox) send(batch []outMsg) {
 		a.log.Warn("redis streams adapter: write failed, messages dropped", "nsp", a.nsp.Name(), "messages", len(batch), "err", err)
 	}
 	for i, m := range batch {
-		if m.onFail != nil && adds[i] != nil && adds[i].Err() != nil {
+		if m.onFail != nil && adds[i] != nil && notAdded(adds[i].Err()) {
 			m.onFail()
 		}
 	}
+}
+
+// notAdded reports whether err says for sure that an XADD was not
+// applied: Redis answered with an error, or no connection could be made.
+// After other errors (a reply lost with its connection) the entry may
+// well be in the stream, and the reader will deliver it.
+func notAdded(err error) bool {
+	if err == nil {
+		return false
+	}
+	var re redis.Error
+	if errors.As(err, &re) {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // drain waits until the queue is empty, at most d.
