@@ -63,6 +63,11 @@
 //     pub/sub keeps nothing, and the requests in flight fail with their
 //     timeout.
 //
+// What may come twice: an entry whose XADD Redis applied but whose reply
+// the broken connection lost, when the client retries it (go-redis's
+// MaxRetries, 3 by default); a client with MaxRetries -1 adds each entry
+// at most once.
+//
 // Publishing never blocks the caller, and Close stops every goroutine the
 // adapter started (a stream's reader with the last namespace reading it).
 //

@@ -462,6 +462,16 @@ func TestRecoveryRedisRestart(t *testing.T) {
 		want = append(want, fmt.Sprintf(`42["m",%d]`, i))
 	}
 
+	// Every XADD answered: one whose reply the restart cut off would be
+	// retried by go-redis (MaxRetries) and added twice.
+	for _, n := range []*recNode{a, b} {
+		ad := n.io.Sockets().Adapter().(*Adapter)
+		testkit.Eventually(t, "outbox idle", func() bool {
+			ad.out.mu.Lock()
+			defer ad.out.mu.Unlock()
+			return !ad.out.running
+		})
+	}
 	rs.stop()
 	require.NoError(t, rs.start())
 
@@ -640,4 +650,39 @@ func TestRecoveryOfficialClient(t *testing.T) {
 	s := testkit.Receive(t, b.connected)
 	assert.True(t, s.Recovered())
 	assert.Equal(t, map[string]any{"name": "official", "server": "a"}, s.Data())
+}
+
+// The official client moves between a Go and a Node server, both ways,
+// and is recovered with every event it missed, from both servers.
+func TestRecoveryOfficialClientMixed(t *testing.T) {
+	for _, toNode := range []bool{true, false} {
+		name := "Go to Node"
+		if !toNode {
+			name = "Node to Go"
+		}
+		t.Run(name, func(t *testing.T) {
+			g, nd, obs, rdb := mixedRecovery(t)
+			from, to := g.url, nd.url
+			if !toNode {
+				from, to = nd.url, g.url
+			}
+			c := startOfficialClient(t, from, "official")
+			first := c.next(t, "connect")
+			require.False(t, first.Recovered)
+			assert.Equal(t, "false", c.event(t, "hello")[0])
+			c.send(t, "drop "+to)
+			c.next(t, "disconnect")
+			waitSession(t, rdb, first.PID)
+			want, offsets := missedMixed(t, g, obs)
+			c.send(t, "reconnect")
+			for i, w := range want {
+				args := c.event(t, map[bool]string{true: "m", false: "last"}[i < len(want)-1])
+				assert.Equal(t, fmt.Sprintf("%q", offsets[i]), args[len(args)-1], w)
+			}
+			again := c.next(t, "connect")
+			assert.True(t, again.Recovered)
+			assert.Equal(t, first.ID, again.ID)
+			assert.Equal(t, "true", c.event(t, "hello")[0])
+		})
+	}
 }
