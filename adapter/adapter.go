@@ -184,6 +184,17 @@ type AckPreparer interface {
 	PrepareWithAck(p *Packet) uint64
 }
 
+// RecoveryWindow is implemented by a [Namespace] whose server has
+// connection-state recovery on, for a cluster adapter that stores sessions
+// itself with the server's window (the reference's adapters read
+// nsp.server.opts.connectionStateRecovery). The socketio package's
+// namespaces implement it.
+type RecoveryWindow interface {
+	// MaxDisconnectionDuration returns how long a session is kept, and
+	// false when recovery is off.
+	MaxDisconnectionDuration() (time.Duration, bool)
+}
+
 // Factory creates the adapter of a namespace.
 type Factory func(nsp Namespace) Adapter
 

@@ -29,6 +29,11 @@ func (a *InMemory) Del(id room.SocketID, r room.Room) { a.emit(id, a.index.Remov
 // DelAll implements [Adapter].
 func (a *InMemory) DelAll(id room.SocketID) { a.emit(id, a.index.RemoveAll(id)) }
 
+// EmitChanges reports changes made to [InMemory.Index] for socket id as
+// the reference's adapter events, for an adapter that changes the index
+// under a lock of its own and reports after releasing it.
+func (a *InMemory) EmitChanges(id room.SocketID, changes []room.Change) { a.emit(id, changes) }
+
 // emit turns index changes into the reference's adapter events.
 func (a *InMemory) emit(id room.SocketID, changes []room.Change) {
 	for _, c := range changes {

@@ -114,9 +114,23 @@ func (v nspView) PrepareWithOffset(p *adapter.Packet, offset string) {
 	p.Data, p.Encoded = enc.data, enc
 }
 
+// MaxDisconnectionDuration returns the recovery window of the server, and
+// false when recovery is off; it implements [adapter.RecoveryWindow].
+func (v nspView) MaxDisconnectionDuration() (time.Duration, bool) {
+	r := v.n.srv.opts.ConnectionStateRecovery
+	if r == nil {
+		return 0, false
+	}
+	if r.MaxDisconnectionDuration <= 0 {
+		return adapter.DefaultMaxDisconnectionDuration, true
+	}
+	return r.MaxDisconnectionDuration, true
+}
+
 var (
 	_ adapter.AckPreparer    = nspView{}
 	_ adapter.OffsetPreparer = nspView{}
+	_ adapter.RecoveryWindow = nspView{}
 )
 
 // Name returns the namespace's name, such as "/" or "/chat".

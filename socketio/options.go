@@ -142,8 +142,8 @@ type Options struct {
 //
 // The default adapter then keeps the sessions and a log of the packets in
 // memory ([adapter.NewSessionAware]); another adapter recovers only if it
-// implements PersistSession and RestoreSession (the Redis adapter does
-// not yet). A pid or offset that is unknown, expired, forged, from
+// implements PersistSession and RestoreSession (adapter/redisstreams does,
+// in Redis; the pub/sub adapter/redis cannot). A pid or offset that is unknown, expired, forged, from
 // another server or malformed gives a plain new session.
 type ConnectionStateRecovery struct {
 	// MaxDisconnectionDuration is how long a session and the packets it

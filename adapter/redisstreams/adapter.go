@@ -51,12 +51,13 @@ func NewAdapter(client redis.UniversalClient, opts *Options) adapter.Factory {
 // to other servers queue the message and return without waiting for Redis
 // (those that wait for answers, FetchSockets, ServerSideEmitWithAck and
 // ServerCount, wait at most their context's deadline and the request
-// timeout). The stream's entries are applied on its reader's goroutine,
-// in stream order; pub/sub messages on the namespace's listener
-// goroutine; the namespace's server-side-emit handlers run one at a time
-// on a third goroutine, in the order the events arrived, so a handler may
-// itself call FetchSockets or ServerSideEmitWithAck. No user code runs
-// with the adapter's locks held.
+// timeout; so do PersistSession and RestoreSession, which need Redis's
+// answer, at most Options.RequestsTimeout). The stream's entries are
+// applied on its reader's goroutine, in stream order; pub/sub messages on
+// the namespace's listener goroutine; the namespace's server-side-emit
+// handlers run one at a time on a third goroutine, in the order the events
+// arrived, so a handler may itself call FetchSockets or
+// ServerSideEmitWithAck. No user code runs with the adapter's locks held.
 type Adapter struct {
 	hub     *hub
 	nsp     adapter.Namespace
@@ -69,6 +70,14 @@ type Adapter struct {
 	private string // <prefix>#<nsp>#<uid>#: answers to this server
 	log     *slog.Logger
 	reader  *reader
+	window  time.Duration // the server's recovery window; 0: recovery off
+
+	// dmu is held while the reader delivers a broadcast entry locally
+	// and while a restored socket joins its rooms, so that each entry
+	// is either replayed to the socket or delivered to it, never both.
+	// It comes before the room index's lock; no user code runs under it.
+	dmu  sync.Mutex
+	seen streamID // the last broadcast entry of the namespace delivered here
 
 	ctx    context.Context // canceled by Close
 	cancel context.CancelFunc
@@ -112,6 +121,7 @@ func newAdapter(h *hub, nsp adapter.Namespace) *Adapter {
 		uid:      randomID(),
 		stream:   streamName(o, nsp.Name()),
 		log:      o.Logger,
+		window:   recoveryWindow(nsp),
 		requests: make(map[string]*request),
 		ackWaits: make(map[string]*ackWait),
 		timers:   make(map[*time.Timer]struct{}),
@@ -244,16 +254,6 @@ func (a *Adapter) Sockets(rooms []room.Room) []room.SocketID { return a.local.So
 // Index returns the room index of the local sockets.
 func (a *Adapter) Index() *room.Index[adapter.Member] { return a.local.Index() }
 
-// PersistSession implements [adapter.Adapter]. Connection state recovery
-// is not implemented yet; it returns [adapter.ErrNotSupported].
-func (a *Adapter) PersistSession(*adapter.Session) error { return adapter.ErrNotSupported }
-
-// RestoreSession implements [adapter.Adapter]; it returns
-// [adapter.ErrNotSupported].
-func (a *Adapter) RestoreSession(string, string) (*adapter.Session, []*adapter.Packet, error) {
-	return nil, nil, adapter.ErrNotSupported
-}
-
 // --- adapter.Adapter: cluster operations ------------------------------------
 
 // broadcastData is the data of a BROADCAST message.
@@ -269,7 +269,23 @@ func (a *Adapter) broadcastData(p *adapter.Packet, opts adapter.BroadcastOptions
 // unless the Local flag is set, is added to the stream for the other
 // servers. The local delivery happens even when queuing fails (the error
 // is then returned).
+//
+// With the server's recovery on, a broadcast that is neither Local nor
+// Volatile is delivered locally by the stream's reader once its entry is
+// in the stream, with the entry's ID as its last argument (the offset),
+// encoded once for every local recipient: the call does not wait for
+// Redis, and the broadcasts of a namespace reach every server's sockets in
+// stream order, so two broadcasts from one goroutine arrive in order
+// everywhere. If the entry is surely not added (queue full, Redis
+// refusing, no connection), the broadcast is delivered locally without an
+// offset, as the reference does.
 func (a *Adapter) Broadcast(p *adapter.Packet, opts adapter.BroadcastOptions) error {
+	if a.window > 0 && !opts.Flags.Local && !opts.Flags.Volatile {
+		return a.broadcastLogged(p, opts)
+	}
+	if p.Encoded == nil {
+		a.nsp.Prepare(p) // a Local broadcast of a server with recovery on
+	}
 	var err error
 	if !opts.Flags.Local {
 		var data clustermsg.Object
@@ -279,6 +295,50 @@ func (a *Adapter) Broadcast(p *adapter.Packet, opts adapter.BroadcastOptions) er
 	}
 	_ = a.local.Broadcast(p, opts)
 	return err
+}
+
+// broadcastLogged adds a broadcast to the stream, for the reader to
+// deliver here too. p.Data is read before it returns, as
+// [adapter.OffsetLogger] requires.
+func (a *Adapter) broadcastLogged(p *adapter.Packet, opts adapter.BroadcastOptions) error {
+	data, err := a.broadcastData(p, opts)
+	var values []any
+	if err == nil {
+		values, err = entryValues(a.newMessage(typeBroadcast, data))
+	}
+	if err == nil {
+		size := 0
+		for _, v := range values {
+			size += len(v.(string))
+		}
+		err = a.out.push(outMsg{values: values, size: size, onFail: func() { a.deliverUnlogged(values) }})
+	}
+	if err != nil {
+		if p.Encoded == nil {
+			a.nsp.Prepare(p)
+		}
+		_ = a.local.Broadcast(p, opts)
+	}
+	return err
+}
+
+// deliverUnlogged delivers locally, without an offset, a broadcast whose
+// entry could not be added.
+func (a *Adapter) deliverUnlogged(values []any) {
+	fields := make(map[string]any, len(values)/2)
+	for i := 0; i+1 < len(values); i += 2 {
+		fields[values[i].(string)] = values[i+1]
+	}
+	m, err := decodeEntry(fields)
+	if err != nil || m == nil {
+		return
+	}
+	p, err := clustermsg.DecodePacket(m.data.Get("packet"), a.nsp.Name())
+	if err != nil || p == nil {
+		return
+	}
+	a.nsp.Prepare(p)
+	_ = a.local.Broadcast(p, clustermsg.DecodeOpts(m.data.Get("opts")))
 }
 
 // BroadcastWithAck implements [adapter.Adapter]. The broadcast goes on
@@ -533,15 +593,26 @@ func (a *Adapter) Close() error {
 
 // onEntry applies a stream entry of this namespace, on the reader's
 // goroutine. id is the entry's ID.
+//
+// With recovery on, this server's own broadcasts are delivered here too
+// (except the volatile ones, delivered when sent), with id as their
+// offset.
 func (a *Adapter) onEntry(m *message, id string) {
-	if m.uid == a.uid || a.isClosed() {
+	own := m.uid == a.uid
+	if (own && (a.window <= 0 || m.typ != typeBroadcast)) || a.isClosed() {
 		return
 	}
 	switch m.typ {
 	case typeBroadcast:
 		if m.requestID() != "" {
-			// Not written to the stream by the reference; taken anyway.
-			a.onBroadcastWithAck(m)
+			if !own {
+				// Not written to the stream by the reference; taken anyway.
+				a.onBroadcastWithAck(m)
+			}
+			return
+		}
+		opts := clustermsg.DecodeOpts(m.data.Get("opts"))
+		if own && opts.Flags.Volatile {
 			return
 		}
 		p, err := clustermsg.DecodePacket(m.data.Get("packet"), a.nsp.Name())
@@ -549,11 +620,7 @@ func (a *Adapter) onEntry(m *message, id string) {
 			a.malformed(err)
 			return
 		}
-		// Next increment: with connection state recovery on, id is
-		// appended to the packet's arguments as its offset.
-		_ = id
-		a.nsp.Prepare(p)
-		_ = a.local.Broadcast(p, clustermsg.DecodeOpts(m.data.Get("opts")))
+		a.deliverEntry(p, opts, id)
 	default:
 		a.apply(m)
 	}

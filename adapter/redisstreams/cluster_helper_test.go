@@ -171,13 +171,14 @@ type nodeNode struct {
 }
 
 // startNodeNode starts testdata/node/server.mjs on the Redis at redisURL,
-// with key as its stream name and channel prefix.
-func startNodeNode(t testing.TB, redisURL, key, name string) *nodeNode {
+// with key as its stream name and channel prefix, and env (KEY=value) added
+// to its environment.
+func startNodeNode(t testing.TB, redisURL, key, name string, env ...string) *nodeNode {
 	t.Helper()
 	npmInstall(t)
 	cmd := exec.Command("node", "server.mjs")
 	cmd.Dir = nodeDir()
-	cmd.Env = append(os.Environ(), "REDIS_URL="+redisURL, "KEY="+key, "NAME="+name)
+	cmd.Env = append(append(os.Environ(), "REDIS_URL="+redisURL, "KEY="+key, "NAME="+name), env...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

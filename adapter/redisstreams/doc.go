@@ -16,7 +16,8 @@
 //     seen, one reader per stream for all the namespaces of a factory (the
 //     stream is "socket.io" by default; with StreamCount > 1 each
 //     namespace has one of StreamName-0 … StreamName-<n-1>, by the
-//     reference's string hash). A server ignores its own entries.
+//     reference's string hash). A server ignores its own entries (but
+//     for its broadcasts with connection state recovery on: see below).
 //   - Broadcasts with acks, FetchSockets and ServerSideEmit, which make no
 //     sense to replay, go by pub/sub as msgpack ClusterAdapter messages on
 //     <ChannelPrefix>#<nsp>#, and their answers on the requester's
@@ -62,6 +63,11 @@
 //     pub/sub keeps nothing, and the requests in flight fail with their
 //     timeout.
 //
+// What may come twice: an entry whose XADD Redis applied but whose reply
+// the broken connection lost, when the client retries it (go-redis's
+// MaxRetries, 3 by default); a client with MaxRetries -1 adds each entry
+// at most once.
+//
 // Publishing never blocks the caller, and Close stops every goroutine the
 // adapter started (a stream's reader with the last namespace reading it).
 //
@@ -79,9 +85,46 @@
 //
 // # Connection state recovery
 //
-// Not yet: PersistSession and RestoreSession return
-// [adapter.ErrNotSupported]. The stream is what makes it possible: the ID
-// of a broadcast's entry is the offset the reference hands to clients
-// (appended to the packet's arguments), and a session is kept under
-// sio:session:<pid> (msgpack, expiring with the recovery window).
+// With the server's ConnectionStateRecovery on (the adapter reads it from
+// its namespace, [adapter.RecoveryWindow], as the reference reads
+// nsp.server.opts), the adapter recovers sessions as the reference does,
+// so that a client may come back to any server of the cluster, Go or
+// Node:
+//
+//   - The offset a client receives with a broadcast (its last argument)
+//     is the ID of the broadcast's stream entry. A server delivers its own
+//     broadcasts to its sockets when its reader reads them back from the
+//     stream, with that ID, encoded once for all of them; so every
+//     recipient on every server gets the same offset, and the broadcasts
+//     of a namespace reach sockets in stream order (two broadcasts from
+//     one goroutine arrive in order everywhere). Broadcast does not wait
+//     for Redis. Local and Volatile broadcasts carry no offset and are
+//     delivered at once, as in the reference. A broadcast whose entry was
+//     surely not added (the queue is full, Redis answered an error, no
+//     connection could be made) is delivered here without an offset; one
+//     whose XADD reply was lost with its connection is left to the reader,
+//     which delivers it if it is in the stream.
+//   - A disconnected socket's session {sid, pid, rooms, data} is stored as
+//     base64 of its msgpack with SET sio:session:<pid> … PX <window in
+//     ms> (Options.SessionKeyPrefix); PersistSession waits for Redis. A nil
+//     Data is stored as {} (Node's default socket.data), and {} is read
+//     back as nil; other data comes back as encoding/json would decode it into an
+//     interface (map[string]any, []any, float64, …), []byte for binary.
+//   - A restore reads and deletes the session in one MULTI (GET, DEL), so
+//     a pid restores once; checks that the offset's entry is still in the
+//     stream (trimmed by MAXLEN, it gives a new session: later entries may
+//     be gone too, and a partial replay is never presented as complete);
+//     then replays, with XRANGE after the offset, the broadcasts of the
+//     namespace to the session's rooms and not to its except (neither
+//     volatile ones nor those with acks), each with its entry ID. The
+//     socket joins its rooms in one step with the reader: the broadcasts
+//     up to the last one the reader delivered here are replayed, the later
+//     ones are delivered live, so each comes exactly once, in order.
+//   - A pid or offset that is malformed, unknown, expired, foreign or
+//     already used, and a session that does not decode, give a plain new
+//     session. A replay longer than 100 XRANGE calls of 1000 entries gives
+//     a new session too.
+//
+// What a restart of Redis keeps is what it persisted (RDB or AOF): with
+// AOF and fsync always, both the sessions and the entries survive it.
 package redisstreams

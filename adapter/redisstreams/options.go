@@ -42,6 +42,10 @@ type Options struct {
 	// it an operation fails with [ErrQueueFull] (a broadcast is still
 	// delivered locally). Zero value means 64 MiB.
 	MaxPendingBytes int
+	// SessionKeyPrefix starts the Redis key of a session kept for
+	// connection state recovery (<prefix><pid>): the reference's
+	// sessionKeyPrefix. Zero value means "sio:session:".
+	SessionKeyPrefix string
 	// Logger receives the adapter's diagnostics: Redis connection loss and
 	// recovery, write errors, malformed entries, peers of another adapter
 	// kind. Nil discards them.
@@ -56,6 +60,7 @@ const (
 	defaultBlockTime       = 5 * time.Second
 	defaultRequestsTimeout = 5 * time.Second
 	defaultMaxPendingBytes = 64 << 20
+	defaultSessionPrefix   = "sio:session:"
 )
 
 // withDefaults returns a copy of o with zero values replaced.
@@ -87,6 +92,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if out.MaxPendingBytes <= 0 {
 		out.MaxPendingBytes = defaultMaxPendingBytes
+	}
+	if out.SessionKeyPrefix == "" {
+		out.SessionKeyPrefix = defaultSessionPrefix
 	}
 	if out.Logger == nil {
 		out.Logger = slog.New(slog.DiscardHandler)

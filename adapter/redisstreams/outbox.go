@@ -2,6 +2,8 @@ package redisstreams
 
 import (
 	"context"
+	"errors"
+	"net"
 	"sync"
 	"time"
 
@@ -30,10 +32,10 @@ type outMsg struct {
 	payload []byte
 	values  []any
 	size    int
-	// onAdded, when set, receives the ID of the stream entry once it is
-	// added: the offset that connection state recovery will attach to a
-	// broadcast (the reference delivers its broadcast locally only then).
-	onAdded func(id string)
+	// onFail, when set, runs on the outbox's goroutine if the XADD
+	// surely failed (notAdded): a broadcast that the stream's reader
+	// would have delivered locally is then delivered without it.
+	onFail func()
 }
 
 // maxBatch bounds the messages of one pipelined round trip.
@@ -86,6 +88,15 @@ func (o *outbox) run() {
 // send writes a batch. A batch that fails is dropped and logged.
 func (o *outbox) send(batch []outMsg) {
 	a := o.a
+	if a.window > 0 {
+		// With recovery on, the reader delivers this server's broadcasts:
+		// an entry added before it knows where it starts could be taken
+		// for an older one and never delivered here.
+		select {
+		case <-a.reader.ready:
+		case <-a.ctx.Done():
+		}
+	}
 	adds := make([]*redis.StringCmd, len(batch))
 	_, err := a.client.Pipelined(a.ctx, func(p redis.Pipeliner) error {
 		for i, m := range batch {
@@ -106,10 +117,26 @@ func (o *outbox) send(batch []outMsg) {
 		a.log.Warn("redis streams adapter: write failed, messages dropped", "nsp", a.nsp.Name(), "messages", len(batch), "err", err)
 	}
 	for i, m := range batch {
-		if m.onAdded != nil && adds[i] != nil && adds[i].Err() == nil {
-			m.onAdded(adds[i].Val())
+		if m.onFail != nil && adds[i] != nil && notAdded(adds[i].Err()) {
+			m.onFail()
 		}
 	}
+}
+
+// notAdded reports whether err says for sure that an XADD was not
+// applied: Redis answered with an error, or no connection could be made.
+// After other errors (a reply lost with its connection) the entry may
+// well be in the stream, and the reader will deliver it.
+func notAdded(err error) bool {
+	if err == nil {
+		return false
+	}
+	var re redis.Error
+	if errors.As(err, &re) {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // drain waits until the queue is empty, at most d.

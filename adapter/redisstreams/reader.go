@@ -29,6 +29,7 @@ type reader struct {
 	unblock func(context.Context) // CLIENT UNBLOCK of the current connection; nil without one
 	connID  int64                 // CLIENT ID of the current connection, for the tests
 	last    string                // the last ID read; "" before the start
+	begin   string                // the ID it started after, set before ready is closed
 	down    bool                  // the connection is lost: log its recovery once
 }
 
@@ -73,6 +74,14 @@ func (r *reader) lastID() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.last
+}
+
+// startID returns the ID the reader started after: entries up to it were
+// never delivered by this reader. Valid once ready is closed.
+func (r *reader) startID() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.begin
 }
 
 // conn returns a connection for XREAD: for a *redis.Client or a
@@ -165,7 +174,7 @@ func (r *reader) session() error {
 			return err
 		}
 		r.mu.Lock()
-		r.last = last
+		r.last, r.begin = last, last
 		r.mu.Unlock()
 		close(r.ready)
 	}

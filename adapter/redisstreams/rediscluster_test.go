@@ -124,3 +124,39 @@ func TestRedisCluster(t *testing.T) {
 	require.NoError(t, g1.io.Close())
 	assert.Less(t, time.Since(start), 5*time.Second)
 }
+
+// Recovery on a Redis Cluster: the session key and the stream live in
+// different slots (on different masters); a client of one server comes
+// back to the other and gets what it missed.
+func TestRedisClusterRecovery(t *testing.T) {
+	addrs := startRedisCluster(t)
+	newClient := func() *redis.ClusterClient {
+		c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	o := testOptions(t)
+	rdb := newClient()
+	a := startRecNode(t, "a", NewAdapter(newClient(), o), 0)
+	b := startRecNode(t, "b", NewAdapter(newClient(), o), 0)
+	waitServerCount(t, a.io, 2)
+	obs := dialClient(t, b.url, "obs")
+	obs.expect(t, "hello")
+
+	c := connectRaw(t, a.url, "c", "")
+	c.read(t)
+	require.NoError(t, c.Close())
+	waitSession(t, rdb, c.pid)
+	var want []string
+	for i, n := range []*recNode{a, b, a} {
+		emitSeen(t, n.io, obs, "m", i)
+		want = append(want, fmt.Sprintf(`42["m",%d]`, i))
+	}
+	c2 := connectRaw(t, b.url, "c", c.auth())
+	for _, w := range want {
+		assert.Equal(t, w, c2.read(t))
+	}
+	sid, _ := readConnect(t, c2.Client)
+	assert.Equal(t, c.sid, sid)
+	assert.Equal(t, `42["hello",true]`, c2.read(t))
+}

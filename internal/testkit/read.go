@@ -258,6 +258,7 @@ func (c *Client) Read(ctx context.Context) (Frame, error) {
 			return false
 		}
 		f = c.queue[0]
+		c.queue[0] = Frame{} // the backing array must not keep what was read
 		c.queue = c.queue[1:]
 		return true
 	})

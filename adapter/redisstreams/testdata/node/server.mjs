@@ -4,14 +4,18 @@
 // {ok: result} or {error: message}.
 //
 // Environment: REDIS_URL, KEY (stream name and channel prefix), NAME (this
-// server's name in answers). Prints "READY <port>" once it listens on
-// 127.0.0.1; exits when its stdin closes.
+// server's name in answers), RECOVERY=1 (connectionStateRecovery on, with
+// the defaults: 2 minutes, middlewares skipped; a new socket then joins
+// room "r", and every socket is sent "hello" with socket.recovered).
+// Prints "READY <port>" once it listens on 127.0.0.1; exits when its stdin
+// closes.
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 import { createClient } from "redis";
 import { createAdapter } from "@socket.io/redis-streams-adapter";
 
-const { REDIS_URL, KEY, NAME = "node" } = process.env;
+const { REDIS_URL, KEY, NAME = "node", RECOVERY } = process.env;
+const recovery = RECOVERY === "1";
 
 const redis = createClient({ url: REDIS_URL });
 redis.on("error", () => {});
@@ -21,6 +25,7 @@ const httpServer = createServer();
 const io = new Server(httpServer, {
   adapter: createAdapter(redis, { streamName: KEY, channelPrefix: KEY }),
   transports: ["websocket"],
+  ...(recovery ? { connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true } } : {}),
 });
 
 const notes = [];
@@ -29,7 +34,10 @@ io.on("ssping", (arg, cb) => cb({ from: NAME, arg }));
 io.on("ssbinary", (arg, cb) => cb({ from: NAME, isBuffer: Buffer.isBuffer(arg), bytes: [...arg] }));
 
 io.on("connection", (socket) => {
-  socket.data = { name: socket.handshake.query.name, server: NAME };
+  if (!socket.recovered) {
+    socket.data = { name: socket.handshake.query.name, server: NAME };
+    if (recovery) socket.join("r");
+  }
   socket.on("join", (room, cb) => {
     socket.join(room);
     cb?.();
@@ -41,6 +49,7 @@ io.on("connection", (socket) => {
       cb({ error: String(e?.message ?? e) });
     }
   });
+  if (recovery) socket.emit("hello", socket.recovered);
 });
 
 // on returns the operator an op names: {rooms, except, local, timeout}.
@@ -89,6 +98,10 @@ async function run(op) {
       return await io.serverSideEmitWithAck(op.event, ...argsOf(op));
     case "serverCount":
       return await io.of("/").adapter.serverCount();
+    case "socket": {
+      const s = io.of("/").sockets.get(op.id);
+      return s ? { id: s.id, rooms: [...s.rooms].sort(), data: s.data, recovered: s.recovered } : null;
+    }
     case "notes":
       return notes.splice(0);
     default:
