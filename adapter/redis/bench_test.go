@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/gosio/sio/internal/testkit/redistest"
 )
 
 // BenchmarkClusterBroadcast measures broadcasts that enter the cluster at
@@ -16,9 +17,9 @@ import (
 func BenchmarkClusterBroadcast(b *testing.B) {
 	for _, fl := range flavors {
 		b.Run(fl.name, func(b *testing.B) {
-			r := sharedRedis(b)
-			client := r.newClient(b)
-			key := uniqueKey(b.Name())
+			r := redistest.Shared(b)
+			client := r.NewClient(b)
+			key := redistest.UniqueKey(b.Name())
 			g1 := startGoNode(b, "go1", fl.factory(client, &Options{Key: key}))
 			g2 := startGoNode(b, "go2", fl.factory(client, &Options{Key: key}))
 			waitServerCount(b, g1.io, 2)

@@ -19,12 +19,13 @@ import (
 
 	"github.com/gosio/sio/adapter"
 	"github.com/gosio/sio/internal/testkit"
+	"github.com/gosio/sio/internal/testkit/redistest"
 	"github.com/gosio/sio/socketio"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	stopShared()
+	redistest.StopShared()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak: goroutines left behind:", err)
@@ -76,9 +77,9 @@ func ids(clients ...*wsClient) []string {
 func TestGoCluster(t *testing.T) {
 	for _, fl := range flavors {
 		t.Run(fl.name, func(t *testing.T) {
-			r := sharedRedis(t)
-			client := r.newClient(t)
-			key := uniqueKey(t.Name())
+			r := redistest.Shared(t)
+			client := r.NewClient(t)
+			key := redistest.UniqueKey(t.Name())
 			g1 := startGoNode(t, "go1", fl.factory(client, &Options{Key: key}))
 			g2 := startGoNode(t, "go2", fl.factory(client, &Options{Key: key}))
 			waitServerCount(t, g1.io, 2)
@@ -321,9 +322,9 @@ func rawStrings(rs []socketio.Raw) []string {
 func TestRequestTimeout(t *testing.T) {
 	for _, fl := range flavors {
 		t.Run(fl.name, func(t *testing.T) {
-			r := sharedRedis(t)
-			client := r.newClient(t)
-			key := uniqueKey(t.Name())
+			r := redistest.Shared(t)
+			client := r.NewClient(t)
+			key := redistest.UniqueKey(t.Name())
 			opts := &Options{Key: key, RequestsTimeout: 300 * time.Millisecond}
 			g1 := startGoNode(t, "go1", fl.factory(client, opts))
 			g2 := startGoNode(t, "go2", fl.factory(client, opts))
@@ -364,9 +365,9 @@ func TestRequestTimeout(t *testing.T) {
 func TestRedisRestart(t *testing.T) {
 	for _, fl := range flavors {
 		t.Run(fl.name, func(t *testing.T) {
-			r := startRedis(t)
-			client := r.newClient(t)
-			key := uniqueKey(t.Name())
+			r := redistest.Start(t)
+			client := r.NewClient(t)
+			key := redistest.UniqueKey(t.Name())
 			logs := &logRecorder{}
 			opts := &Options{Key: key, Logger: slog.New(logs)}
 			g1 := startGoNode(t, "go1", fl.factory(client, opts))
@@ -381,11 +382,11 @@ func TestRedisRestart(t *testing.T) {
 			require.NoError(t, g1.io.To("room").Emit("before"))
 			c2.expect(t, "before")
 
-			r.stop()
+			r.Stop()
 			_ = g1.io.Emit("while-down") // local delivery goes on
 			c1.expect(t, "while-down")
 
-			require.NoError(t, r.start())
+			require.NoError(t, r.Start())
 			waitServerCount(t, g1.io, 2)
 			waitServerCount(t, g2.io, 2)
 			// The room channel (sharded, dynamic mode) is subscribed again too.
@@ -412,15 +413,15 @@ func TestRedisRestart(t *testing.T) {
 // TestCloseStopsEverything checks that closing the servers ends every
 // goroutine of their adapters, even with Redis away.
 func TestCloseStopsEverything(t *testing.T) {
-	r := startRedis(t)
-	client := r.newClient(t)
+	r := redistest.Start(t)
+	client := r.NewClient(t)
 	for _, fl := range flavors {
-		g := startGoNode(t, "go", fl.factory(client, &Options{Key: uniqueKey(t.Name())}))
+		g := startGoNode(t, "go", fl.factory(client, &Options{Key: redistest.UniqueKey(t.Name())}))
 		waitServerCount(t, g.io, 1)
 		g.io.Of("/other") // a second namespace, a second subscription
 		g.stop()
 	}
-	r.stop()
+	r.Stop()
 	g := startGoNode(t, "go", NewAdapter(client, nil))
 	_ = g.io.Emit("nobody") // queued for a Redis that is not there
 	g.stop()
@@ -432,8 +433,8 @@ func TestCloseStopsEverything(t *testing.T) {
 // room has a channel while it has local members, a socket's own room has
 // none (but has one in the dynamic-private mode).
 func TestShardedRoomChannels(t *testing.T) {
-	r := sharedRedis(t)
-	client := r.newClient(t)
+	r := redistest.Shared(t)
+	client := r.NewClient(t)
 	subscribers := func(t *testing.T, channel string) int64 {
 		res, err := client.PubSubShardNumSub(context.Background(), channel).Result()
 		require.NoError(t, err)
@@ -441,7 +442,7 @@ func TestShardedRoomChannels(t *testing.T) {
 	}
 	for _, mode := range []SubscriptionMode{DynamicSubscriptions, DynamicPrivateSubscriptions, StaticSubscriptions} {
 		t.Run(mode.String(), func(t *testing.T) {
-			key := uniqueKey(t.Name())
+			key := redistest.UniqueKey(t.Name())
 			g := startGoNode(t, "go", NewShardedAdapter(client, &Options{Key: key, SubscriptionMode: mode}))
 			waitServerCount(t, g.io, 1)
 			c := dialClient(t, g.url, "c")
@@ -469,12 +470,12 @@ func TestShardedRoomChannels(t *testing.T) {
 // it are bounded: a broadcast past the bound fails with ErrQueueFull and is
 // still delivered to the local clients.
 func TestQueueBound(t *testing.T) {
-	r := startRedis(t)
-	client := r.newClient(t)
-	g := startGoNode(t, "go", NewAdapter(client, &Options{Key: uniqueKey(t.Name()), MaxPendingBytes: 300}))
+	r := redistest.Start(t)
+	client := r.NewClient(t)
+	g := startGoNode(t, "go", NewAdapter(client, &Options{Key: redistest.UniqueKey(t.Name()), MaxPendingBytes: 300}))
 	waitServerCount(t, g.io, 1)
 	c := dialClient(t, g.url, "c")
-	r.stop()
+	r.Stop()
 	var err error
 	for i := 0; i < 100 && err == nil; i++ {
 		err = g.io.Emit("burst", i)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosio/sio/internal/testkit"
+	"github.com/gosio/sio/internal/testkit/redistest"
 )
 
 // nodeSocket is a socket as the Node server describes it (server.mjs).
@@ -40,15 +41,15 @@ func nodeSocketIDs(socks []nodeSocket) []string {
 func TestMixedCluster(t *testing.T) {
 	for _, fl := range flavors {
 		t.Run(fl.name, func(t *testing.T) {
-			r := sharedRedis(t)
-			if fl.name == "sharded" && r.majorVersion(t) < 7 {
+			r := redistest.Shared(t)
+			if fl.name == "sharded" && r.MajorVersion(t) < 7 {
 				t.Fatalf("the sharded adapter needs Redis 7 or later")
 			}
-			client := r.newClient(t)
-			key := uniqueKey(t.Name())
+			client := r.NewClient(t)
+			key := redistest.UniqueKey(t.Name())
 			g1 := startGoNode(t, "go1", fl.factory(client, &Options{Key: key}))
 			g2 := startGoNode(t, "go2", fl.factory(client, &Options{Key: key}))
-			nd := startNodeNode(t, r.url(), key, fl.name, "node1")
+			nd := startNodeNode(t, r.URL(), key, fl.name, "node1")
 			waitServerCount(t, g1.io, 3)
 			waitServerCount(t, g2.io, 3)
 

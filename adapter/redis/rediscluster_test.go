@@ -13,21 +13,22 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosio/sio/internal/testkit"
+	"github.com/gosio/sio/internal/testkit/redistest"
 )
 
 // startRedisCluster starts a Redis Cluster of three masters (no
 // replicas), each owning a third of the slots.
 func startRedisCluster(t *testing.T) []string {
 	t.Helper()
-	redisBinary(t)
+	redistest.Binary(t)
 	const n = 3
 	addrs := make([]string, n)
 	for i := range n {
-		r := &redisServer{port: freePort(t), dir: t.TempDir()}
-		r.extra = []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"}
-		require.NoError(t, r.start())
-		t.Cleanup(r.stop)
-		addrs[i] = r.addr()
+		r := &redistest.Server{Port: redistest.FreePort(t), Dir: t.TempDir()}
+		r.Extra = []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"}
+		require.NoError(t, r.Start())
+		t.Cleanup(r.Stop)
+		addrs[i] = r.Addr()
 	}
 	ctx := context.Background()
 	per := 16384 / n
@@ -74,7 +75,7 @@ func TestRedisCluster(t *testing.T) {
 		t.Run(fl.name, func(t *testing.T) {
 			client := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
 			t.Cleanup(func() { _ = client.Close() })
-			key := uniqueKey(t.Name())
+			key := redistest.UniqueKey(t.Name())
 			g1 := startGoNode(t, "go1", fl.factory(client, &Options{Key: key}))
 			g2 := startGoNode(t, "go2", fl.factory(client, &Options{Key: key}))
 			waitServerCount(t, g1.io, 2)

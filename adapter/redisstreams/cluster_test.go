@@ -20,12 +20,13 @@ import (
 
 	"github.com/gosio/sio/adapter/internal/clustermsg"
 	"github.com/gosio/sio/internal/testkit"
+	"github.com/gosio/sio/internal/testkit/redistest"
 	"github.com/gosio/sio/socketio"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	stopShared()
+	redistest.StopShared()
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak: goroutines left behind:", err)
@@ -75,7 +76,7 @@ func rawStrings(rs []socketio.Raw) []string {
 // testOptions returns the options of a test's cluster: a stream and
 // channels of its own on the shared Redis.
 func testOptions(t testing.TB) *Options {
-	key := uniqueKey(t.Name())
+	key := redistest.UniqueKey(t.Name())
 	return &Options{StreamName: key, ChannelPrefix: key}
 }
 
@@ -95,8 +96,8 @@ func startPair(t *testing.T, client redis.UniversalClient, o *Options) (*goNode,
 // TestGoCluster runs every cluster feature across two Go servers joined by
 // one Redis stream.
 func TestGoCluster(t *testing.T) {
-	r := sharedRedis(t)
-	client := r.newClient(t)
+	r := redistest.Shared(t)
+	client := r.NewClient(t)
 	g1, g2 := startPair(t, client, testOptions(t))
 
 	a1 := dialClient(t, g1.url, "a1") // rooms a
@@ -286,8 +287,8 @@ func TestGoCluster(t *testing.T) {
 // FetchSockets and ServerSideEmitWithAck fail with an error wrapping
 // ErrTimeout that says how many servers answered.
 func TestRequestTimeout(t *testing.T) {
-	r := sharedRedis(t)
-	client := r.newClient(t)
+	r := redistest.Shared(t)
+	client := r.NewClient(t)
 	o := testOptions(t)
 	o.RequestsTimeout = 300 * time.Millisecond
 	g1, _ := startPair(t, client, o)
@@ -309,8 +310,8 @@ func TestRequestTimeout(t *testing.T) {
 // reference's fields, JSON data, base64 msgpack data with binary, and
 // MAXLEN trimming.
 func TestStreamEntries(t *testing.T) {
-	r := sharedRedis(t)
-	client := r.newClient(t)
+	r := redistest.Shared(t)
+	client := r.NewClient(t)
 	o := testOptions(t)
 	o.MaxLen = 5
 	g1 := startGoNode(t, "go1", NewAdapter(client, o))
@@ -351,11 +352,11 @@ func TestStreamEntries(t *testing.T) {
 // again: after its connection is killed, and after redis-server restarts
 // with its data kept (AOF).
 func TestReaderReconnect(t *testing.T) {
-	r := startRedis(t)
-	r.extra = []string{"--appendonly", "yes", "--appendfsync", "always"}
-	r.stop()
-	require.NoError(t, r.start())
-	client := r.newClient(t)
+	r := redistest.Start(t)
+	r.Extra = []string{"--appendonly", "yes", "--appendfsync", "always"}
+	r.Stop()
+	require.NoError(t, r.Start())
+	client := r.NewClient(t)
 	o := testOptions(t)
 	logs := &logRecorder{}
 	o.Logger = slog.New(logs)
@@ -440,9 +441,9 @@ func TestReaderReconnect(t *testing.T) {
 		release := sync.OnceFunc(func() { close(added) })
 		defer release() // never leave the reader waiting
 		defer reader.h.beforeReconnect.Store(nil)
-		r.stop()
+		r.Stop()
 		testkit.Receive(t, away)
-		require.NoError(t, r.start())
+		require.NoError(t, r.Start())
 		testkit.Eventually(t, "redis back", func() bool { return client.Ping(ctx).Err() == nil })
 		want := add(20)
 		release()
@@ -482,8 +483,8 @@ func (l *logRecorder) count(msg string) int {
 // TestClose checks that Close stops the reader and the listener even
 // while XREAD blocks, and quickly.
 func TestClose(t *testing.T) {
-	r := sharedRedis(t)
-	client := r.newClient(t)
+	r := redistest.Shared(t)
+	client := r.NewClient(t)
 	o := testOptions(t)
 	o.BlockTime = time.Minute
 	g1 := startGoNode(t, "go1", NewAdapter(client, o))
@@ -498,8 +499,8 @@ func TestClose(t *testing.T) {
 // TestSharedFactory checks two servers made with one factory: they share
 // the stream's reader, and each still gets the other's broadcasts once.
 func TestSharedFactory(t *testing.T) {
-	r := sharedRedis(t)
-	client := r.newClient(t)
+	r := redistest.Shared(t)
+	client := r.NewClient(t)
 	f := NewAdapter(client, testOptions(t))
 	g1 := startGoNode(t, "go1", f)
 	g2 := startGoNode(t, "go2", f)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosio/sio/internal/testkit"
+	"github.com/gosio/sio/internal/testkit/redistest"
 )
 
 // nodeSocket is a socket as the Node server describes it (server.mjs).
@@ -36,11 +37,11 @@ func nodeSocketIDs(socks []nodeSocket) []string {
 // with @socket.io/redis-streams-adapter 0.3.1, testdata/node) on one Redis
 // and checks the cross-server features in both directions.
 func TestMixedCluster(t *testing.T) {
-	r := sharedRedis(t)
-	client := r.newClient(t)
+	r := redistest.Shared(t)
+	client := r.NewClient(t)
 	o := testOptions(t)
 	g := startGoNode(t, "go1", NewAdapter(client, o))
-	nd := startNodeNode(t, r.url(), o.StreamName, "node1")
+	nd := startNodeNode(t, r.URL(), o.StreamName, "node1")
 	waitReady(t, g.io)
 	waitServerCount(t, g.io, 2)
 	ctx := context.Background()

@@ -19,6 +19,7 @@ import (
 	"github.com/gosio/sio/adapter"
 	"github.com/gosio/sio/adapter/internal/clustermsg"
 	"github.com/gosio/sio/internal/testkit"
+	"github.com/gosio/sio/internal/testkit/redistest"
 	"github.com/gosio/sio/socketio"
 )
 
@@ -165,11 +166,11 @@ func emitSeen(t *testing.T, io *socketio.Server, obs *wsClient, event string, ar
 // the broadcasts not meant for it are not replayed. Then it is live on B.
 func TestRecoveryGoToGo(t *testing.T) {
 	t.Parallel()
-	rs := sharedRedis(t)
+	rs := redistest.Shared(t)
 	opts := testOptions(t)
-	rdb := rs.newClient(t)
-	a := startRecNode(t, "a", NewAdapter(rs.newClient(t), opts), 0)
-	b := startRecNode(t, "b", NewAdapter(rs.newClient(t), opts), 0)
+	rdb := rs.NewClient(t)
+	a := startRecNode(t, "a", NewAdapter(rs.NewClient(t), opts), 0)
+	b := startRecNode(t, "b", NewAdapter(rs.NewClient(t), opts), 0)
 	waitServerCount(t, a.io, 2)
 	obs := dialClient(t, b.url, "obs") // in "r" too
 	obs.expect(t, "hello")
@@ -231,10 +232,10 @@ func TestRecoveryGoToGo(t *testing.T) {
 // error nor another client's socket.
 func TestRecoveryBadInput(t *testing.T) {
 	t.Parallel()
-	rs := sharedRedis(t)
+	rs := redistest.Shared(t)
 	opts := testOptions(t)
-	rdb := rs.newClient(t)
-	a := startRecNode(t, "a", NewAdapter(rs.newClient(t), opts), 400*time.Millisecond)
+	rdb := rs.NewClient(t)
+	a := startRecNode(t, "a", NewAdapter(rs.NewClient(t), opts), 400*time.Millisecond)
 
 	// dropped returns a client that received an event and dropped.
 	dropped := func() *rawClient {
@@ -281,10 +282,10 @@ func TestRecoveryBadInput(t *testing.T) {
 // may be gone too: the client gets a new session, not a partial replay.
 func TestRecoveryTrimmedStream(t *testing.T) {
 	t.Parallel()
-	rs := sharedRedis(t)
+	rs := redistest.Shared(t)
 	opts := testOptions(t)
-	rdb := rs.newClient(t)
-	a := startRecNode(t, "a", NewAdapter(rs.newClient(t), opts), 0)
+	rdb := rs.NewClient(t)
+	a := startRecNode(t, "a", NewAdapter(rs.NewClient(t), opts), 0)
 	obs := dialClient(t, a.url, "obs")
 	obs.expect(t, "hello")
 	<-a.connected
@@ -313,11 +314,11 @@ func TestRecoveryTrimmedStream(t *testing.T) {
 // drives it.
 func mixedRecovery(t *testing.T) (g *recNode, nd *nodeNode, obs *wsClient, rdb *redis.Client) {
 	t.Helper()
-	rs := sharedRedis(t)
+	rs := redistest.Shared(t)
 	opts := testOptions(t)
-	rdb = rs.newClient(t)
-	g = startRecNode(t, "go", NewAdapter(rs.newClient(t), opts), 0)
-	nd = startNodeNode(t, rs.url(), opts.StreamName, "node", "RECOVERY=1")
+	rdb = rs.NewClient(t)
+	g = startRecNode(t, "go", NewAdapter(rs.NewClient(t), opts), 0)
+	nd = startNodeNode(t, rs.URL(), opts.StreamName, "node", "RECOVERY=1")
 	waitServerCount(t, g.io, 2)
 	// The reference reads from "$" until its first entry: wait until its
 	// reader blocks in XREAD (the Go reader's is the other one).
@@ -438,14 +439,14 @@ func TestRecoveryNodeToGo(t *testing.T) {
 // always) loses neither the session nor the entries in the stream: the
 // client is recovered with every broadcast it missed.
 func TestRecoveryRedisRestart(t *testing.T) {
-	rs := &redisServer{port: freePort(t), dir: t.TempDir(), extra: []string{"--appendonly", "yes", "--appendfsync", "always"}}
-	redisBinary(t)
-	require.NoError(t, rs.start())
-	t.Cleanup(rs.stop)
+	rs := &redistest.Server{Port: redistest.FreePort(t), Dir: t.TempDir(), Extra: []string{"--appendonly", "yes", "--appendfsync", "always"}}
+	redistest.Binary(t)
+	require.NoError(t, rs.Start())
+	t.Cleanup(rs.Stop)
 	opts := testOptions(t)
-	rdb := rs.newClient(t)
-	a := startRecNode(t, "a", NewAdapter(rs.newClient(t), opts), 0)
-	b := startRecNode(t, "b", NewAdapter(rs.newClient(t), opts), 0)
+	rdb := rs.NewClient(t)
+	a := startRecNode(t, "a", NewAdapter(rs.NewClient(t), opts), 0)
+	b := startRecNode(t, "b", NewAdapter(rs.NewClient(t), opts), 0)
 	waitServerCount(t, a.io, 2)
 	obs := dialClient(t, b.url, "obs")
 	obs.expect(t, "hello")
@@ -472,8 +473,8 @@ func TestRecoveryRedisRestart(t *testing.T) {
 			return !ad.out.running
 		})
 	}
-	rs.stop()
-	require.NoError(t, rs.start())
+	rs.Stop()
+	require.NoError(t, rs.Start())
 
 	c2 := connectRaw(t, b.url, "c", c.auth())
 	for _, w := range want {
@@ -493,11 +494,11 @@ func TestRecoveryRedisRestart(t *testing.T) {
 // the reader.
 func TestRecoveryDuringBroadcasts(t *testing.T) {
 	t.Parallel()
-	rs := sharedRedis(t)
+	rs := redistest.Shared(t)
 	opts := testOptions(t)
-	rdb := rs.newClient(t)
-	a := startRecNode(t, "a", NewAdapter(rs.newClient(t), opts), 0)
-	b := startRecNode(t, "b", NewAdapter(rs.newClient(t), opts), 0)
+	rdb := rs.NewClient(t)
+	a := startRecNode(t, "a", NewAdapter(rs.NewClient(t), opts), 0)
+	b := startRecNode(t, "b", NewAdapter(rs.NewClient(t), opts), 0)
 	waitServerCount(t, a.io, 2)
 
 	c := connectRaw(t, a.url, "c", "")
@@ -564,8 +565,8 @@ func TestRecoveryDuringBroadcasts(t *testing.T) {
 // broadcasts arrive in the order sent.
 func TestRecoveryLocalAndVolatile(t *testing.T) {
 	t.Parallel()
-	rs := sharedRedis(t)
-	a := startRecNode(t, "a", NewAdapter(rs.newClient(t), testOptions(t)), 0)
+	rs := redistest.Shared(t)
+	a := startRecNode(t, "a", NewAdapter(rs.NewClient(t), testOptions(t)), 0)
 	c := connectRaw(t, a.url, "c", "")
 	c.read(t)
 	require.NoError(t, a.io.To("r").Local().Emit("local", 1))
@@ -588,10 +589,10 @@ func TestRecoveryLocalAndVolatile(t *testing.T) {
 // in the stream, and the reader delivers it.)
 func TestRecoveryRefusedEntryDeliveredLocally(t *testing.T) {
 	t.Parallel()
-	rs := sharedRedis(t)
+	rs := redistest.Shared(t)
 	opts := testOptions(t)
-	rdb := rs.newClient(t)
-	a := startRecNode(t, "a", NewAdapter(rs.newClient(t), opts), 0)
+	rdb := rs.NewClient(t)
+	a := startRecNode(t, "a", NewAdapter(rs.NewClient(t), opts), 0)
 	c := connectRaw(t, a.url, "c", "")
 	c.read(t)
 	ctx := context.Background()
@@ -611,11 +612,11 @@ func TestRecoveryRefusedEntryDeliveredLocally(t *testing.T) {
 // handlers get every event it missed, from A and from B, once, in order,
 // each with its offset last, before "connect".
 func TestRecoveryOfficialClient(t *testing.T) {
-	rs := sharedRedis(t)
+	rs := redistest.Shared(t)
 	opts := testOptions(t)
-	rdb := rs.newClient(t)
-	a := startRecNode(t, "a", NewAdapter(rs.newClient(t), opts), 0)
-	b := startRecNode(t, "b", NewAdapter(rs.newClient(t), opts), 0)
+	rdb := rs.NewClient(t)
+	a := startRecNode(t, "a", NewAdapter(rs.NewClient(t), opts), 0)
+	b := startRecNode(t, "b", NewAdapter(rs.NewClient(t), opts), 0)
 	waitServerCount(t, a.io, 2)
 	obs := dialClient(t, b.url, "obs")
 	obs.expect(t, "hello")

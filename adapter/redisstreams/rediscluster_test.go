@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosio/sio/internal/testkit"
+	"github.com/gosio/sio/internal/testkit/redistest"
 	"github.com/gosio/sio/socketio"
 )
 
@@ -20,15 +21,15 @@ import (
 // replicas), each owning a third of the slots.
 func startRedisCluster(t *testing.T) []string {
 	t.Helper()
-	redisBinary(t)
+	redistest.Binary(t)
 	const n = 3
 	addrs := make([]string, n)
 	for i := range n {
-		r := &redisServer{port: freePort(t), dir: t.TempDir()}
-		r.extra = []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"}
-		require.NoError(t, r.start())
-		t.Cleanup(r.stop)
-		addrs[i] = r.addr()
+		r := &redistest.Server{Port: redistest.FreePort(t), Dir: t.TempDir()}
+		r.Extra = []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"}
+		require.NoError(t, r.Start())
+		t.Cleanup(r.Stop)
+		addrs[i] = r.Addr()
 	}
 	ctx := context.Background()
 	per := 16384 / n

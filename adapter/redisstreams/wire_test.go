@@ -13,6 +13,7 @@ import (
 	"github.com/gosio/sio/adapter/internal/clustermsg"
 	redisadapter "github.com/gosio/sio/adapter/redis"
 	"github.com/gosio/sio/internal/testkit"
+	"github.com/gosio/sio/internal/testkit/redistest"
 )
 
 // TestStreamName checks the stream of a namespace against the
@@ -76,8 +77,8 @@ func TestDecodeEntry(t *testing.T) {
 // broadcasts, and this adapter logs once that a classic server's message
 // came on its channel.
 func TestClassicPeerWarning(t *testing.T) {
-	r := sharedRedis(t)
-	client := r.newClient(t)
+	r := redistest.Shared(t)
+	client := r.NewClient(t)
 	o := testOptions(t)
 	logs := &logRecorder{}
 	o.Logger = slog.New(logs)
