@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gosio/sio/adapter"
+	"github.com/gosio/sio/adapter/internal/workq"
 	"github.com/gosio/sio/room"
 )
 
@@ -75,9 +76,9 @@ type Adapter struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // every goroutine of the adapter
 
-	out    outbox
-	events serial // server-side-emit handlers
-	subs   serial // room subscription changes (sharded dynamic modes)
+	out    workq.Batches[outMsg]
+	events workq.Serial // server-side-emit handlers
+	subs   workq.Serial // room subscription changes (sharded dynamic modes)
 
 	mu        sync.Mutex
 	closed    bool
@@ -124,14 +125,15 @@ func newAdapter(nsp adapter.Namespace, client redis.UniversalClient, o Options, 
 		a.uid = p.uid
 	}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
-	a.out = outbox{a: a, max: o.MaxPendingBytes}
-	a.events = serial{a: a}
-	a.subs = serial{a: a}
+	a.out = workq.Batches[outMsg]{Max: o.MaxPendingBytes, Size: outMsg.size, Send: a.send,
+		Spawn: a.spawn, ErrFull: ErrQueueFull, ErrClosed: errClosed}
+	a.events = workq.Serial{Ctx: a.ctx, Spawn: a.spawn}
+	a.subs = workq.Serial{Ctx: a.ctx, Spawn: a.spawn}
 	// The in-memory adapter keeps the rooms; its room events pass through
 	// here first, for the dynamic room channels.
 	a.local = adapter.NewInMemory(eventTap{nsp, a}).(*adapter.InMemory)
 	// Subscribing may wait for Redis (a cluster's slot map): not here.
-	a.subs.push(func() { a.subscribe(p.subscriptions()) })
+	a.subs.Push(func() { a.subscribe(p.subscriptions()) })
 	return a
 }
 
@@ -273,7 +275,7 @@ func (a *Adapter) onRoomEvent(ev adapter.Event) {
 		return
 	}
 	// Subscribing waits for Redis: not on the joining goroutine.
-	a.subs.push(func() {
+	a.subs.Push(func() {
 		if create {
 			a.subscribe([]subscription{sub})
 		} else {
@@ -288,7 +290,7 @@ func (a *Adapter) publish(m *message) error {
 	if err != nil {
 		return err
 	}
-	return a.out.push(outMsg{channel, payload})
+	return a.out.Push(outMsg{channel, payload})
 }
 
 // publishLogged queues an answer; a failure is logged, as nobody waits
@@ -567,7 +569,7 @@ func (a *Adapter) Close() error {
 	listeners := a.listeners
 	a.mu.Unlock()
 
-	a.out.drain(time.Second)
+	a.out.Drain(time.Second)
 	a.cancel()
 	for _, l := range listeners {
 		l.close()
@@ -710,7 +712,7 @@ func (a *Adapter) onServerSideEmit(m *message) {
 			})
 		}
 	}
-	a.events.push(func() { a.nsp.OnServerSideEmit(args, ack) })
+	a.events.Push(func() { a.nsp.OnServerSideEmit(args, ack) })
 }
 
 // onResponse routes another server's answer to the request waiting for

@@ -1,84 +1,21 @@
 package redis
 
-import (
-	"context"
-	"sync"
-	"time"
+import "github.com/redis/go-redis/v9"
 
-	"github.com/redis/go-redis/v9"
-)
-
-// outbox publishes a namespace's messages in the order they were queued,
-// from one goroutine that runs while there is work, several messages per
-// round trip. Callers never wait for Redis.
-type outbox struct {
-	a   *Adapter
-	max int // bytes
-
-	mu      sync.Mutex
-	queue   []outMsg
-	size    int // bytes in queue
-	running bool
-	idle    chan struct{} // closed when the goroutine stops; nil while stopped
-}
-
+// outMsg is a message for Redis: payload published on channel. The
+// adapter's outbox (a workq.Batches) publishes them in the order queued,
+// several per round trip; callers never wait for Redis.
 type outMsg struct {
 	channel string
 	payload []byte
 }
 
-// maxBatch bounds the messages of one pipelined round trip.
-const maxBatch = 256
+// size is what m counts against Options.MaxPendingBytes.
+func (m outMsg) size() int { return len(m.channel) + len(m.payload) }
 
-// push queues a message. It fails with ErrQueueFull when the queue is at
-// its bound (a message larger than the bound still goes alone), and with
-// adapter.ErrClosed after Close.
-func (o *outbox) push(m outMsg) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	n := len(m.channel) + len(m.payload)
-	if o.size+n > o.max && o.size > 0 {
-		return ErrQueueFull
-	}
-	if !o.running {
-		if !o.a.spawn(o.run) {
-			return errClosed
-		}
-		o.running = true
-		o.idle = make(chan struct{})
-	}
-	o.queue = append(o.queue, m)
-	o.size += n
-	return nil
-}
-
-func (o *outbox) run() {
-	for {
-		o.mu.Lock()
-		n := min(len(o.queue), maxBatch)
-		if n == 0 {
-			o.running = false
-			close(o.idle)
-			o.idle = nil
-			o.queue = nil
-			o.size = 0
-			o.mu.Unlock()
-			return
-		}
-		batch := o.queue[:n:n]
-		o.queue = o.queue[n:]
-		for _, m := range batch {
-			o.size -= len(m.channel) + len(m.payload)
-		}
-		o.mu.Unlock()
-		o.send(batch)
-	}
-}
-
-// send publishes a batch. A batch that fails is dropped and logged:
-// delivery between servers is at most once.
-func (o *outbox) send(batch []outMsg) {
-	a := o.a
+// send publishes a batch, on the outbox's goroutine. A batch that fails is
+// dropped and logged: delivery between servers is at most once.
+func (a *Adapter) send(batch []outMsg) {
 	shard := a.proto.sharded()
 	_, err := a.client.Pipelined(a.ctx, func(p redis.Pipeliner) error {
 		for _, m := range batch {
@@ -92,61 +29,5 @@ func (o *outbox) send(batch []outMsg) {
 	})
 	if err != nil && a.ctx.Err() == nil {
 		a.log.Warn("redis adapter: publish failed, messages dropped", "nsp", a.nsp.Name(), "messages", len(batch), "err", err)
-	}
-}
-
-// drain waits until the queue is empty, at most d.
-func (o *outbox) drain(d time.Duration) {
-	o.mu.Lock()
-	idle := o.idle
-	o.mu.Unlock()
-	if idle == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	select {
-	case <-idle:
-	case <-ctx.Done():
-	}
-}
-
-// serial runs functions one at a time in the order queued, on a goroutine
-// that runs while there is work.
-type serial struct {
-	a       *Adapter
-	mu      sync.Mutex
-	queue   []func()
-	running bool
-}
-
-// push queues fn; it reports false after Close.
-func (s *serial) push(fn func()) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.running {
-		if !s.a.spawn(s.run) {
-			return false
-		}
-		s.running = true
-	}
-	s.queue = append(s.queue, fn)
-	return true
-}
-
-func (s *serial) run() {
-	for {
-		s.mu.Lock()
-		if len(s.queue) == 0 || s.a.ctx.Err() != nil {
-			s.running = false
-			s.queue = nil
-			s.mu.Unlock()
-			return
-		}
-		fn := s.queue[0]
-		s.queue[0] = nil
-		s.queue = s.queue[1:]
-		s.mu.Unlock()
-		fn()
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gosio/sio/adapter"
 	"github.com/gosio/sio/adapter/internal/clustermsg"
+	"github.com/gosio/sio/adapter/internal/workq"
 	"github.com/gosio/sio/room"
 )
 
@@ -83,8 +84,8 @@ type Adapter struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // every goroutine of the adapter
 
-	out    outbox
-	events serial // server-side-emit handlers
+	out    workq.Batches[outMsg]
+	events workq.Serial // server-side-emit handlers
 
 	mu          sync.Mutex
 	closed      bool
@@ -129,8 +130,9 @@ func newAdapter(h *hub, nsp adapter.Namespace) *Adapter {
 	a.public = o.ChannelPrefix + "#" + nsp.Name() + "#"
 	a.private = a.public + a.uid + "#"
 	a.ctx, a.cancel = context.WithCancel(context.Background())
-	a.out = outbox{a: a, max: o.MaxPendingBytes}
-	a.events = serial{a: a}
+	a.out = workq.Batches[outMsg]{Max: o.MaxPendingBytes, Size: outSize, Send: a.send,
+		Spawn: a.spawn, ErrFull: ErrQueueFull, ErrClosed: errClosed}
+	a.events = workq.Serial{Ctx: a.ctx, Spawn: a.spawn}
 	a.local = adapter.NewInMemory(nsp).(*adapter.InMemory)
 	a.spawn(a.listen)
 	a.reader = h.register(a)
@@ -197,7 +199,7 @@ func (a *Adapter) addEntry(m *message) error {
 	for _, v := range values {
 		size += len(v.(string))
 	}
-	return a.out.push(outMsg{values: values, size: size})
+	return a.out.Push(outMsg{values: values, size: size})
 }
 
 // publish queues m for channel.
@@ -206,7 +208,7 @@ func (a *Adapter) publish(channel string, m *message) error {
 	if err != nil {
 		return err
 	}
-	return a.out.push(outMsg{channel: channel, payload: payload, size: len(channel) + len(payload)})
+	return a.out.Push(outMsg{channel: channel, payload: payload, size: len(channel) + len(payload)})
 }
 
 // respond queues an answer to the server requester; a failure is logged,
@@ -311,7 +313,7 @@ func (a *Adapter) broadcastLogged(p *adapter.Packet, opts adapter.BroadcastOptio
 		for _, v := range values {
 			size += len(v.(string))
 		}
-		err = a.out.push(outMsg{values: values, size: size, onFail: func() { a.deliverUnlogged(values) }})
+		err = a.out.Push(outMsg{values: values, size: size, onFail: func() { a.deliverUnlogged(values) }})
 	}
 	if err != nil {
 		if p.Encoded == nil {
@@ -577,7 +579,7 @@ func (a *Adapter) Close() error {
 	a.mu.Unlock()
 
 	a.hub.unregister(a)
-	a.out.drain(time.Second)
+	a.out.Drain(time.Second)
 	a.cancel()
 	a.mu.Lock()
 	ps := a.ps
@@ -770,7 +772,7 @@ func (a *Adapter) onServerSideEmit(m *message) {
 			})
 		}
 	}
-	a.events.push(func() { a.nsp.OnServerSideEmit(args, ack) })
+	a.events.Push(func() { a.nsp.OnServerSideEmit(args, ack) })
 }
 
 // onResponse routes another server's answer to the request waiting for

@@ -467,11 +467,7 @@ func TestRecoveryRedisRestart(t *testing.T) {
 	// retried by go-redis (MaxRetries) and added twice.
 	for _, n := range []*recNode{a, b} {
 		ad := n.io.Sockets().Adapter().(*Adapter)
-		testkit.Eventually(t, "outbox idle", func() bool {
-			ad.out.mu.Lock()
-			defer ad.out.mu.Unlock()
-			return !ad.out.running
-		})
+		testkit.Eventually(t, "outbox idle", ad.out.Idle)
 	}
 	rs.Stop()
 	require.NoError(t, rs.Start())
