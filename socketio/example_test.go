@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"time"
 
@@ -121,6 +122,31 @@ func ExampleServer_Shutdown() {
 	defer cancel()
 	fmt.Println(io.Shutdown(ctx))
 	// Output: <nil>
+}
+
+// ReadinessHandler and LivenessHandler are the probes of a rolling deploy:
+// readiness turns off as soon as Shutdown starts, so that the load balancer
+// sends no new client to a server that drains.
+func ExampleServer_ReadinessHandler() {
+	io := socketio.NewServer(nil)
+	mux := http.NewServeMux()
+	mux.Handle(socketio.DefaultPath, io)
+	mux.Handle("/readyz", io.ReadinessHandler())
+	mux.Handle("/healthz", io.LivenessHandler())
+
+	probe := func(path string) int {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		return rec.Code
+	}
+	fmt.Println(probe("/readyz"), probe("/healthz"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = io.Shutdown(ctx)
+	fmt.Println(probe("/readyz"), probe("/healthz"))
+	// Output:
+	// 200 200
+	// 503 200
 }
 
 // Context ends when the socket disconnects: pass it to what a handler

@@ -32,6 +32,9 @@ type Server struct {
 	bundle *bundle
 
 	adaptersClosed atomic.Bool
+	// stopping is set first thing by Shutdown and Close, before any
+	// client is told to go (ReadinessHandler answers 503 from then on).
+	stopping atomic.Bool
 }
 
 // NewServer returns a server configured by opts; nil means the defaults.
@@ -170,14 +173,16 @@ func (srv *Server) ServerSideEmitWithAck(ctx context.Context, event string, args
 	return srv.main.ServerSideEmitWithAck(ctx, event, args...)
 }
 
-// Shutdown stops the server gracefully: new connections are refused, every
-// client gets an Engine.IO close (so the official clients reconnect, to
-// another node in a cluster), every socket disconnects with "server
-// shutting down" after what was queued for it is written, and Shutdown
-// returns once every handler and goroutine of the server has ended, or ctx
-// is done (then what is left is closed at once and ctx.Err() returned). It
-// does not close the http.Server the handler is mounted on.
+// Shutdown stops the server gracefully: [Server.ReadinessHandler] turns
+// unready first, then new connections are refused, every client gets an
+// Engine.IO close (so the official clients reconnect, to another node in a
+// cluster), every socket disconnects with "server shutting down" after
+// what was queued for it is written, and Shutdown returns once every
+// handler and goroutine of the server has ended, or ctx is done (then what
+// is left is closed at once and ctx.Err() returned). It does not close the
+// http.Server the handler is mounted on.
 func (srv *Server) Shutdown(ctx context.Context) error {
+	srv.stopping.Store(true)
 	err := srv.engine.Shutdown(ctx)
 	if werr := srv.jobs.wait(ctx); err == nil {
 		err = werr
@@ -207,6 +212,7 @@ func (srv *Server) closeAdapters() error {
 // Close closes every connection at once, with reason "server shutting
 // down", and waits for the server's goroutines and handlers to end.
 func (srv *Server) Close() error {
+	srv.stopping.Store(true)
 	_ = srv.engine.Close()
 	err := srv.jobs.wait(context.Background())
 	if cerr := srv.closeAdapters(); err == nil {

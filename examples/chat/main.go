@@ -102,6 +102,11 @@ func main() {
 	page, _ := fs.Sub(static, "static")
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io)
+	// Probes for a load balancer or Kubernetes: /readyz turns 503 as soon
+	// as the shutdown starts, so that no new client is sent here while
+	// this server drains; /healthz stays 200 until the process exits.
+	mux.Handle("/readyz", io.ReadinessHandler())
+	mux.Handle("/healthz", io.LivenessHandler())
 	mux.Handle("/", http.FileServerFS(page))
 	srv := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
