@@ -132,6 +132,9 @@ func (p *poller) run() {
 		p.mu.Lock()
 		for _, ev := range events[:n] {
 			if c := p.conns[ev.Fd]; c != nil && c.pollReg.id == ev.Pad {
+				if ev.Events&(syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
+					c.hangup.Store(true) // before the read it starts
+				}
 				ready = append(ready, c)
 			}
 		}

@@ -58,8 +58,12 @@ type wsConn struct {
 	poll      atomic.Pointer[poller]
 	pollReg   pollReg // its registration
 	pollState atomic.Int32
-	readFn    func() // runs the session's pollRead on a worker
-	workers   *workers.Pool
+	// hangup is set by the poller when an event says the peer closed its
+	// side (or the socket failed): reading then goes on to the end of the
+	// stream, since no later event will come for it.
+	hangup  atomic.Bool
+	readFn  func() // runs the session's pollRead on a worker
+	workers *workers.Pool
 }
 
 // newWSConn returns a connection carrying our own frames over conn; rc,
@@ -234,9 +238,11 @@ func (s *Session) readAvailable(c *wsConn) error {
 			return err
 		case n == 0:
 			return io.EOF
-		case n < len(buf):
+		case n < len(buf) && !c.hangup.Load():
 			// The socket is drained: a byte that comes after this read
-			// makes a new event.
+			// makes a new event. Not so for the end of the stream when
+			// it came with these bytes, in the same event: hangup says
+			// so, and the next read returns it.
 			return nil
 		}
 	}
