@@ -109,4 +109,29 @@
 //     calls into this package, with one exception that runs no user code
 //     and takes no lock: adapter.SessionAware builds a restored socket
 //     (newSocket, an allocation) under its store's lock.
+//
+// # Logging
+//
+// The server reports through log/slog, to Options.Logger (slog.Default()
+// when nil), with attributes rather than formatted text: sid (the
+// Engine.IO session), socket (the socket ID), nsp, transport, reason (the
+// reference's reason text, "transport close"), remote, err.
+//
+//   - Error: nothing today; the server has no failure of its own that
+//     it does not report to the caller as an error value.
+//   - Warn: what an operator must act on, rate-limited where clients
+//     could cause it, so that a flood of clients cannot flood the log: a
+//     client closed for being too slow (its send queue full, a stalled
+//     websocket, a write timeout; one line every 10 s for the whole server,
+//     with the count of the others); a handler error or an undecodable
+//     event argument on a socket without Socket.OnError (one line per
+//     socket and event every 10 s); a Redis adapter that lost Redis (once
+//     per loss) or dropped a batch of messages it could not write.
+//   - Info: the server's own life: Shutdown starting (with the number of
+//     connections it closes), a Redis adapter back on Redis.
+//   - Debug: every client's life: a session opened, upgraded, closed (with
+//     its reason), a request refused (with its error code), a socket
+//     connected to or disconnected from a namespace, a packet that does not
+//     decode. Each is checked with Logger.Enabled first, so the level costs
+//     nothing while it is off.
 package socketio

@@ -1,10 +1,12 @@
 package socketio
 
 import (
+	"context"
 	"github.com/gosio/sio/adapter"
 	"github.com/gosio/sio/internal/engine"
 	"github.com/gosio/sio/internal/parser"
 	"github.com/gosio/sio/room"
+	"log/slog"
 )
 
 // heldPackets are the packets for a socket's client queued while its
@@ -139,6 +141,10 @@ func (s *Socket) disconnect(reason DisconnectReason, notify bool) {
 	s.mu.Unlock()
 	if done != nil {
 		close(done)
+	}
+	if l := s.nsp.srv.debugLogger(); l != nil {
+		l.LogAttrs(context.Background(), slog.LevelDebug, "socketio: socket disconnected", slog.String("socket", s.id), slog.String("nsp", s.nsp.name),
+			slog.String("sid", s.client.sess.ID()), slog.String("reason", reason.String()))
 	}
 	if notify {
 		s.release() // the CONNECT first

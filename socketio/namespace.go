@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -290,6 +291,10 @@ func (n *Namespace) add(s *Socket) {
 	n.mu.Unlock()
 	n.adapter.AddAll(room.SocketID(s.id), s, room.Room(s.id))
 	s.indexed.Store(true)
+	if l := n.srv.debugLogger(); l != nil {
+		l.LogAttrs(context.Background(), slog.LevelDebug, "socketio: socket connected", slog.String("socket", s.id), slog.String("nsp", n.name),
+			slog.String("sid", s.client.sess.ID()), slog.String("transport", s.Transport()), slog.Bool("recovered", s.recovered))
+	}
 }
 
 func (n *Namespace) remove(s *Socket) {

@@ -114,12 +114,12 @@ type Options struct {
 	// connection dropped gets its socket back (same ID, rooms and data)
 	// with the broadcasts it missed. Nil means off, as in the reference.
 	ConnectionStateRecovery *ConnectionStateRecovery
-	// Logger receives the server's diagnostics: at Warn, a handler error
-	// or an event argument that does not decode into a handler's type when
-	// the socket has no [Socket.OnError] handler (at most one line per
-	// socket and event every 10 seconds); at Debug, why a connection was
-	// closed. Nil means [slog.Default] at the time of each message;
-	// slog.New(slog.DiscardHandler) discards them.
+	// Logger receives the server's diagnostics, the engine's included; the
+	// package documentation ("Logging") lists what is logged at which
+	// level. Nil means [slog.Default] at the time of each message, which
+	// shows Info and above: quiet about clients that come and go, not
+	// silent about what an operator must know. slog.New(slog.DiscardHandler)
+	// discards them.
 	Logger *slog.Logger
 }
 
@@ -209,5 +209,6 @@ func (o *Options) engineConfig() engine.Config {
 		Cookie:                 o.Cookie,
 		PerMessageDeflate:      o.PerMessageDeflate,
 		DisableHTTPCompression: o.DisableHTTPCompression,
+		Logger:                 o.Logger,
 	}
 }

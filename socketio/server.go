@@ -252,6 +252,16 @@ func (srv *Server) maxDynamicNamespaces() int {
 	return DefaultMaxDynamicNamespaces
 }
 
+// debugLogger returns the logger if it logs at Debug, nil otherwise:
+// callers test it before they build their attributes, so that a disabled
+// level costs no allocation.
+func (srv *Server) debugLogger() *slog.Logger {
+	if l := srv.logger(); l.Enabled(context.Background(), slog.LevelDebug) {
+		return l
+	}
+	return nil
+}
+
 // logger is Options.Logger, or slog.Default() as it is at the time of the
 // call.
 func (srv *Server) logger() *slog.Logger {

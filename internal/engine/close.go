@@ -116,6 +116,7 @@ func (s *Session) finalizeLocked() {
 
 // closed removes the session from the server and tells the handler.
 func (s *Session) closed(reason CloseReason, err error) {
+	s.logClose(reason, err)
 	s.mu.Lock()
 	linger := s.polling.linger
 	h := s.handler
@@ -160,6 +161,7 @@ const shutdownPollGrace = time.Second
 // returned. It is safe to call more than once.
 func (srv *Server) Shutdown(ctx context.Context) error {
 	all := srv.stop()
+	srv.logger().Info("engineio: shutting down", "sessions", len(all))
 	for _, s := range all {
 		s.mu.Lock()
 		if s.ws != nil && s.state == stateOpen {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"log/slog"
 	"net/http"
 	"time"
 )
@@ -95,6 +96,9 @@ type Config struct {
 	CompressionThreshold int
 	// InitialPacket, if set, is sent as a message right after the open packet.
 	InitialPacket []byte
+	// Logger receives what the engine reports (log.go says what, at which
+	// level). Nil means slog.Default() as it is when something is logged.
+	Logger *slog.Logger
 }
 
 // Cookie configures the session cookie. Zero values mean the reference

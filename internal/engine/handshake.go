@@ -114,6 +114,7 @@ func (srv *Server) start(s *Session, wc *wsConn) bool {
 		s.mu.Unlock()
 		wc.attach(s)
 	}
+	s.logOpen()
 	h := srv.cfg.OnConnection(s)
 	s.mu.Lock()
 	s.handler = h

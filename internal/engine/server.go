@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -33,6 +34,9 @@ type Server struct {
 	// after each write that does not wait (flushNow), before its
 	// bookkeeping.
 	afterWritev func(*Session)
+
+	// slowWarn limits the warnings about slow clients (log.go).
+	slowWarn rateLimitedWarn
 
 	pingPacket  *Packet
 	probePacket *Packet
@@ -196,6 +200,9 @@ func queryFields(r *http.Request) (transport, sid string) {
 func (srv *Server) refuse(w http.ResponseWriter, r *http.Request, upgrade bool, code ErrorCode, msg, context string) {
 	if msg == "" {
 		msg = code.String()
+	}
+	if l := srv.debugLogger(); l != nil {
+		l.LogAttrs(r.Context(), slog.LevelDebug, "engineio: request refused", slog.Int("code", int(code)), slog.String("message", msg), slog.String("remote", r.RemoteAddr))
 	}
 	if srv.cfg.OnConnectionError != nil {
 		srv.cfg.OnConnectionError(r, &RequestError{Code: code, Message: msg, Context: context})

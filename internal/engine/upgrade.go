@@ -91,6 +91,9 @@ func (s *Session) probeLoop(c *wsConn) {
 	// Reading ends with an error whatever happened: errStopped after the
 	// "5", which is all that matters.
 	_ = c.readBlocking(sink)
+	if upgraded {
+		s.logUpgrade()
+	}
 	if !upgraded {
 		s.mu.Lock()
 		if s.upgrade.probe == c {
