@@ -3,7 +3,7 @@
 GO ?= go
 NPM_CI = npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: run run-cluster test test-deps test-go test-bench-once test-e2e test-chat screenshot bench bench-micro bench-suite fuzz soak conformance vet
+.PHONY: run run-cluster run-mixed test test-deps test-go test-bench-once test-e2e test-chat screenshot bench bench-micro bench-suite fuzz soak conformance vet
 
 run: examples/chat/node_modules/.installed
 	cd examples/chat && $(GO) run .
@@ -11,6 +11,11 @@ run: examples/chat/node_modules/.installed
 # Two chat servers (ports 3000 and 3001) and a local redis-server: one chat.
 run-cluster: examples/chat/node_modules/.installed
 	examples/chat/cluster.sh
+
+# The same with a Go chat server on 3000 and a Node one on 3001
+# (examples/chat/node): one chat across Go and Node.
+run-mixed: examples/chat/node_modules/.installed examples/chat/node/node_modules/.installed
+	examples/chat/cluster.sh --mixed
 
 examples/chat/node_modules/.installed: examples/chat/package-lock.json
 	cd examples/chat && $(NPM_CI) && touch node_modules/.installed
