@@ -88,6 +88,19 @@ describe("mixed chat cluster: a Go and a Node chat server on one Redis", () => {
     assert.match(node.log(), /using the Redis Streams adapter at 127\.0\.0\.1:\d+/);
   });
 
+  it("should serve the chat page and the official client bundle from both servers", async () => {
+    for (const file of ["/", "/app.js", "/style.css"]) {
+      const [a, b] = await Promise.all([go, node].map((srv) => fetch(srv.url + file)));
+      assert.equal(b.status, 200, file);
+      assert.equal(b.headers.get("content-type"), a.headers.get("content-type"), file);
+      assert.equal(await b.text(), await a.text(), file);
+    }
+    const bundle = await fetch(node.url + "/socket.io/socket.io.js");
+    assert.equal(bundle.status, 200);
+    assert.match(await bundle.text(), /Socket\.IO/);
+    assert.equal((await fetch(node.url + "/nope")).status, 404);
+  });
+
   it("should deliver a message sent on either server to the room's members on the other, exactly once", async () => {
     const alice = await user(go, "x-alice", "x-room");
     const bob = await user(node, "x-bob");
