@@ -3,7 +3,7 @@
 GO ?= go
 NPM_CI = npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: run run-cluster test test-deps test-go test-bench-once test-e2e test-chat screenshot bench bench-micro bench-suite fuzz soak conformance vet
+.PHONY: run run-cluster run-mixed test test-deps test-go test-bench-once test-e2e test-chat screenshot bench bench-micro bench-suite fuzz soak conformance vet
 
 run: examples/chat/node_modules/.installed
 	cd examples/chat && $(GO) run .
@@ -11,6 +11,11 @@ run: examples/chat/node_modules/.installed
 # Two chat servers (ports 3000 and 3001) and a local redis-server: one chat.
 run-cluster: examples/chat/node_modules/.installed
 	examples/chat/cluster.sh
+
+# The same with a Go chat server on 3000 and a Node one on 3001
+# (examples/chat/node): one chat across Go and Node.
+run-mixed: examples/chat/node_modules/.installed examples/chat/node/node_modules/.installed
+	examples/chat/cluster.sh --mixed
 
 examples/chat/node_modules/.installed: examples/chat/package-lock.json
 	cd examples/chat && $(NPM_CI) && touch node_modules/.installed
@@ -20,6 +25,9 @@ test/e2e/node_modules/.installed: test/e2e/package-lock.json
 
 examples/chat/test/node_modules/.installed: examples/chat/test/package-lock.json
 	cd examples/chat/test && $(NPM_CI) && touch node_modules/.installed
+
+examples/chat/node/node_modules/.installed: examples/chat/node/package-lock.json
+	cd examples/chat/node && $(NPM_CI) && touch node_modules/.installed
 
 test: test-deps vet test-go test-bench-once test-e2e test-chat
 
@@ -53,9 +61,10 @@ test-e2e: test/e2e/node_modules/.installed
 	$(GO) build -o test/e2e/.bin/server ./test/e2e/server
 	cd test/e2e && E2E_SERVER_BIN=$(CURDIR)/test/e2e/.bin/server npm test
 
-# The chat example's socket contract (official client) and its page in
-# Debian's Chromium (CHROMIUM overrides /usr/bin/chromium).
-test-chat: examples/chat/node_modules/.installed examples/chat/test/node_modules/.installed
+# The chat example's socket contract (official client), its page in
+# Debian's Chromium (CHROMIUM overrides /usr/bin/chromium), and its
+# clusters: Go servers, and a Go with a Node one (examples/chat/node).
+test-chat: examples/chat/node_modules/.installed examples/chat/test/node_modules/.installed examples/chat/node/node_modules/.installed
 	cd examples/chat && $(GO) build -o test/.bin/chat .
 	cd examples/chat/test && CHAT_SERVER_BIN=$(CURDIR)/examples/chat/test/.bin/chat npm test
 

@@ -1,15 +1,7 @@
 // The chat's socket contract, driven with the official socket.io-client.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startChat, client, waitFor, withTimeout, expectNone, texts, dropTransport } from "./helpers.mjs";
-
-// notices records the "user joined" and "user left" events s receives.
-function notices(s) {
-  const got = [];
-  s.on("user joined", (n) => got.push(["joined", n.nickname]));
-  s.on("user left", (n) => got.push(["left", n.nickname]));
-  return got;
-}
+import { startChat, client, waitFor, withTimeout, expectNone, texts, notices, dropTransport } from "./helpers.mjs";
 
 let chat;
 const sockets = [];

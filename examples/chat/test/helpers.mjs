@@ -1,10 +1,12 @@
-// Starts the chat server for a test file and stops it afterwards.
-import { spawn, execFileSync } from "node:child_process";
+// Starts the chat servers (Go, and Node for the mixed cluster) and a
+// redis-server for a test file, and stops them afterwards.
+import { spawn, execFile, execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { io } from "socket.io-client";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -18,12 +20,23 @@ function serverBinary() {
   return out;
 }
 
-// startChat starts the server on a free port and resolves with its URL and
-// a stop function that sends SIGTERM and waits for a clean exit.
-export async function startChat(env = {}, port) {
+// startChat starts the Go chat server on a free port and resolves with
+// its URL and a stop function that sends SIGTERM and waits for a clean
+// exit.
+export function startChat(env = {}, port) {
+  return startServer(serverBinary(), [], chatDir, env, port);
+}
+
+// startNodeChat starts the Node chat server (../node/server.mjs, which
+// needs REDIS_URL in env) as startChat starts the Go one.
+export function startNodeChat(env = {}, port) {
+  return startServer(process.execPath, ["server.mjs"], path.join(chatDir, "node"), env, port);
+}
+
+async function startServer(cmd, args, cwd, env, port) {
   port ??= await freePort();
-  const child = spawn(serverBinary(), [], {
-    cwd: chatDir,
+  const child = spawn(cmd, args, {
+    cwd,
     env: { ...process.env, PORT: String(port), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -50,6 +63,32 @@ export async function startChat(env = {}, port) {
       child.kill("SIGTERM");
       return withTimeout(exited, 10000, "chat server exit");
     },
+  };
+}
+
+// startRedis starts a redis-server of its own on a free port, keeping
+// nothing on disk, and resolves once it accepts connections, with its port,
+// its URL, cli (runs one redis-cli command against it and resolves with
+// the raw output) and stop.
+export async function startRedis() {
+  const port = await freePort();
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  await withTimeout(new Promise((resolve, reject) => {
+    child.on("error", reject);
+    const tryConnect = () => {
+      const s = net.connect(port, "127.0.0.1", () => { s.end(); resolve(); });
+      s.on("error", () => setTimeout(tryConnect, 50));
+    };
+    tryConnect();
+  }), 10000, "redis-server (apt-get install redis-server)");
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async cli(...args) {
+      const { stdout } = await promisify(execFile)("redis-cli", ["-p", String(port), "--raw", ...args]);
+      return stdout;
+    },
+    stop() { child.kill(); },
   };
 }
 
@@ -103,6 +142,15 @@ export function expectNone(emitter, event, ms) {
 export function texts(s) {
   const got = [];
   s.on("chat message", (m) => got.push(m.text));
+  return got;
+}
+
+// notices records the "user joined" and "user left" events s receives,
+// from now on.
+export function notices(s) {
+  const got = [];
+  s.on("user joined", (n) => got.push(["joined", n.nickname]));
+  s.on("user left", (n) => got.push(["left", n.nickname]));
   return got;
 }
 
