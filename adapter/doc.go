@@ -26,6 +26,11 @@
 // restores a session and its rooms in one step with broadcasts
 // ([Restorer]).
 //
+// A cluster adapter may count its traffic with the other servers (the
+// messages it publishes, the requests it waits for and how long both take)
+// and report it as a [StatsReporter]; [ClusterCounters] does the counting
+// for it, without a lock. adapter/redis and adapter/redisstreams do.
+//
 // An adapter never calls a [Member] or its [Namespace] while it holds a
 // lock of its own (SessionAware prepares a packet and builds a restored
 // member under its store's lock, which run no user code): the in-memory adapter collects the recipients from the

@@ -65,4 +65,8 @@
 //
 // Connection-state recovery is not supported, as in the reference's Redis
 // adapter.
+//
+// The adapters of a factory count what they publish and the requests they
+// wait for, with the round trips of both ([Adapter.ClusterStats]); the
+// package metrics/prometheus exports these counters.
 package redis

@@ -329,7 +329,10 @@ func headline(i int) map[string]any {
 	return map[string]any{"text": headlines[i%len(headlines)], "ts": time.Now().UnixMilli()}
 }
 
-// pushHeadlines sends a headline to /news every period until ctx ends.
+// pushHeadlines sends a headline to /news every period until ctx ends, to
+// the clients of this server only: in a cluster every server runs its own
+// ticker, and a broadcast to the cluster would give each page one headline
+// per server.
 func (c *chat) pushHeadlines(ctx context.Context, period time.Duration) {
 	t := time.NewTicker(period)
 	defer t.Stop()
@@ -338,7 +341,7 @@ func (c *chat) pushHeadlines(ctx context.Context, period time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			_ = c.io.Of("/news").Emit("headline", headline(i))
+			_ = c.io.Of("/news").Local().Emit("headline", headline(i))
 		}
 	}
 }

@@ -441,7 +441,9 @@ io.on("connection", (socket) => {
 const headline = (i) => ({ text: HEADLINES[i % HEADLINES.length], ts: Date.now() });
 io.of("/news").on("connection", (socket) => socket.emit("headline", headline(0)));
 let nextHeadline = 1;
-const ticker = setInterval(() => io.of("/news").emit("headline", headline(nextHeadline++)), 5000);
+// Local, as in the Go server: every server runs this ticker for its own
+// clients (a cluster-wide emit would give each page one per server).
+const ticker = setInterval(() => io.of("/news").local.emit("headline", headline(nextHeadline++)), 5000);
 
 // --- start and stop ---
 
