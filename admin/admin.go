@@ -78,7 +78,10 @@ type Instrumentation struct {
 //
 // It returns [ErrNoAuth] unless exactly one of Options.Auth and
 // Options.NoAuth is set, and [ErrBadHash] for a password hash that is not
-// bcrypt. Call [Instrumentation.Close] before closing io.
+// bcrypt. Call [Instrumentation.Close] when done, after
+// [socketio.Server.Shutdown]: Shutdown sends the UIs connected to this
+// server away to reconnect (to another server), where Close disconnects
+// them for good.
 func Instrument(io *socketio.Server, opts Options) (*Instrumentation, error) {
 	if (opts.Auth == nil) == !opts.NoAuth {
 		return nil, ErrNoAuth
