@@ -21,6 +21,11 @@ test/e2e/node_modules/.installed: test/e2e/package-lock.json
 examples/chat/test/node_modules/.installed: examples/chat/test/package-lock.json
 	cd examples/chat/test && $(NPM_CI) && touch node_modules/.installed
 
+# The Node.js server instrumented by @socket.io/admin-ui that the admin
+# UI's protocol tests run their checks against, beside the Go chat.
+examples/chat/test/node-admin/node_modules/.installed: examples/chat/test/node-admin/package-lock.json
+	cd examples/chat/test/node-admin && $(NPM_CI) && touch node_modules/.installed
+
 test: test-deps vet test-go test-bench-once test-e2e test-chat
 
 # The Debian packages the tests use: redis-server for the Redis adapter's
@@ -53,9 +58,11 @@ test-e2e: test/e2e/node_modules/.installed
 	$(GO) build -o test/e2e/.bin/server ./test/e2e/server
 	cd test/e2e && E2E_SERVER_BIN=$(CURDIR)/test/e2e/.bin/server npm test
 
-# The chat example's socket contract (official client) and its page in
-# Debian's Chromium (CHROMIUM overrides /usr/bin/chromium).
-test-chat: examples/chat/node_modules/.installed examples/chat/test/node_modules/.installed
+# The chat example's socket contract (official client), the admin UI's
+# protocol (against the Go chat and against the Node reference) and the
+# pages, the chat's and the admin UI's, in Debian's Chromium (CHROMIUM
+# overrides /usr/bin/chromium).
+test-chat: examples/chat/node_modules/.installed examples/chat/test/node_modules/.installed examples/chat/test/node-admin/node_modules/.installed
 	cd examples/chat && $(GO) build -o test/.bin/chat .
 	cd examples/chat/test && CHAT_SERVER_BIN=$(CURDIR)/examples/chat/test/.bin/chat npm test
 

@@ -3,18 +3,17 @@
 // (REDIS_ADAPTER=pubsub).
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFile } from "node:child_process";
-import net from "node:net";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { startChat, client, waitFor, withTimeout, freePort, expectNone, texts, dropTransport } from "./helpers.mjs";
+import { startChat, startRedis, client, waitFor, expectNone, texts, dropTransport } from "./helpers.mjs";
 
-let redis, port;
+let redis;
 const sockets = [];
 
 // redisCli runs one redis-cli command against the test's redis-server and
 // resolves with its raw output.
 async function redisCli(...args) {
-  const { stdout } = await promisify(execFile)("redis-cli", ["-p", String(port), "--raw", ...args]);
+  const { stdout } = await promisify(execFile)("redis-cli", ["-p", String(redis.port), "--raw", ...args]);
   return stdout;
 }
 
@@ -28,20 +27,9 @@ async function user(url, name, room) {
 
 const history = (s, room) => s.timeout(5000).emitWithAck("history", room);
 
-before(async () => {
-  port = await freePort();
-  redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  await withTimeout(new Promise((resolve, reject) => {
-    redis.on("error", reject);
-    const tryConnect = () => {
-      const s = net.connect(port, "127.0.0.1", () => { s.end(); resolve(); });
-      s.on("error", () => setTimeout(tryConnect, 50));
-    };
-    tryConnect();
-  }), 10000, "redis-server (apt-get install redis-server)");
-});
+before(async () => { redis = await startRedis(); });
 
-after(() => { redis?.kill(); });
+after(() => { redis?.stop(); });
 
 for (const [kind, env, logged] of [
   ["the Redis Streams adapter", {}, /using the Redis Streams adapter at /],
@@ -50,7 +38,7 @@ for (const [kind, env, logged] of [
   let a, b;
   before(async () => {
     await redisCli("FLUSHALL"); // the other kind's history
-    const all = { REDIS_URL: `redis://127.0.0.1:${port}`, ...env };
+    const all = { REDIS_URL: redis.url, ...env };
     [a, b] = await Promise.all([startChat(all), startChat(all)]);
   });
   after(async () => {

@@ -20,10 +20,22 @@ function serverBinary() {
 
 // startChat starts the server on a free port and resolves with its URL and
 // a stop function that sends SIGTERM and waits for a clean exit.
-export async function startChat(env = {}, port) {
+export function startChat(env = {}, port) {
+  return startServer(serverBinary(), [], chatDir, env, port);
+}
+
+// startNodeAdmin starts the reference for the admin tests, node-admin/:
+// a Node.js chat server instrumented by @socket.io/admin-ui, which takes
+// the Go chat's environment (ADMIN_PASSWORD, ...).
+export function startNodeAdmin(env = {}, port) {
+  const dir = path.join(here, "node-admin");
+  return startServer(process.execPath, ["server.mjs"], dir, env, port);
+}
+
+async function startServer(cmd, args, cwd, env, port) {
   port ??= await freePort();
-  const child = spawn(serverBinary(), [], {
-    cwd: chatDir,
+  const child = spawn(cmd, args, {
+    cwd,
     env: { ...process.env, PORT: String(port), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -51,6 +63,22 @@ export async function startChat(env = {}, port) {
       return withTimeout(exited, 10000, "chat server exit");
     },
   };
+}
+
+// startRedis starts a redis-server of the test's own on a free port, with
+// no persistence, and resolves once it answers.
+export async function startRedis() {
+  const port = await freePort();
+  const proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  await withTimeout(new Promise((resolve, reject) => {
+    proc.on("error", reject);
+    const tryConnect = () => {
+      const s = net.connect(port, "127.0.0.1", () => { s.end(); resolve(); });
+      s.on("error", () => setTimeout(tryConnect, 50));
+    };
+    tryConnect();
+  }), 10000, "redis-server (apt-get install redis-server)");
+  return { port, url: `redis://127.0.0.1:${port}`, stop: () => proc.kill() };
 }
 
 // freePort asks the system for a free port on 127.0.0.1.
