@@ -66,9 +66,10 @@ test-chat: examples/chat/node_modules/.installed examples/chat/test/node_modules
 	cd examples/chat && $(GO) build -o test/.bin/chat .
 	cd examples/chat/test && CHAT_SERVER_BIN=$(CURDIR)/examples/chat/test/.bin/chat npm test
 
-# Retakes the README's screenshot of two chat windows.
+# Retakes the README's screenshots: two chat windows, and the admin UI.
 screenshot: examples/chat/node_modules/.installed examples/chat/test/node_modules/.installed
 	cd examples/chat/test && SCREENSHOT=$(CURDIR)/docs/chat.png node --test --test-force-exit browser.test.mjs
+	cd examples/chat/test && SCREENSHOT=$(CURDIR)/docs/admin-ui.png node --test --test-force-exit admin-ui.test.mjs
 
 # `make bench` measures: the Go micro-benchmarks, then the load-test suite
 # in bench/ (our server, Node socket.io and zishang520/socket.io side by

@@ -281,3 +281,17 @@ describe("admin UI on two Go chats joined by Redis", () => {
     await a.seen("socket_disconnected", (nsp, id, reason) => id === bobId && reason === "server namespace disconnect");
   });
 });
+
+describe("the Go chat without ADMIN_PASSWORD", () => {
+  it("should have no admin namespace and no admin page", async () => {
+    const chat = await startChat();
+    try {
+      const s = admin(chat.url);
+      const err = await waitFor(s, "connect_error");
+      assert.equal(err.message, "Invalid namespace");
+      assert.equal((await fetch(chat.url + "/admin/")).status, 404);
+    } finally {
+      assert.equal(await chat.stop(), 0);
+    }
+  });
+});
