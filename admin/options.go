@@ -9,7 +9,10 @@ import (
 
 // Defaults of the reference (@socket.io/admin-ui 0.5).
 const (
-	DefaultNamespace     = "/admin"
+	// DefaultNamespace is the admin namespace's name, which the UI's
+	// form proposes.
+	DefaultNamespace = "/admin"
+	// DefaultStatsInterval is how often each server sends its stats.
 	DefaultStatsInterval = 2 * time.Second
 	// DefaultSessionTTL is how long the in-memory store keeps a session:
 	// the reference's Redis store's sessionDuration (its in-memory store
