@@ -29,6 +29,11 @@ examples/chat/test/node_modules/.installed: examples/chat/test/package-lock.json
 examples/chat/node/node_modules/.installed: examples/chat/node/package-lock.json
 	cd examples/chat/node && $(NPM_CI) && touch node_modules/.installed
 
+# The Node.js server instrumented by @socket.io/admin-ui that the admin
+# UI's protocol tests run their checks against, beside the Go chat.
+examples/chat/test/node-admin/node_modules/.installed: examples/chat/test/node-admin/package-lock.json
+	cd examples/chat/test/node-admin && $(NPM_CI) && touch node_modules/.installed
+
 test: test-deps vet test-go test-bench-once test-e2e test-chat
 
 # The Debian packages the tests use: redis-server for the Redis adapter's
@@ -61,16 +66,19 @@ test-e2e: test/e2e/node_modules/.installed
 	$(GO) build -o test/e2e/.bin/server ./test/e2e/server
 	cd test/e2e && E2E_SERVER_BIN=$(CURDIR)/test/e2e/.bin/server npm test
 
-# The chat example's socket contract (official client), its page in
-# Debian's Chromium (CHROMIUM overrides /usr/bin/chromium), and its
-# clusters: Go servers, and a Go with a Node one (examples/chat/node).
-test-chat: examples/chat/node_modules/.installed examples/chat/test/node_modules/.installed examples/chat/node/node_modules/.installed
+# The chat example's socket contract (official client), its clusters (Go
+# servers, and a Go with a Node one: examples/chat/node), the admin UI's
+# protocol (against the Go chat and against the Node reference) and the
+# pages, the chat's and the admin UI's, in Debian's Chromium (CHROMIUM
+# overrides /usr/bin/chromium).
+test-chat: examples/chat/node_modules/.installed examples/chat/test/node_modules/.installed examples/chat/node/node_modules/.installed examples/chat/test/node-admin/node_modules/.installed
 	cd examples/chat && $(GO) build -o test/.bin/chat .
 	cd examples/chat/test && CHAT_SERVER_BIN=$(CURDIR)/examples/chat/test/.bin/chat npm test
 
-# Retakes the README's screenshot of two chat windows.
+# Retakes the README's screenshots: two chat windows, and the admin UI.
 screenshot: examples/chat/node_modules/.installed examples/chat/test/node_modules/.installed
 	cd examples/chat/test && SCREENSHOT=$(CURDIR)/docs/chat.png node --test --test-force-exit browser.test.mjs
+	cd examples/chat/test && SCREENSHOT=$(CURDIR)/docs/admin-ui.png node --test --test-force-exit admin-ui.test.mjs
 
 # `make bench` measures: the Go micro-benchmarks, then the load-test suite
 # in bench/ (our server, Node socket.io and zishang520/socket.io side by

@@ -42,6 +42,7 @@ func (c *client) closedLocked() bool { return c.gone == closedChan }
 
 func (srv *Server) newClient(sess *engine.Session) engine.Handler {
 	c := &client{srv: srv, sess: sess}
+	srv.traffic.opened.Add(1)
 	c.exec.init(&srv.jobs, srv.workers)
 	timeout := srv.opts.ConnectTimeout
 	if timeout == 0 {
@@ -64,6 +65,7 @@ func (c *client) onConnectTimeout() {
 
 // OnMessage implements engine.Handler. It runs on the connection's reader.
 func (c *client) OnMessage(data []byte, binary bool) {
+	c.srv.traffic.received(data)
 	p, err := c.dec.Add(data, binary)
 	if err != nil {
 		c.srv.logger().Debug("socketio: closing connection on a packet that does not decode", "sid", c.sess.ID(), "err", err)
@@ -252,14 +254,29 @@ func connectErrorPayload(err error) []byte {
 }
 
 func (c *client) send(pkts ...*engine.Packet) error {
-	return c.sess.Send(pkts...)
+	err := c.sess.Send(pkts...)
+	if err == nil {
+		c.srv.traffic.sent(pkts)
+	}
+	return err
 }
 
 // sendNow sends a reply to the client (an ack, a CONNECT answer), writing
 // it on the calling goroutine when the connection is free; see
 // engine.Session.SendNow.
 func (c *client) sendNow(pkts ...*engine.Packet) error {
-	return c.sess.SendNow(pkts...)
+	err := c.sess.SendNow(pkts...)
+	if err == nil {
+		c.srv.traffic.sent(pkts)
+	}
+	return err
+}
+
+// sendVolatile queues pkts unless the client cannot take them at once.
+func (c *client) sendVolatile(pkts ...*engine.Packet) {
+	if c.sess.SendVolatile(pkts...) {
+		c.srv.traffic.sent(pkts)
+	}
 }
 
 // removeSocket forgets a socket that left its namespace.
@@ -303,6 +320,7 @@ func (c *client) OnClose(reason engine.CloseReason, err error) {
 		close(gone)
 	}
 	r := fromEngineReason(reason)
+	c.srv.traffic.closed[r].Add(1)
 	c.exec.run(func() {
 		c.mu.Lock()
 		socks := slices.Clone(c.sockets)

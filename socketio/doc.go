@@ -35,8 +35,9 @@
 //     broadcast.go (BroadcastOperator, RemoteSocket), client.go (one
 //     Engine.IO connection: decoding, routing to its sockets), exec.go (the
 //     connection's handler goroutine), encode.go and args.go (packets out
-//     and arguments in), handshake.go, options.go, errors.go, reason.go, health.go (the readiness
-//     and liveness probes).
+//     and arguments in), handshake.go, options.go, errors.go, reason.go,
+//     health.go (the readiness and liveness probes), enginestats.go (the
+//     counters behind Server.EngineStats).
 //   - namespace: the registry of static and dynamic namespaces (regular
 //     expression and function matchers, their children, the bound on
 //     them, the cleanup of empty children) and the routing of a CONNECT to

@@ -73,7 +73,7 @@ func (s *Socket) send(enc *encoded, compress, volatile bool) error {
 		return nil
 	}
 	if volatile {
-		s.client.sess.SendVolatile(pkts...)
+		s.client.sendVolatile(pkts...)
 		return nil
 	}
 	return s.client.send(pkts...)

@@ -35,6 +35,7 @@ type Server struct {
 	// stopping is set first thing by Shutdown and Close, before any
 	// client is told to go (ReadinessHandler answers 503 from then on).
 	stopping atomic.Bool
+	traffic  traffic // see EngineStats
 }
 
 // NewServer returns a server configured by opts; nil means the defaults.
@@ -81,6 +82,18 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (srv *Server) Of(name string) *Namespace {
 	name = namespace.Normalize(name)
 	return srv.nsps.Of(name, func() *Namespace { return newNamespace(srv, name) })
+}
+
+// Namespaces returns the server's namespaces as they are now: "/", those
+// created with [Server.Of], and the children of dynamic parents (the
+// reference's io._nsps), in no particular order.
+func (srv *Server) Namespaces() []*Namespace {
+	var all []*Namespace
+	srv.nsps.Range(func(_ string, n *Namespace) bool {
+		all = append(all, n)
+		return true
+	})
+	return all
 }
 
 // OnNewNamespace registers fn to run for each namespace created from now

@@ -9,6 +9,13 @@
 // then open http://localhost:3000 in two browser windows. The page loads
 // the official Socket.IO client from /socket.io/socket.io.js, which the
 // server serves from the npm package installed by `make run`.
+//
+// With ADMIN_PASSWORD set, the server is instrumented for the official
+// Socket.IO admin UI, which it serves at /admin/ (log in with the page's
+// origin as the server URL, user "admin" or ADMIN_USER, and the password;
+// ADMIN_READONLY=1 for a UI that looks but does not act):
+//
+//	ADMIN_PASSWORD=changeit make run
 package main
 
 import (
@@ -108,6 +115,9 @@ func main() {
 	mux.Handle("/readyz", io.ReadinessHandler())
 	mux.Handle("/healthz", io.LivenessHandler())
 	mux.Handle("/", http.FileServerFS(page))
+	// After newChat: the admin's connection listener runs after the
+	// chat's, so the UI sees each socket with its nickname and room.
+	adm := setupAdmin(io, mux, port)
 	srv := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -140,6 +150,11 @@ func main() {
 	}
 	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Printf("http shutdown: %v", err)
+	}
+	// After the shutdown, which sent the admin UIs away to reconnect (to
+	// another node), where Close would tell them to stay away.
+	if adm != nil {
+		_ = adm.Close()
 	}
 	<-news
 }

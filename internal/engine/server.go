@@ -97,6 +97,26 @@ func (srv *Server) Count() int {
 	return len(srv.sessions)
 }
 
+// CountPolling returns the number of open sessions on long-polling, not
+// upgraded to websocket. It looks at every session, so it is for what
+// samples now and then (an admin dashboard), not for a hot path.
+func (srv *Server) CountPolling() int {
+	srv.mu.RLock()
+	all := make([]*Session, 0, len(srv.sessions))
+	for _, s := range srv.sessions {
+		all = append(all, s)
+	}
+	srv.mu.RUnlock()
+	// A session's lock is never taken under srv.mu.
+	n := 0
+	for _, s := range all {
+		if s.Transport() == TransportPolling {
+			n++
+		}
+	}
+	return n
+}
+
 // Session returns the open session with the given ID, or nil.
 func (srv *Server) Session(id string) *Session {
 	srv.mu.RLock()

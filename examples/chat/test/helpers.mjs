@@ -33,6 +33,14 @@ export function startNodeChat(env = {}, port) {
   return startServer(process.execPath, ["server.mjs"], path.join(chatDir, "node"), env, port);
 }
 
+// startNodeAdmin starts the reference for the admin tests, node-admin/:
+// a Node.js chat server instrumented by @socket.io/admin-ui, which takes
+// the Go chat's environment (ADMIN_PASSWORD, ...).
+export function startNodeAdmin(env = {}, port) {
+  const dir = path.join(here, "node-admin");
+  return startServer(process.execPath, ["server.mjs"], dir, env, port);
+}
+
 async function startServer(cmd, args, cwd, env, port) {
   port ??= await freePort();
   const child = spawn(cmd, args, {
