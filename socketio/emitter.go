@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosio/sio/adapter"
@@ -177,11 +178,13 @@ func (e Emitter) emitWithCallback(event string, args []any, cb any) error {
 		return err
 	}
 	var once sync.Once
-	var timer *time.Timer
+	// timer is set after it is started, and read by finish, which its
+	// own callback or the client's ack may run first.
+	var timer atomic.Pointer[time.Timer]
 	finish := func(ackArgs Args, failure error) {
 		once.Do(func() {
-			if timer != nil {
-				timer.Stop()
+			if t := timer.Load(); t != nil {
+				t.Stop()
 			}
 			if failure != nil && !withErr {
 				return
@@ -201,15 +204,15 @@ func (e Emitter) emitWithCallback(event string, args []any, cb any) error {
 		return ErrDisconnected
 	}
 	if e.timeout > 0 {
-		timer = time.AfterFunc(e.timeout, func() {
+		timer.Store(time.AfterFunc(e.timeout, func() {
 			s.CancelAck(id)
 			finish(nil, &AckTimeoutError{})
-		})
+		}))
 	}
 	if err := s.send(enc, !e.noComp, e.volatile); err != nil {
 		s.CancelAck(id)
-		if timer != nil {
-			timer.Stop()
+		if t := timer.Load(); t != nil {
+			t.Stop()
 		}
 		return err
 	}
