@@ -25,6 +25,9 @@ type client struct {
 	sess *engine.Session
 	dec  parser.Decoder // used by the reader only
 	exec executor
+	// shard is the slot of the namespaces' event counters that the
+	// client's sockets count in (see nsStats).
+	shard uint32
 
 	mu         sync.Mutex
 	sockets    []*Socket // one per namespace joined
@@ -41,7 +44,7 @@ type client struct {
 func (c *client) closedLocked() bool { return c.gone == closedChan }
 
 func (srv *Server) newClient(sess *engine.Session) engine.Handler {
-	c := &client{srv: srv, sess: sess}
+	c := &client{srv: srv, sess: sess, shard: srv.clientSeq.Add(1) & (statShards - 1)}
 	c.exec.init(&srv.jobs, srv.workers)
 	timeout := srv.opts.ConnectTimeout
 	if timeout == 0 {
@@ -182,9 +185,10 @@ func (c *client) connect(p *parser.Packet) {
 	rec := c.srv.opts.ConnectionStateRecovery
 	var s *Socket
 	var missed []*engine.Packet
+	var missedEvents int
 	if rec != nil {
 		if pid, offset, ok := recoveryAuth(auth); ok {
-			s, missed = nsp.restore(c, auth, pid, offset)
+			s, missed, missedEvents = nsp.restore(c, auth, pid, offset)
 		}
 	}
 	if s == nil {
@@ -227,6 +231,7 @@ func (c *client) connect(p *parser.Packet) {
 	// The missed packets go before the answer, as in the reference: the
 	// client hands them to its handlers before it emits "connect".
 	s.accepted(encodeControl(parser.Connect, name, []byte(answer)), missed)
+	nsp.stats.slots[c.shard].out.Add(uint64(missedEvents))
 	nsp.add(s)
 	for _, fn := range onConnect {
 		fn(s)

@@ -70,14 +70,22 @@ func (s *Socket) send(enc *encoded, compress, volatile bool) error {
 		}
 	}
 	pkts := enc.Frames(compress)
+	sent := &s.nsp.stats.slots[s.client.shard].out
 	if s.held.Load() != nil && s.hold(pkts) {
+		sent.Add(1)
 		return nil
 	}
 	if volatile {
-		s.client.sess.SendVolatile(pkts...)
+		if s.client.sess.SendVolatile(pkts...) {
+			sent.Add(1)
+		}
 		return nil
 	}
-	return s.client.send(pkts...)
+	err := s.client.send(pkts...)
+	if err == nil {
+		sent.Add(1)
+	}
+	return err
 }
 
 // Deliver implements [adapter.Member].
@@ -136,7 +144,7 @@ func (e Emitter) Emit(event string, args ...any) error {
 		return e.s.nsp.broadcastLogged(event, args, adapter.BroadcastOptions{
 			Rooms: []room.Room{room.Room(e.s.id)},
 			Flags: adapter.Flags{Compress: !e.noComp},
-		})
+		}, false)
 	}
 	_, enc, err := e.encode(event, args, false)
 	if err != nil {
@@ -185,6 +193,9 @@ func (e Emitter) emitWithCallback(event string, args []any, cb any) error {
 		once.Do(func() {
 			if t := timer.Load(); t != nil {
 				t.Stop()
+			}
+			if _, ok := failure.(*AckTimeoutError); ok {
+				s.nsp.stats.ackTimeouts.Add(1)
 			}
 			if failure != nil && !withErr {
 				return
@@ -252,6 +263,7 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 		return a, nil
 	case <-timeout:
 		s.CancelAck(id)
+		s.nsp.stats.ackTimeouts.Add(1)
 		return nil, &AckTimeoutError{}
 	case <-ctx.Done():
 		s.CancelAck(id)

@@ -31,6 +31,9 @@ type Server struct {
 	onNew  []func(*Namespace)
 	bundle *bundle
 
+	stats     statGroups    // the namespaces' counters; see Stats
+	clientSeq atomic.Uint32 // numbers the clients, for their stats slot
+
 	adaptersClosed atomic.Bool
 }
 
@@ -77,7 +80,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // any). A name without a leading "/" gets one.
 func (srv *Server) Of(name string) *Namespace {
 	name = namespace.Normalize(name)
-	return srv.nsps.Of(name, func() *Namespace { return newNamespace(srv, name) })
+	return srv.nsps.Of(name, func() *Namespace { return newNamespace(srv, name, srv.stats.group(name, false)) })
 }
 
 // OnNewNamespace registers fn to run for each namespace created from now
