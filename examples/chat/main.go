@@ -8,7 +8,8 @@
 //
 // then open http://localhost:3000 in two browser windows. The page loads
 // the official Socket.IO client from /socket.io/socket.io.js, which the
-// server serves from the npm package installed by `make run`.
+// server serves from the npm package installed by `make run`. Prometheus
+// metrics are on http://localhost:3000/metrics.
 package main
 
 import (
@@ -29,6 +30,7 @@ import (
 	"github.com/gosio/sio/adapter"
 	redisadapter "github.com/gosio/sio/adapter/redis"
 	"github.com/gosio/sio/adapter/redisstreams"
+	siometrics "github.com/gosio/sio/metrics/prometheus"
 	"github.com/gosio/sio/socketio"
 )
 
@@ -102,6 +104,9 @@ func main() {
 	page, _ := fs.Sub(static, "static")
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io)
+	// Prometheus metrics, always on: the server counts anyway, and the
+	// handler only reads the counters when scraped.
+	mux.Handle("/metrics", siometrics.Handler(io))
 	mux.Handle("/", http.FileServerFS(page))
 	srv := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
