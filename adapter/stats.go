@@ -104,9 +104,10 @@ func LatencyBounds() [NumLatencyBuckets]time.Duration { return latencyBounds }
 
 // Latency is a histogram of durations, in the form Prometheus expects.
 type Latency struct {
-	// Count is the number of durations observed, and Sum their total.
+	// Count is the number of durations observed.
 	Count uint64
-	Sum   time.Duration
+	// Sum is their total.
+	Sum time.Duration
 	// Buckets[i] counts the durations of at most LatencyBounds()[i]; the
 	// counts are cumulative, and those longer than every bound are only in
 	// Count.

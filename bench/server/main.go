@@ -198,9 +198,14 @@ func scrapeEverySecond(h http.Handler) (stop func()) {
 // discardResponse is an http.ResponseWriter that drops what is written.
 type discardResponse struct{ h http.Header }
 
-func (d discardResponse) Header() http.Header         { return d.h }
+// Header implements http.ResponseWriter.
+func (d discardResponse) Header() http.Header { return d.h }
+
+// Write implements http.ResponseWriter: it drops b.
 func (d discardResponse) Write(b []byte) (int, error) { return len(b), nil }
-func (d discardResponse) WriteHeader(int)             {}
+
+// WriteHeader implements http.ResponseWriter.
+func (d discardResponse) WriteHeader(int) {}
 
 // rawArgs passes received arguments on unchanged.
 func rawArgs(args socketio.Args) []any {
