@@ -83,7 +83,7 @@ screenshot: examples/chat/node_modules/.installed examples/chat/test/node_module
 # `make bench` measures: the Go micro-benchmarks, then the load-test suite
 # in bench/ (our server, Node socket.io and zishang520/socket.io side by
 # side, and a Go pair against a Node pair joined by a local redis-server;
-# about 11 minutes on 2 cores, at most ~17 on a busy machine), which writes
+# about 12 minutes on 2 cores, at most ~18 on a busy machine), which writes
 # bench/RESULTS.md. Not part of `make test`. See bench/README.md.
 bench: bench-micro bench-suite
 

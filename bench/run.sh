@@ -24,9 +24,15 @@
 # offset, which the load generator requires (-offsets). Run it with
 # fanout_w10 to see what recovery costs: the summary compares the two.
 #
+# fanout_w10_metrics and echo_metrics are fanout_w10 and echo against sio
+# with its Prometheus metrics on (METRICS=1: the collector of
+# metrics/prometheus registered and scraped once a second inside the
+# server); the other servers are skipped. Run them with fanout_w10 and echo
+# to see what the metrics cost: the summary compares them.
+#
 # Knobs (environment), with their defaults:
-#   REPEATS=3  CASES="idle connect fanout_w10 fanout_w10_csr fanout_burst fanout_w1 echo polling_echo
-#                     cluster cluster_streams"
+#   REPEATS=3  CASES="idle connect fanout_w10 fanout_w10_csr fanout_w10_metrics fanout_burst fanout_w1
+#                     echo echo_metrics polling_echo cluster cluster_streams"
 #   IDLE_N=5000 CONNECT_N=2000 CONNECT_CONC=50 FANOUT_N=1000 FANOUT_M=200 SIZE=100
 #   ECHO_K=50 ECHO_R=2000 POLL_K=50 POLL_R=500 BASE_PORT=22000
 #   CLUSTER_N=1000 CLUSTER_M=200 CLUSTER_WINDOW=10 CLUSTER_WARMUP=20
@@ -51,7 +57,7 @@ export PATH="$PATH:/usr/local/go/bin"
 GO=${GO:-go}
 
 REPEATS=${REPEATS:-3}
-DEFAULT_CASES="idle connect fanout_w10 fanout_w10_csr fanout_burst fanout_w1 echo polling_echo cluster cluster_streams"
+DEFAULT_CASES="idle connect fanout_w10 fanout_w10_csr fanout_w10_metrics fanout_burst fanout_w1 echo echo_metrics polling_echo cluster cluster_streams"
 CASES=${CASES:-$DEFAULT_CASES}
 IDLE_N=${IDLE_N:-5000}
 CONNECT_N=${CONNECT_N:-2000}
@@ -111,11 +117,11 @@ case_args() { # case -> loadgen flags
   case "$1" in
     idle) echo "-scenario idle -n $IDLE_N -rate 1000 -concurrency 100 -hold 5s -settle 1s" ;;
     connect) echo "-scenario connect -n $CONNECT_N -concurrency $CONNECT_CONC" ;;
-    fanout_w10) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 10 -warmup 20" ;;
+    fanout_w10 | fanout_w10_metrics) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 10 -warmup 20" ;;
     fanout_w10_csr) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 10 -warmup 20 -offsets" ;;
     fanout_burst) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 0 -warmup 20" ;;
     fanout_w1) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 1 -warmup 20" ;;
-    echo) echo "-scenario echo -k $ECHO_K -r $ECHO_R -size $SIZE -warmup 100" ;;
+    echo | echo_metrics) echo "-scenario echo -k $ECHO_K -r $ECHO_R -size $SIZE -warmup 100" ;;
     polling_echo) echo "-scenario polling-echo -k $POLL_K -r $POLL_R -size $SIZE -warmup 20" ;;
     cluster | cluster_streams) echo "-scenario cluster-fanout -n $CLUSTER_N -m $CLUSTER_M -size $SIZE -window $CLUSTER_WINDOW -warmup $CLUSTER_WARMUP" ;;
     *) echo "run.sh: unknown case '$1'" >&2; return 1 ;;
@@ -124,17 +130,21 @@ case_args() { # case -> loadgen flags
 case_env() { # case -> the server's extra environment (the server contract's knobs)
   case "$1" in
     fanout_w10_csr) echo "RECOVERY=1" ;;
+    fanout_w10_metrics | echo_metrics) echo "METRICS=1" ;;
     cluster) echo "REDIS_ADAPTER=pubsub" ;;
     cluster_streams) echo "REDIS_ADAPTER=streams" ;;
   esac
 }
 is_cluster() { [ "$1" = cluster ] || [ "$1" = cluster_streams ]; }
+is_metrics() { [ "$1" = fanout_w10_metrics ] || [ "$1" = echo_metrics ]; }
 case_servers() { # case -> the servers it runs against
   local s
   for s in "${SERVERS[@]}"; do
     # zishang520/socket.io has no adapter for @socket.io/redis-adapter's
     # protocols, and its bench server does not read RECOVERY.
     if [ "$s" = zishang ] && { is_cluster "$1" || [ "$1" = fanout_w10_csr ]; }; then continue; fi
+    # METRICS is a knob of bench/server only.
+    if is_metrics "$1" && [ "$s" != sio ]; then continue; fi
     echo "$s"
   done
 }
@@ -392,7 +402,7 @@ if [ $CLUSTER_RUN = 1 ]; then
 fi
 ELAPSED=$(($(date +%s) - T0))
 
-REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- socketio internal adapter room namespace 2>/dev/null || echo ', with uncommitted changes')"
+REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- socketio internal adapter room namespace metrics 2>/dev/null || echo ', with uncommitted changes')"
 CLUSTER_HEADING="## Cluster (Redis adapter)"
 
 # The single-server part of the report (everything above the cluster section).
@@ -411,6 +421,9 @@ single_report() {
   echo "- servers: sio = \`bench/server\` (this repository, $REV); node = socket.io $SIO_V (\`bench/servers/node\`); zishang = github.com/zishang520/socket.io/servers/socket/v3 $ZS_V (\`bench/servers/zishang\`); all with default options"
   if [[ " $SINGLE_CASES " == *" fanout_w10_csr "* ]]; then
     echo "- \`fanout_w10_csr\`: the same servers with connection-state recovery on (\`RECOVERY=1\`: sio with \`Options.ConnectionStateRecovery\` and the in-memory \`adapter.NewSessionAware\`, node with \`connectionStateRecovery: {}\`; zishang skipped), each broadcast carrying its offset"
+  fi
+  if [[ " $SINGLE_CASES " == *" fanout_w10_metrics "* || " $SINGLE_CASES " == *" echo_metrics "* ]]; then
+    echo "- \`fanout_w10_metrics\`, \`echo_metrics\`: sio only, with its Prometheus metrics on (\`METRICS=1\`: the collector of \`metrics/prometheus\` with the Go and process collectors, scraped once a second inside the server)"
   fi
   echo "- the load generator (\`bench/loadgen\`) and the server share the same cores; other processes on the machine: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; the runs waited ${QUIET_SPENT} s in all for other processes to go below $QUIET_CORES cores (see the \"CPU used by other processes\" row)"
   echo

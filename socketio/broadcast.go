@@ -91,12 +91,13 @@ func (b *BroadcastOperator) Emit(event string, args ...any) error {
 		return ErrReservedEvent
 	}
 	if b.nsp.logsOffsets && !b.flags.Volatile {
-		return b.nsp.broadcastLogged(event, args, b.opts())
+		return b.nsp.broadcastLogged(event, args, b.opts(), true)
 	}
 	enc, err := encode(parser.Event, b.nsp.name, 0, false, event, args)
 	if err != nil {
 		return err
 	}
+	b.nsp.stats.broadcasts.Add(1)
 	p := &adapter.Packet{Namespace: b.nsp.name, Data: enc.data, Attachments: enc.atts, Encoded: enc}
 	return b.nsp.adapter.Broadcast(p, b.opts())
 }
@@ -104,10 +105,14 @@ func (b *BroadcastOperator) Emit(event string, args ...any) error {
 // broadcastLogged hands an event to an adapter that appends its recovery
 // offset and encodes it, once (adapter.OffsetLogger): the arguments are
 // written to a pooled buffer the adapter copies from before it returns.
-func (n *Namespace) broadcastLogged(event string, args []any, opts adapter.BroadcastOptions) error {
+// A broadcast (not an emit to one socket) is counted in the stats.
+func (n *Namespace) broadcastLogged(event string, args []any, opts adapter.BroadcastOptions, broadcast bool) error {
 	sp, data, atts, err := encodeArgs(event, args)
 	if err != nil {
 		return err
+	}
+	if broadcast {
+		n.stats.broadcasts.Add(1)
 	}
 	err = n.adapter.Broadcast(&adapter.Packet{Namespace: n.name, Data: data, Attachments: atts}, opts)
 	putScratch(sp, data)
@@ -136,6 +141,7 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 	if err != nil {
 		return nil, err
 	}
+	b.nsp.stats.broadcasts.Add(1)
 	servers := 1
 	if !b.flags.Local {
 		if servers, err = b.nsp.adapter.ServerCount(ctx); err != nil {
@@ -193,6 +199,7 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 	case <-done:
 	case <-timeout:
 		failure = &AckTimeoutError{}
+		b.nsp.stats.ackTimeouts.Add(1)
 	case <-ctx.Done():
 		failure = ctx.Err()
 	}

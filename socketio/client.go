@@ -25,6 +25,9 @@ type client struct {
 	sess *engine.Session
 	dec  parser.Decoder // used by the reader only
 	exec executor
+	// shard is the slot of the namespaces' event counters that the
+	// client's sockets count in (see nsStats).
+	shard uint32
 
 	mu         sync.Mutex
 	sockets    []*Socket // one per namespace joined
@@ -41,8 +44,7 @@ type client struct {
 func (c *client) closedLocked() bool { return c.gone == closedChan }
 
 func (srv *Server) newClient(sess *engine.Session) engine.Handler {
-	c := &client{srv: srv, sess: sess}
-	srv.traffic.opened.Add(1)
+	c := &client{srv: srv, sess: sess, shard: srv.clientSeq.Add(1) & (statShards - 1)}
 	c.exec.init(&srv.jobs, srv.workers)
 	timeout := srv.opts.ConnectTimeout
 	if timeout == 0 {
@@ -65,7 +67,6 @@ func (c *client) onConnectTimeout() {
 
 // OnMessage implements engine.Handler. It runs on the connection's reader.
 func (c *client) OnMessage(data []byte, binary bool) {
-	c.srv.traffic.received(data)
 	p, err := c.dec.Add(data, binary)
 	if err != nil {
 		c.srv.logger().Debug("socketio: closing connection on a packet that does not decode", "sid", c.sess.ID(), "err", err)
@@ -184,9 +185,10 @@ func (c *client) connect(p *parser.Packet) {
 	rec := c.srv.opts.ConnectionStateRecovery
 	var s *Socket
 	var missed []*engine.Packet
+	var missedEvents int
 	if rec != nil {
 		if pid, offset, ok := recoveryAuth(auth); ok {
-			s, missed = nsp.restore(c, auth, pid, offset)
+			s, missed, missedEvents = nsp.restore(c, auth, pid, offset)
 		}
 	}
 	if s == nil {
@@ -229,6 +231,7 @@ func (c *client) connect(p *parser.Packet) {
 	// The missed packets go before the answer, as in the reference: the
 	// client hands them to its handlers before it emits "connect".
 	s.accepted(encodeControl(parser.Connect, name, []byte(answer)), missed)
+	nsp.stats.slots[c.shard].out.Add(uint64(missedEvents))
 	nsp.add(s)
 	for _, fn := range onConnect {
 		fn(s)
@@ -254,29 +257,14 @@ func connectErrorPayload(err error) []byte {
 }
 
 func (c *client) send(pkts ...*engine.Packet) error {
-	err := c.sess.Send(pkts...)
-	if err == nil {
-		c.srv.traffic.sent(pkts)
-	}
-	return err
+	return c.sess.Send(pkts...)
 }
 
 // sendNow sends a reply to the client (an ack, a CONNECT answer), writing
 // it on the calling goroutine when the connection is free; see
 // engine.Session.SendNow.
 func (c *client) sendNow(pkts ...*engine.Packet) error {
-	err := c.sess.SendNow(pkts...)
-	if err == nil {
-		c.srv.traffic.sent(pkts)
-	}
-	return err
-}
-
-// sendVolatile queues pkts unless the client cannot take them at once.
-func (c *client) sendVolatile(pkts ...*engine.Packet) {
-	if c.sess.SendVolatile(pkts...) {
-		c.srv.traffic.sent(pkts)
-	}
+	return c.sess.SendNow(pkts...)
 }
 
 // removeSocket forgets a socket that left its namespace.
@@ -320,7 +308,7 @@ func (c *client) OnClose(reason engine.CloseReason, err error) {
 		close(gone)
 	}
 	r := fromEngineReason(reason)
-	c.srv.traffic.closed[r].Add(1)
+	c.srv.closedBy[r].Add(1)
 	c.exec.run(func() {
 		c.mu.Lock()
 		socks := slices.Clone(c.sockets)

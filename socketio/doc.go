@@ -36,8 +36,9 @@
 //     Engine.IO connection: decoding, routing to its sockets), exec.go (the
 //     connection's handler goroutine), encode.go and args.go (packets out
 //     and arguments in), handshake.go, options.go, errors.go, reason.go,
-//     health.go (the readiness and liveness probes), enginestats.go (the
-//     counters behind Server.EngineStats).
+//     health.go (the readiness and liveness probes), stats.go and
+//     enginestats.go (the counters behind Server.Stats,
+//     Server.NamespaceStats and Server.EngineStats).
 //   - namespace: the registry of static and dynamic namespaces (regular
 //     expression and function matchers, their children, the bound on
 //     them, the cleanup of empty children) and the routing of a CONNECT to
@@ -51,6 +52,19 @@
 //     WebSocket, upgrade, heartbeat), the bounded send queues and writers.
 //   - internal/parser: Socket.IO packet encoding and decoding, binary
 //     attachments.
+//
+// # Statistics
+//
+// [Server.Stats] and [Server.NamespaceStats] return the server's counters
+// (connections by transport, bytes and packets each way, sockets,
+// connections and disconnections by reason, events, broadcasts, ack
+// timeouts, refusals, slow clients) without a lock; the package
+// metrics/prometheus exports them to Prometheus, and anything else (an
+// admin page) may read them as often as it likes. Counting costs the hot
+// paths an atomic add each, in a slot of the connection's so that
+// connections served on different CPUs seldom share a cache line, and no
+// allocation. The children of a [ParentNamespace] count together under the
+// parent's name, so that clients cannot make the set of names grow.
 //
 // # Concurrency
 //
@@ -95,8 +109,10 @@
 //   - Server.hookMu (the OnNewNamespace hooks), ParentNamespace.mu (the
 //     parent's middleware and handlers), Namespace.mu (its middleware,
 //     handlers, listeners and sockets), client.mu (a connection's sockets
-//     and pending CONNECTs), the namespace.Registry's lock and the room
-//     index's lock (room.Index) are leaves: nothing is locked under them.
+//     and pending CONNECTs), the namespace.Registry's lock, the room
+//     index's lock (room.Index) and the lock of the list of namespace
+//     counters (statGroups, taken when a namespace or parent is declared)
+//     are leaves: nothing is locked under them.
 //   - The lock of adapter.SessionAware's store comes before the room
 //     index's: a broadcast is logged and its recipients chosen in one
 //     step, and so are a session's restore and the joining of its rooms.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosio/sio/adapter"
@@ -69,14 +70,22 @@ func (s *Socket) send(enc *encoded, compress, volatile bool) error {
 		}
 	}
 	pkts := enc.Frames(compress)
+	sent := &s.nsp.stats.slots[s.client.shard].out
 	if s.held.Load() != nil && s.hold(pkts) {
+		sent.Add(1)
 		return nil
 	}
 	if volatile {
-		s.client.sendVolatile(pkts...)
+		if s.client.sess.SendVolatile(pkts...) {
+			sent.Add(1)
+		}
 		return nil
 	}
-	return s.client.send(pkts...)
+	err := s.client.send(pkts...)
+	if err == nil {
+		sent.Add(1)
+	}
+	return err
 }
 
 // Deliver implements [adapter.Member].
@@ -135,7 +144,7 @@ func (e Emitter) Emit(event string, args ...any) error {
 		return e.s.nsp.broadcastLogged(event, args, adapter.BroadcastOptions{
 			Rooms: []room.Room{room.Room(e.s.id)},
 			Flags: adapter.Flags{Compress: !e.noComp},
-		})
+		}, false)
 	}
 	_, enc, err := e.encode(event, args, false)
 	if err != nil {
@@ -177,11 +186,16 @@ func (e Emitter) emitWithCallback(event string, args []any, cb any) error {
 		return err
 	}
 	var once sync.Once
-	var timer *time.Timer
+	// timer is set after it is started, and read by finish, which its
+	// own callback or the client's ack may run first.
+	var timer atomic.Pointer[time.Timer]
 	finish := func(ackArgs Args, failure error) {
 		once.Do(func() {
-			if timer != nil {
-				timer.Stop()
+			if t := timer.Load(); t != nil {
+				t.Stop()
+			}
+			if _, ok := failure.(*AckTimeoutError); ok {
+				s.nsp.stats.ackTimeouts.Add(1)
 			}
 			if failure != nil && !withErr {
 				return
@@ -201,15 +215,15 @@ func (e Emitter) emitWithCallback(event string, args []any, cb any) error {
 		return ErrDisconnected
 	}
 	if e.timeout > 0 {
-		timer = time.AfterFunc(e.timeout, func() {
+		timer.Store(time.AfterFunc(e.timeout, func() {
 			s.CancelAck(id)
 			finish(nil, &AckTimeoutError{})
-		})
+		}))
 	}
 	if err := s.send(enc, !e.noComp, e.volatile); err != nil {
 		s.CancelAck(id)
-		if timer != nil {
-			timer.Stop()
+		if t := timer.Load(); t != nil {
+			t.Stop()
 		}
 		return err
 	}
@@ -249,6 +263,7 @@ func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 		return a, nil
 	case <-timeout:
 		s.CancelAck(id)
+		s.nsp.stats.ackTimeouts.Add(1)
 		return nil, &AckTimeoutError{}
 	case <-ctx.Done():
 		s.CancelAck(id)

@@ -227,6 +227,7 @@ func (s *Socket) onEvent(p *parser.Packet) {
 	if !connected {
 		return
 	}
+	s.nsp.stats.slots[s.client.shard].in.Add(1)
 	args := newArgs(elems[1:], p.Attachments)
 	// As in the reference, any-listeners see the event before the packet
 	// middleware.

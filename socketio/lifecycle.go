@@ -168,6 +168,7 @@ func (s *Socket) disconnect(reason DisconnectReason, notify bool) {
 		}
 		s.nsp.adapter.DelAll(id)
 		s.nsp.remove(s)
+		s.nsp.stats.disconnected(reason)
 		if session != nil {
 			// After the socket left its rooms, so that a restore of
 			// this session cannot be undone by the DelAll above.

@@ -22,6 +22,9 @@ type Namespace struct {
 	srv     *Server
 	name    string
 	adapter adapter.Adapter
+	// stats are the namespace's counters, or its parent's (shared by
+	// every child); see Server.Stats.
+	stats *nsStats
 
 	ackIDs atomic.Uint64
 	// logsOffsets: the adapter appends recovery offsets to the broadcasts
@@ -40,8 +43,8 @@ type Namespace struct {
 	sockets    map[string]*Socket
 }
 
-func newNamespace(srv *Server, name string) *Namespace {
-	n := &Namespace{srv: srv, name: name, sockets: make(map[string]*Socket), ready: make(chan struct{})}
+func newNamespace(srv *Server, name string, stats *nsStats) *Namespace {
+	n := &Namespace{srv: srv, name: name, stats: stats, sockets: make(map[string]*Socket), ready: make(chan struct{})}
 	factory := srv.opts.Adapter
 	if factory == nil {
 		factory = adapter.NewInMemory
@@ -289,6 +292,8 @@ func (n *Namespace) add(s *Socket) {
 	n.mu.Lock()
 	n.sockets[s.id] = s
 	n.mu.Unlock()
+	n.stats.connections.Add(1)
+	n.stats.sockets.Add(1)
 	n.adapter.AddAll(room.SocketID(s.id), s, room.Room(s.id))
 	s.indexed.Store(true)
 	if l := n.srv.debugLogger(); l != nil {
@@ -302,6 +307,7 @@ func (n *Namespace) remove(s *Socket) {
 	delete(n.sockets, s.id)
 	empty := len(n.sockets) == 0
 	n.mu.Unlock()
+	n.stats.sockets.Add(-1)
 	if empty && n.srv.nsps.Empty(n.name, n) {
 		_ = n.adapter.Close() // a child of a parent, removed
 	}

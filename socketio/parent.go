@@ -19,6 +19,8 @@ type ParentNamespace struct {
 	// reg is the parent in the server's namespace registry, which keeps
 	// its children.
 	reg *namespace.Parent[*Namespace]
+	// stats are the counters every child shares, under the parent's name.
+	stats *nsStats
 
 	mu         sync.RWMutex
 	middleware []func(*Socket) error
@@ -35,6 +37,7 @@ func (srv *Server) OfFunc(match func(name string, auth json.RawMessage) (bool, e
 	p.reg = srv.nsps.AddMatcher(func(name string, auth []byte) (bool, error) {
 		return match(name, json.RawMessage(auth))
 	}, p.createChild)
+	p.stats = srv.stats.group(p.reg.Name(), true)
 	return p
 }
 
@@ -46,6 +49,7 @@ func (srv *Server) OfFunc(match func(name string, auth json.RawMessage) (bool, e
 func (srv *Server) OfRegexp(re *regexp.Regexp) *ParentNamespace {
 	p := &ParentNamespace{srv: srv}
 	p.reg = srv.nsps.AddRegexp(re, p.createChild)
+	p.stats = srv.stats.group(p.reg.Name(), true)
 	return p
 }
 
@@ -83,7 +87,7 @@ func (p *ParentNamespace) Emit(event string, args ...any) error {
 // createChild makes a child namespace, with the parent's middleware and
 // connection handlers as they are now; the registry registers it.
 func (p *ParentNamespace) createChild(name string) *Namespace {
-	n := newNamespace(p.srv, name)
+	n := newNamespace(p.srv, name, p.stats)
 	p.mu.RLock()
 	n.middleware = p.middleware
 	n.onConnect = p.onConnect

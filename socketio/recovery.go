@@ -44,8 +44,9 @@ func jsonString(raw json.RawMessage) (string, bool) {
 // [adapter.Restorer], in one step with the replay, so that no broadcast
 // is missed or sent twice. A replay larger than the connection's queue
 // bound (MaxQueueBytes), which would only disconnect the client again,
-// gives a new session too.
-func (n *Namespace) restore(c *client, auth []byte, pid, offset string) (*Socket, []*engine.Packet) {
+// gives a new session too. It also returns how many events the frames
+// carry.
+func (n *Namespace) restore(c *client, auth []byte, pid, offset string) (*Socket, []*engine.Packet, int) {
 	var s *Socket
 	newMember := func(sess *adapter.Session) adapter.Member {
 		s = newSocket(n, c, auth)
@@ -63,7 +64,7 @@ func (n *Namespace) restore(c *client, auth []byte, pid, offset string) (*Socket
 		n.adapter.AddAll(sess.SID, s, sess.Rooms...)
 	}
 	if err != nil || sess == nil || s == nil {
-		return nil, nil
+		return nil, nil, 0
 	}
 	var frames []*engine.Packet
 	size := 0
@@ -75,7 +76,7 @@ func (n *Namespace) restore(c *client, auth []byte, pid, offset string) (*Socket
 	}
 	if size > n.srv.maxQueueBytes() {
 		n.adapter.DelAll(room.SocketID(s.id))
-		return nil, nil
+		return nil, nil, 0
 	}
-	return s, frames
+	return s, frames, len(missed)
 }

@@ -31,11 +31,15 @@ type Server struct {
 	onNew  []func(*Namespace)
 	bundle *bundle
 
+	stats     statGroups    // the namespaces' counters; see Stats
+	clientSeq atomic.Uint32 // numbers the clients, for their stats slot
+
 	adaptersClosed atomic.Bool
 	// stopping is set first thing by Shutdown and Close, before any
 	// client is told to go (ReadinessHandler answers 503 from then on).
 	stopping atomic.Bool
-	traffic  traffic // see EngineStats
+	// closedBy counts the connections closed, by reason (EngineStats).
+	closedBy [NumDisconnectReasons]atomic.Uint64
 }
 
 // NewServer returns a server configured by opts; nil means the defaults.
@@ -81,7 +85,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // any). A name without a leading "/" gets one.
 func (srv *Server) Of(name string) *Namespace {
 	name = namespace.Normalize(name)
-	return srv.nsps.Of(name, func() *Namespace { return newNamespace(srv, name) })
+	return srv.nsps.Of(name, func() *Namespace { return newNamespace(srv, name, srv.stats.group(name, false)) })
 }
 
 // Namespaces returns the server's namespaces as they are now: "/", those

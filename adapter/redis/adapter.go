@@ -28,8 +28,9 @@ var errClosed = adapter.ErrClosed
 // failover client. The adapter does not close it.
 func NewAdapter(client redis.UniversalClient, opts *Options) adapter.Factory {
 	o := opts.withDefaults()
+	stats := new(adapter.ClusterCounters)
 	return func(nsp adapter.Namespace) adapter.Adapter {
-		return newAdapter(nsp, client, o, newClassic(client, nsp.Name(), &o))
+		return newAdapter(nsp, client, o, newClassic(client, nsp.Name(), &o), stats)
 	}
 }
 
@@ -45,14 +46,18 @@ func NewAdapter(client redis.UniversalClient, opts *Options) adapter.Factory {
 // channels.
 func NewShardedAdapter(client redis.UniversalClient, opts *Options) adapter.Factory {
 	o := opts.withDefaults()
+	stats := new(adapter.ClusterCounters)
 	return func(nsp adapter.Namespace) adapter.Adapter {
-		return newAdapter(nsp, client, o, newSharded(client, nsp.Name(), &o))
+		return newAdapter(nsp, client, o, newSharded(client, nsp.Name(), &o), stats)
 	}
 }
 
 // Adapter is the adapter of one namespace of one server. It keeps the
 // namespace's local rooms as the in-memory adapter does, publishes every
 // operation that is not Local to the other servers, and applies theirs.
+//
+// Its traffic is counted, with that of every adapter of its factory: see
+// [Adapter.ClusterStats].
 //
 // Concurrency: its methods are safe for concurrent use. Methods that send
 // to other servers queue the message and return without waiting for Redis
@@ -71,6 +76,7 @@ type Adapter struct {
 	proto  protocol
 	uid    string
 	log    *slog.Logger
+	stats  *adapter.ClusterCounters // the factory's
 
 	ctx    context.Context // canceled by Close
 	cancel context.CancelFunc
@@ -105,8 +111,9 @@ type ackWait struct {
 	onAck   func(adapter.AckArgs)
 }
 
-func newAdapter(nsp adapter.Namespace, client redis.UniversalClient, o Options, p protocol) *Adapter {
+func newAdapter(nsp adapter.Namespace, client redis.UniversalClient, o Options, p protocol, stats *adapter.ClusterCounters) *Adapter {
 	a := &Adapter{
+		stats:     stats,
 		nsp:       nsp,
 		client:    client,
 		opts:      o,
@@ -126,7 +133,7 @@ func newAdapter(nsp adapter.Namespace, client redis.UniversalClient, o Options, 
 	}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.out = workq.Batches[outMsg]{Max: o.MaxPendingBytes, Size: outMsg.size, Send: a.send,
-		Spawn: a.spawn, ErrFull: ErrQueueFull, ErrClosed: errClosed}
+		Spawn: a.spawn, ErrFull: ErrQueueFull, ErrClosed: errClosed, Stats: stats}
 	a.events = workq.Serial{Ctx: a.ctx, Spawn: a.spawn}
 	a.subs = workq.Serial{Ctx: a.ctx, Spawn: a.spawn}
 	// The in-memory adapter keeps the rooms; its room events pass through
@@ -137,7 +144,15 @@ func newAdapter(nsp adapter.Namespace, client redis.UniversalClient, o Options, 
 	return a
 }
 
-var _ adapter.Adapter = (*Adapter)(nil)
+var (
+	_ adapter.Adapter       = (*Adapter)(nil)
+	_ adapter.StatsReporter = (*Adapter)(nil)
+)
+
+// ClusterStats implements [adapter.StatsReporter]: the messages published
+// and the requests made by every adapter of the factory (NewAdapter or
+// NewShardedAdapter) that made a, with their round trips.
+func (a *Adapter) ClusterStats() adapter.ClusterStats { return a.stats.Stats() }
 
 // UID returns the adapter's ID in the cluster: the uid field of its
 // messages.
@@ -394,11 +409,12 @@ func (a *Adapter) BroadcastWithAck(p *adapter.Packet, opts adapter.BroadcastOpti
 // FetchSockets implements [adapter.Adapter]: the local sockets, and those
 // of every other server. It fails with an error wrapping [ErrTimeout] when
 // not every server answered within the timeout.
-func (a *Adapter) FetchSockets(ctx context.Context, opts adapter.BroadcastOptions) ([]adapter.SocketDetails, error) {
+func (a *Adapter) FetchSockets(ctx context.Context, opts adapter.BroadcastOptions) (_ []adapter.SocketDetails, err error) {
 	local, _ := a.local.FetchSockets(ctx, opts)
 	if opts.Flags.Local {
 		return local, nil
 	}
+	defer a.timed(adapter.RequestFetchSockets, time.Now(), &err)
 	n, err := a.ServerCount(ctx)
 	if err != nil {
 		return nil, err
@@ -464,7 +480,8 @@ func (a *Adapter) ServerSideEmit(_ context.Context, args []any) error {
 // interface. When not every server answers within
 // Options.RequestsTimeout, it returns the answers that came with an error
 // wrapping [ErrTimeout].
-func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, args []any) ([]any, error) {
+func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, args []any) (_ []any, err error) {
+	defer a.timed(adapter.RequestServerSideEmit, time.Now(), &err)
 	tree, err := fromGo(args)
 	if err != nil {
 		return nil, err
@@ -492,10 +509,11 @@ func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, args []any) ([]any,
 // subscribed to the namespace's request channel (PUBSUB NUMSUB), or to
 // its channel with the sharded adapter (PUBSUB SHARDNUMSUB), this one
 // included.
-func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
+func (a *Adapter) ServerCount(ctx context.Context) (_ int, err error) {
 	if a.isClosed() {
 		return 0, errClosed
 	}
+	defer a.timed(adapter.RequestServerCount, time.Now(), &err)
 	n, err := a.proto.serverCount(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("redis adapter: server count: %w", err)
@@ -503,7 +521,12 @@ func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// startRequest registers r under a new request ID.
+// timed records a request of kind k that started at start and ended with
+// *err; defer it.
+func (a *Adapter) timed(k adapter.RequestKind, start time.Time, err *error) {
+	a.stats.Request(k, time.Since(start), *err)
+}
+
 // sendRequest registers r under a new request ID and publishes m with that
 // ID; if the publish fails, r is forgotten.
 func (a *Adapter) sendRequest(r *request, m *message) (string, error) {

@@ -355,6 +355,16 @@ func TestRequestTimeout(t *testing.T) {
 			defer cancel()
 			_, err = g1.io.FetchSockets(ctx)
 			require.ErrorIs(t, err, context.DeadlineExceeded)
+
+			st := clusterStats(t, g1)
+			fetch := st.Requests[adapter.RequestFetchSockets]
+			assert.Equal(t, uint64(2), fetch.Latency.Count)
+			assert.Equal(t, uint64(2), fetch.Errors)
+			assert.GreaterOrEqual(t, fetch.Latency.Sum, 350*time.Millisecond) // the timeout, the deadline
+			assert.Equal(t, uint64(2), fetch.Latency.Buckets[adapter.NumLatencyBuckets-1])
+			sse := st.Requests[adapter.RequestServerSideEmit]
+			assert.Equal(t, uint64(1), sse.Latency.Count)
+			assert.Equal(t, uint64(1), sse.Errors)
 		})
 	}
 }
@@ -482,4 +492,5 @@ func TestQueueBound(t *testing.T) {
 		c.expect(t, "burst")
 	}
 	require.ErrorIs(t, err, ErrQueueFull)
+	assert.Positive(t, clusterStats(t, g).PublishErrors)
 }

@@ -13,11 +13,12 @@ type outMsg struct {
 // size is what m counts against Options.MaxPendingBytes.
 func (m outMsg) size() int { return len(m.channel) + len(m.payload) }
 
-// send publishes a batch, on the outbox's goroutine. A batch that fails is
-// dropped and logged: delivery between servers is at most once.
-func (a *Adapter) send(batch []outMsg) {
+// send publishes a batch, on the outbox's goroutine, and returns how
+// many of its messages failed. A batch that fails is dropped and logged:
+// delivery between servers is at most once.
+func (a *Adapter) send(batch []outMsg) (failed int) {
 	shard := a.proto.sharded()
-	_, err := a.client.Pipelined(a.ctx, func(p redis.Pipeliner) error {
+	cmds, err := a.client.Pipelined(a.ctx, func(p redis.Pipeliner) error {
 		for _, m := range batch {
 			if shard {
 				p.SPublish(a.ctx, m.channel, m.payload)
@@ -30,4 +31,10 @@ func (a *Adapter) send(batch []outMsg) {
 	if err != nil && a.ctx.Err() == nil {
 		a.log.Warn("redis adapter: publish failed, messages dropped", "nsp", a.nsp.Name(), "messages", len(batch), "err", err)
 	}
+	for _, c := range cmds { // a failed pipeline sets the error of each
+		if c.Err() != nil {
+			failed++
+		}
+	}
+	return failed
 }

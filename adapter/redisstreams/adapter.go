@@ -131,7 +131,7 @@ func newAdapter(h *hub, nsp adapter.Namespace) *Adapter {
 	a.private = a.public + a.uid + "#"
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.out = workq.Batches[outMsg]{Max: o.MaxPendingBytes, Size: outSize, Send: a.send,
-		Spawn: a.spawn, ErrFull: ErrQueueFull, ErrClosed: errClosed}
+		Spawn: a.spawn, ErrFull: ErrQueueFull, ErrClosed: errClosed, Stats: &h.stats}
 	a.events = workq.Serial{Ctx: a.ctx, Spawn: a.spawn}
 	a.local = adapter.NewInMemory(nsp).(*adapter.InMemory)
 	a.spawn(a.listen)
@@ -139,7 +139,21 @@ func newAdapter(h *hub, nsp adapter.Namespace) *Adapter {
 	return a
 }
 
-var _ adapter.Adapter = (*Adapter)(nil)
+var (
+	_ adapter.Adapter       = (*Adapter)(nil)
+	_ adapter.StatsReporter = (*Adapter)(nil)
+)
+
+// ClusterStats implements [adapter.StatsReporter]: the entries added,
+// the messages published and the requests made by every adapter of the
+// factory (NewAdapter) that made a, with their round trips.
+func (a *Adapter) ClusterStats() adapter.ClusterStats { return a.hub.stats.Stats() }
+
+// timed records a request of kind k that started at start and ended with
+// *err; defer it.
+func (a *Adapter) timed(k adapter.RequestKind, start time.Time, err *error) {
+	a.hub.stats.Request(k, time.Since(start), *err)
+}
 
 // UID returns the adapter's ID in the cluster: the uid field of its
 // messages.
@@ -379,11 +393,12 @@ func (a *Adapter) BroadcastWithAck(p *adapter.Packet, opts adapter.BroadcastOpti
 // FetchSockets implements [adapter.Adapter]: the local sockets, and those
 // of every other server. It fails with an error wrapping [ErrTimeout] when
 // not every server answered within the timeout.
-func (a *Adapter) FetchSockets(ctx context.Context, opts adapter.BroadcastOptions) ([]adapter.SocketDetails, error) {
+func (a *Adapter) FetchSockets(ctx context.Context, opts adapter.BroadcastOptions) (_ []adapter.SocketDetails, err error) {
 	local, _ := a.local.FetchSockets(ctx, opts)
 	if opts.Flags.Local {
 		return local, nil
 	}
+	defer a.timed(adapter.RequestFetchSockets, time.Now(), &err)
 	n, err := a.ServerCount(ctx)
 	if err != nil {
 		return nil, err
@@ -448,7 +463,8 @@ func (a *Adapter) ServerSideEmit(_ context.Context, args []any) error {
 // interface. When not every server answers within
 // Options.RequestsTimeout, it returns the answers that came with an error
 // wrapping [ErrTimeout].
-func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, args []any) ([]any, error) {
+func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, args []any) (_ []any, err error) {
+	defer a.timed(adapter.RequestServerSideEmit, time.Now(), &err)
 	tree, err := clustermsg.FromGo(args)
 	if err != nil {
 		return nil, err
@@ -476,10 +492,11 @@ func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, args []any) ([]any,
 // subscribed to the namespace's channel (PUBSUB NUMSUB, summed over the
 // masters of a Redis Cluster), this one included, as the reference counts
 // them.
-func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
+func (a *Adapter) ServerCount(ctx context.Context) (_ int, err error) {
 	if a.isClosed() {
 		return 0, errClosed
 	}
+	defer a.timed(adapter.RequestServerCount, time.Now(), &err)
 	n, err := numSub(ctx, a.client, a.public)
 	if err != nil {
 		return 0, fmt.Errorf("redis streams adapter: server count: %w", err)

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/gosio/sio/adapter"
 	"github.com/gosio/sio/adapter/internal/clustermsg"
 	"github.com/gosio/sio/internal/testkit"
 	"github.com/gosio/sio/internal/testkit/redistest"
@@ -304,6 +305,48 @@ func TestRequestTimeout(t *testing.T) {
 	require.ErrorIs(t, err, ErrTimeout)
 	assert.Len(t, res, 1)
 	assert.Contains(t, err.Error(), "serverSideEmit: 1 of 2 servers answered")
+
+	st := clusterStats(t, g1.io)
+	for _, k := range []adapter.RequestKind{adapter.RequestFetchSockets, adapter.RequestServerSideEmit} {
+		assert.Equal(t, adapter.RequestStats{Latency: st.Requests[k].Latency, Errors: 1}, st.Requests[k], k.String())
+		assert.Equal(t, uint64(1), st.Requests[k].Latency.Count, k.String())
+		assert.GreaterOrEqual(t, st.Requests[k].Latency.Sum, 300*time.Millisecond, k.String())
+	}
+}
+
+// clusterStats returns the counters of the adapter of io's main namespace.
+func clusterStats(t *testing.T, io *socketio.Server) adapter.ClusterStats {
+	t.Helper()
+	r, ok := io.Sockets().Adapter().(adapter.StatsReporter)
+	require.True(t, ok, "the adapter does not report stats")
+	return r.ClusterStats()
+}
+
+// Each request is timed once, and every entry added and message
+// published is counted with the round trip of its batch.
+func TestClusterStats(t *testing.T) {
+	r := redistest.Shared(t)
+	client := r.NewClient(t)
+	g1, g2 := startPair(t, client, testOptions(t))
+	ctx := context.Background()
+	before := clusterStats(t, g1.io)
+	_, err := g1.io.FetchSockets(ctx)
+	require.NoError(t, err)
+	_, err = g1.io.ServerSideEmitWithAck(ctx, "ssping", 1)
+	require.NoError(t, err)
+	require.NoError(t, g1.io.Emit("hello")) // an entry
+	testkit.Eventually(t, "two requests and an entry written", func() bool {
+		return clusterStats(t, g1.io).Published >= before.Published+3
+	})
+	after := clusterStats(t, g1.io)
+	for _, k := range []adapter.RequestKind{adapter.RequestFetchSockets, adapter.RequestServerSideEmit} {
+		assert.Equal(t, before.Requests[k].Latency.Count+1, after.Requests[k].Latency.Count, k.String())
+		assert.Zero(t, after.Requests[k].Errors, k.String())
+	}
+	assert.GreaterOrEqual(t, after.Requests[adapter.RequestServerCount].Latency.Count, before.Requests[adapter.RequestServerCount].Latency.Count+2)
+	assert.Zero(t, after.PublishErrors)
+	assert.Greater(t, after.PublishLatency.Count, before.PublishLatency.Count)
+	testkit.Eventually(t, "g2's answers counted", func() bool { return clusterStats(t, g2.io).Published >= 2 })
 }
 
 // TestStreamEntries checks what the adapter writes to the stream: the

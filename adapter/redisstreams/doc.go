@@ -127,4 +127,12 @@
 //
 // What a restart of Redis keeps is what it persisted (RDB or AOF): with
 // AOF and fsync always, both the sessions and the entries survive it.
+//
+// # Statistics
+//
+// The adapters of a factory count the entries they add and the messages
+// they publish, and the requests they wait for (FetchSockets,
+// ServerSideEmitWithAck, ServerCount, PersistSession, RestoreSession),
+// with the round trips of both ([Adapter.ClusterStats]); the package
+// metrics/prometheus exports these counters.
 package redisstreams

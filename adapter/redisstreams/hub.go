@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/gosio/sio/adapter"
 )
 
 // hub is what the adapters of one factory share: the namespaces' adapters
@@ -18,6 +20,7 @@ import (
 type hub struct {
 	client redis.UniversalClient
 	opts   Options
+	stats  adapter.ClusterCounters // what the factory's adapters count
 
 	mu       sync.Mutex
 	adapters map[string]map[*Adapter]struct{} // by namespace; several when servers share the factory

@@ -25,9 +25,9 @@ type outMsg struct {
 // outSize is what m counts against Options.MaxPendingBytes.
 func outSize(m outMsg) int { return m.size }
 
-// send writes a batch, on the outbox's goroutine. A batch that fails is
-// dropped and logged.
-func (a *Adapter) send(batch []outMsg) {
+// send writes a batch, on the outbox's goroutine, and returns how many of
+// its messages failed. A batch that fails is dropped and logged.
+func (a *Adapter) send(batch []outMsg) (failed int) {
 	if a.window > 0 {
 		// With recovery on, the reader delivers this server's broadcasts:
 		// an entry added before it knows where it starts could be taken
@@ -38,7 +38,7 @@ func (a *Adapter) send(batch []outMsg) {
 		}
 	}
 	adds := make([]*redis.StringCmd, len(batch))
-	_, err := a.client.Pipelined(a.ctx, func(p redis.Pipeliner) error {
+	cmds, err := a.client.Pipelined(a.ctx, func(p redis.Pipeliner) error {
 		for i, m := range batch {
 			if m.channel != "" {
 				p.Publish(a.ctx, m.channel, m.payload)
@@ -61,6 +61,12 @@ func (a *Adapter) send(batch []outMsg) {
 			m.onFail()
 		}
 	}
+	for _, c := range cmds { // a failed pipeline sets the error of each
+		if c.Err() != nil {
+			failed++
+		}
+	}
+	return failed
 }
 
 // notAdded reports whether err says for sure that an XADD was not

@@ -3,6 +3,7 @@ package redisstreams
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -103,7 +104,7 @@ func (a *Adapter) sessionKey(pid string) string { return a.opts.SessionKeyPrefix
 // clustermsg turns Go values into msgpack (through encoding/json for
 // types it does not know). It returns [adapter.ErrNotSupported] when the
 // server's recovery is off.
-func (a *Adapter) PersistSession(s *adapter.Session) error {
+func (a *Adapter) PersistSession(s *adapter.Session) (err error) {
 	if a.window <= 0 {
 		return adapter.ErrNotSupported
 	}
@@ -129,6 +130,7 @@ func (a *Adapter) PersistSession(s *adapter.Session) error {
 	}
 	ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
 	defer cancel()
+	defer a.timed(adapter.RequestPersistSession, time.Now(), &err)
 	// PX in milliseconds, as the reference writes it.
 	err = a.client.Do(ctx, "SET", a.sessionKey(s.PID), base64.StdEncoding.EncodeToString(b), "PX", a.window.Milliseconds()).Err()
 	if err != nil {
@@ -171,19 +173,26 @@ func (a *Adapter) RestoreSessionAndJoin(pid, offset string, newMember func(*adap
 	}
 	ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
 	defer cancel()
+	var failure error // what went wrong with Redis, for the stats
+	defer a.timed(adapter.RequestRestoreSession, time.Now(), &failure)
 	select {
 	case <-a.reader.ready: // its start is where this server's deliveries begin
 	case <-ctx.Done():
+		failure = ctx.Err()
 		return nil, nil, nil
 	}
 	s, err := a.takeSession(ctx, pid)
 	if err != nil || s == nil {
+		if !errors.Is(err, redis.Nil) {
+			failure = err // a session that is not there is no failure
+		}
 		return nil, nil, nil
 	}
 	// The entry of the offset must still be there: trimming removes the
 	// oldest entries first, so then every later one is there too.
 	at, err := a.client.XRangeN(ctx, a.stream, from.String(), from.String(), 1).Result()
 	if err != nil || len(at) != 1 || at[0].ID != from.String() {
+		failure = err
 		return nil, nil, nil
 	}
 	in := make(map[room.Room]struct{}, len(s.Rooms))

@@ -225,6 +225,17 @@ func TestRecoveryGoToGo(t *testing.T) {
 	c3 := connectRaw(t, a.url, "c", c.auth())
 	sid3, _ := readConnect(t, c3.Client)
 	assert.NotEqual(t, c.sid, sid3, "a pid restores once")
+
+	// One session stored by A, restored by B; the spent pid on A is no
+	// failure.
+	persist := clusterStats(t, a.io).Requests[adapter.RequestPersistSession]
+	assert.Equal(t, adapter.RequestStats{Latency: persist.Latency}, persist)
+	assert.Equal(t, uint64(1), persist.Latency.Count)
+	for _, n := range []*recNode{a, b} {
+		restore := clusterStats(t, n.io).Requests[adapter.RequestRestoreSession]
+		assert.Equal(t, uint64(1), restore.Latency.Count)
+		assert.Zero(t, restore.Errors)
+	}
 }
 
 // A pid or offset that is forged, foreign, expired or malformed gives a

@@ -28,6 +28,11 @@
 //	       settings (2 minutes, middleware skipped); without an adapter
 //	       from REDIS_URL that is the in-memory adapter.NewSessionAware,
 //	       and every broadcast carries its offset as its last argument.
+//	METRICS  "1": Prometheus metrics on: the collector of metrics/prometheus,
+//	       with the Go runtime and process collectors, served on /metrics
+//	       and scraped once a second by a goroutine of the server (what a
+//	       Prometheus server scraping it would cost it, the HTTP exchange
+//	       aside).
 //
 // It exits on SIGTERM or SIGINT after io.Shutdown.
 package main
@@ -39,6 +44,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/pprof"
 	"os"
 	"os/signal"
@@ -51,6 +57,7 @@ import (
 
 	redisadapter "github.com/gosio/sio/adapter/redis"
 	"github.com/gosio/sio/adapter/redisstreams"
+	siometrics "github.com/gosio/sio/metrics/prometheus"
 	"github.com/gosio/sio/socketio"
 )
 
@@ -122,6 +129,17 @@ func main() {
 
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io)
+	switch v := os.Getenv("METRICS"); v {
+	case "", "0":
+	case "1":
+		metrics := siometrics.Handler(io)
+		mux.Handle("/metrics", metrics)
+		stop := scrapeEverySecond(metrics)
+		defer stop()
+		log.Printf("metrics on, scraped once a second")
+	default:
+		log.Fatalf("METRICS=%q: want 1 or 0", v)
+	}
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -151,6 +169,43 @@ func main() {
 		writeHeap(path)
 	}
 }
+
+// scrapeEverySecond serves h a scrape once a second, as Prometheus would
+// ask for it (gzip, the text format), writing the answer nowhere; stop
+// ends it.
+func scrapeEverySecond(h http.Handler) (stop func()) {
+	done := make(chan struct{})
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+				r.Header.Set("Accept", "text/plain;version=0.0.4")
+				r.Header.Set("Accept-Encoding", "gzip")
+				h.ServeHTTP(discardResponse{http.Header{}}, r)
+			}
+		}
+	}()
+	return func() { close(done); <-ended }
+}
+
+// discardResponse is an http.ResponseWriter that drops what is written.
+type discardResponse struct{ h http.Header }
+
+// Header implements http.ResponseWriter.
+func (d discardResponse) Header() http.Header { return d.h }
+
+// Write implements http.ResponseWriter: it drops b.
+func (d discardResponse) Write(b []byte) (int, error) { return len(b), nil }
+
+// WriteHeader implements http.ResponseWriter.
+func (d discardResponse) WriteHeader(int) {}
 
 // rawArgs passes received arguments on unchanged.
 func rawArgs(args socketio.Args) []any {

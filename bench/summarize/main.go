@@ -51,6 +51,9 @@ var metrics = []metric{
 	{cs: "fanout_w10_csr", key: "latency_p99_ms", label: "fan-out w10, recovery on: latency p99 (ms)"},
 	{cs: "fanout_w10_csr", key: "server_cpu_us_per_delivery", label: "fan-out w10, recovery on: server CPU per delivery (µs)"},
 	{cs: "fanout_w10_csr", key: "server_hwm_kb", label: "fan-out w10, recovery on: server peak RSS (KiB)"},
+	{cs: "fanout_w10_metrics", key: "msgs_per_s", label: "fan-out w10, metrics on: delivered msgs/s"},
+	{cs: "fanout_w10_metrics", key: "latency_p99_ms", label: "fan-out w10, metrics on: latency p99 (ms)"},
+	{cs: "fanout_w10_metrics", key: "server_cpu_us_per_delivery", label: "fan-out w10, metrics on: server CPU per delivery (µs)"},
 	{cs: "fanout_burst", key: "msgs_per_s", label: "fan-out burst: delivered msgs/s"},
 	{cs: "fanout_burst", key: "latency_p50_ms", label: "fan-out burst: latency p50 (ms)"},
 	{cs: "fanout_burst", key: "latency_p99_ms", label: "fan-out burst: latency p99 (ms)"},
@@ -64,6 +67,9 @@ var metrics = []metric{
 	{cs: "echo", key: "rtt_p50_ms", label: "echo: round trip p50 (ms)"},
 	{cs: "echo", key: "rtt_p99_ms", label: "echo: round trip p99 (ms)"},
 	{cs: "echo", key: "server_cpu_us_per_round_trip", label: "echo: server CPU per round trip (µs)"},
+	{cs: "echo_metrics", key: "round_trips_per_s", label: "echo, metrics on: round trips/s"},
+	{cs: "echo_metrics", key: "rtt_p99_ms", label: "echo, metrics on: round trip p99 (ms)"},
+	{cs: "echo_metrics", key: "server_cpu_us_per_round_trip", label: "echo, metrics on: server CPU per round trip (µs)"},
 	{cs: "polling_echo", key: "round_trips_per_s", label: "polling echo: round trips/s"},
 	{cs: "polling_echo", key: "rtt_p50_ms", label: "polling echo: round trip p50 (ms)"},
 	{cs: "polling_echo", key: "rtt_p99_ms", label: "polling echo: round trip p99 (ms)"},
@@ -120,6 +126,10 @@ var targets = []target{
 	{"cluster_streams", "msgs_per_s", ">=", 3, "cluster fan-out on Redis Streams msgs/s >= 3x the Node pair", ""},
 	{"fanout_w10_csr", "server_cpu_us_per_delivery", "<=", 1.1,
 		"fan-out w10 server CPU per delivery, recovery on <= 1.1x recovery off (same server)", "fanout_w10"},
+	{"fanout_w10_metrics", "server_cpu_us_per_delivery", "<=", 1.03,
+		"fan-out w10 server CPU per delivery, metrics on <= 1.03x metrics off (same server)", "fanout_w10"},
+	{"echo_metrics", "server_cpu_us_per_round_trip", "<=", 1.03,
+		"echo server CPU per round trip, metrics on <= 1.03x metrics off (same server)", "echo"},
 }
 
 // costs are rows of the same server in two cases: the second case's
@@ -129,6 +139,8 @@ var costs = []struct {
 }{
 	{"fanout_w10_csr", "fanout_w10", "server_cpu_us_per_delivery", "fan-out w10: server CPU per delivery, recovery on / off"},
 	{"fanout_w10_csr", "fanout_w10", "msgs_per_s", "fan-out w10: delivered msgs/s, recovery on / off"},
+	{"fanout_w10_metrics", "fanout_w10", "server_cpu_us_per_delivery", "fan-out w10: server CPU per delivery, metrics on / off"},
+	{"echo_metrics", "echo", "server_cpu_us_per_round_trip", "echo: server CPU per round trip, metrics on / off"},
 	{"cluster_streams", "cluster", "server_cpu_us_per_delivery", "cluster: server CPU per delivery, streams / pub/sub"},
 	{"cluster_streams", "cluster", "msgs_per_s", "cluster: delivered msgs/s, streams / pub/sub"},
 }

@@ -8,7 +8,9 @@
 //
 // then open http://localhost:3000 in two browser windows. The page loads
 // the official Socket.IO client from /socket.io/socket.io.js, which the
-// server serves from the npm package installed by `make run`.
+// server serves from the npm package installed by `make run`. Prometheus
+// metrics are on http://localhost:3000/metrics, and the probes of a load
+// balancer on /readyz and /healthz.
 //
 // With ADMIN_PASSWORD set, the server is instrumented for the official
 // Socket.IO admin UI, which it serves at /admin/ (log in with the page's
@@ -36,6 +38,7 @@ import (
 	"github.com/gosio/sio/adapter"
 	redisadapter "github.com/gosio/sio/adapter/redis"
 	"github.com/gosio/sio/adapter/redisstreams"
+	siometrics "github.com/gosio/sio/metrics/prometheus"
 	"github.com/gosio/sio/socketio"
 )
 
@@ -114,6 +117,9 @@ func main() {
 	// this server drains; /healthz stays 200 until the process exits.
 	mux.Handle("/readyz", io.ReadinessHandler())
 	mux.Handle("/healthz", io.LivenessHandler())
+	// Prometheus metrics, always on: the server counts anyway, and the
+	// handler only reads the counters when scraped.
+	mux.Handle("/metrics", siometrics.Handler(io))
 	mux.Handle("/", http.FileServerFS(page))
 	// After newChat: the admin's connection listener runs after the
 	// chat's, so the UI sees each socket with its nickname and room.

@@ -50,6 +50,9 @@ func (s *Session) abort(reason CloseReason, err error, code int) {
 		s.mu.Unlock()
 		return
 	}
+	if slowClient(err) {
+		s.srv.stats.slow.Add(1)
+	}
 	ws := s.ws
 	canWrite := ws != nil && !s.wr.held
 	if canWrite {
@@ -101,6 +104,10 @@ func (s *Session) clientClose() {
 // upgrade probe. The caller then closes the transport and calls closed.
 func (s *Session) finalizeLocked() {
 	s.state = stateClosed
+	if s.gauge != nil {
+		s.gauge.Add(-1)
+		s.gauge = nil
+	}
 	if s.upgrade.probe != nil {
 		s.upgrade.probe.close()
 		s.upgrade.probe = nil

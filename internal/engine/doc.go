@@ -90,4 +90,8 @@
 //   - packet.go: Engine.IO packets, pre-encoded as websocket frames, and
 //     long-polling payloads.
 //   - config.go, cors.go, errors.go: options, CORS, errors and close reasons.
+//   - stats.go: the server's counters ([Server.Stats]): sessions by
+//     transport, bytes and messages each way, refusals by code, slow
+//     clients. Traffic is added without a lock to one of a few
+//     cache-line-sized slots, the session's, and summed when read.
 package engine

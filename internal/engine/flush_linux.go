@@ -145,8 +145,7 @@ func (s *Session) flushNow(iov []syscall.Iovec) []syscall.Iovec {
 	if n < total {
 		// The socket is full: the rest, then what was queued meanwhile,
 		// goes to a writer that waits.
-		ws.written += int64(n)
-		ws.sinceOut += int64(n)
+		ws.wrote(int64(n))
 		s.mu.Lock()
 		if partial := s.out.putFront(batch, n); partial != nil {
 			ws.partial = partial

@@ -53,6 +53,7 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q map[strin
 	s.out.pkts = append(s.out.pkts, NewPacket(PacketOpen, open))
 	if srv.cfg.InitialPacket != nil {
 		s.out.pkts = append(s.out.pkts, NewPacket(PacketMessage, srv.cfg.InitialPacket))
+		s.out.msgs++
 	}
 
 	hdr := w.Header()
@@ -81,6 +82,8 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q map[strin
 		// The 101 answer goes out with the open packet, in the first
 		// write of the session's writer, which start runs.
 		wc.partial = answer
+		// HTTP, not Engine.IO traffic: left out of the bytes sent.
+		wc.uncounted = len(answer)
 		s.claimWriterLocked() // s is not shared yet: no lock needed
 	}
 	if !srv.start(s, wc) {
@@ -108,10 +111,20 @@ func (srv *Server) start(s *Session, wc *wsConn) bool {
 	}
 	srv.sessions[s.id] = s
 	srv.mu.Unlock()
+	srv.stats.opened.Add(1)
+	s.mu.Lock()
 	if wc != nil {
-		s.mu.Lock()
 		s.ws = wc
-		s.mu.Unlock()
+	}
+	if s.state != stateClosed {
+		s.gauge = &srv.stats.polling
+		if wc != nil {
+			s.gauge = &srv.stats.websocket
+		}
+		s.gauge.Add(1)
+	}
+	s.mu.Unlock()
+	if wc != nil {
 		wc.attach(s)
 	}
 	s.logOpen()

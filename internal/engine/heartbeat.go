@@ -153,11 +153,11 @@ const outqCheckEvery = 64 << 10
 // reads, however slowly, is never called stalled. It looks at the kernel's
 // queue after every outqCheckEvery bytes written, or when force is set.
 func (c *wsConn) stalled(batch []*Packet, patience time.Duration, force bool) (stalled, waiting bool) {
+	var n int64
 	for _, p := range batch {
-		n := int64(len(p.frame))
-		c.written += n
-		c.sinceOut += n
+		n += int64(len(p.frame))
 	}
+	c.wrote(n)
 	if c.sinceOut < outqCheckEvery && !force {
 		return false, false
 	}

@@ -2,9 +2,7 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"net"
 	"sync"
 	"time"
 )
@@ -67,16 +65,6 @@ func (s *Session) logClose(reason CloseReason, err error) {
 		attrs = append(attrs, slog.String("err", err.Error()))
 	}
 	l.LogAttrs(context.Background(), slog.LevelDebug, "engineio: session closed", attrs...)
-}
-
-// slowClient reports whether err closed a session whose client did not
-// read fast enough.
-func slowClient(err error) bool {
-	if errors.Is(err, ErrQueueFull) || errors.Is(err, ErrStalled) {
-		return true
-	}
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // slowWarnEvery is the least time between two warnings about slow clients.

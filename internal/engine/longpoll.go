@@ -118,6 +118,7 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 	s.out.recycle(batch)
 	s.mu.Unlock()
 	s.srv.writePayload(w, r, body, compress)
+	s.tally.bytesOut.Add(uint64(len(body)))
 	// The response writer has copied the body (or compressed it).
 	if cap(body) <= maxPooledPayload {
 		*bp = body[:0]
@@ -185,6 +186,7 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 		return
 	}
+	s.tally.bytesIn.Add(uint64(len(body)))
 	s.readMu.Lock()
 	err = decodePayload(body, func(t PacketType, data []byte, binary bool) bool {
 		if !s.isOpen() {

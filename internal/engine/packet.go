@@ -43,6 +43,7 @@ type Packet struct {
 	hdr    int
 	binary bool // a binary message: the payload is the raw bytes
 	ctrl   bool // a websocket control frame, never sent over polling
+	msg    bool // a message packet, text or binary (counted in Stats)
 	// noCompress: sent uncompressed (per-message deflate, HTTP compression
 	// of a polling response made of such packets only).
 	noCompress bool
@@ -124,7 +125,8 @@ func finish(buf []byte, op byte) *Packet {
 		}
 	}
 	buf[maxFrameHeader-hdr] = 0x80 | op // FIN
-	return &Packet{frame: buf[maxFrameHeader-hdr:], hdr: hdr}
+	msg := op == opBinary || (op == opText && buf[maxFrameHeader] == '0'+byte(PacketMessage))
+	return &Packet{frame: buf[maxFrameHeader-hdr:], hdr: hdr, msg: msg}
 }
 
 // Payload returns the packet as a long-polling payload element and a

@@ -22,6 +22,8 @@ type Server struct {
 	// workers run the sessions' websocket writers and readers.
 	workers *workers.Pool
 	flusher *flusher
+	// stats are the server's counters; see Stats.
+	stats counters
 
 	pollMu    sync.Mutex
 	pollr     *poller // made by the first websocket; nil if none can be
@@ -160,7 +162,9 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s = nil
 	}
 	if s == nil && r.Method == http.MethodGet && !upgrade && transport == TransportPolling && srv.takeLingering(sid) {
-		srv.writePayload(w, r, srv.noopPacket.Payload(), false)
+		body := srv.noopPacket.Payload()
+		srv.writePayload(w, r, body, false)
+		srv.stats.slots[0].bytesOut.Add(uint64(len(body)))
 		return
 	}
 	if s == nil {
@@ -224,6 +228,7 @@ func (srv *Server) refuse(w http.ResponseWriter, r *http.Request, upgrade bool, 
 	if l := srv.debugLogger(); l != nil {
 		l.LogAttrs(r.Context(), slog.LevelDebug, "engineio: request refused", slog.Int("code", int(code)), slog.String("message", msg), slog.String("remote", r.RemoteAddr))
 	}
+	srv.stats.refusedWith(code)
 	if srv.cfg.OnConnectionError != nil {
 		srv.cfg.OnConnectionError(r, &RequestError{Code: code, Message: msg, Context: context})
 	}

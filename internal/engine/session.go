@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -92,6 +93,9 @@ type Session struct {
 	secure     bool
 	handler    Handler      // set under mu by Server.start, then fixed
 	burst      BurstHandler // handler, if it is one
+	// tally is where the session counts its traffic (see counters); set
+	// by newSession, then fixed.
+	tally *statSlot
 
 	// readMu serializes delivery to the handler: the websocket reader and a
 	// long-polling POST may overlap during an upgrade.
@@ -113,6 +117,9 @@ type Session struct {
 	polling longPoll
 	upgrade upgradeState
 	closing closeInfo // the close in progress, once state is not stateOpen
+	// gauge is the server's count of open sessions that counts this one
+	// (polling or websocket), from its start until it is closed.
+	gauge *atomic.Int64
 	// earlyClose records a close that happened before the handler existed
 	// (during Config.OnConnection); start reports it.
 	earlyClose *closeInfo
@@ -129,7 +136,9 @@ func newSession(srv *Server, id string, r *http.Request) *Session {
 		remoteAddr: r.RemoteAddr,
 		done:       make(chan struct{}),
 		finished:   make(chan struct{}),
+		tally:      srv.stats.slot(),
 	}
+	s.out.tally = s.tally
 	if s.header == nil {
 		s.header = http.Header{}
 	}
@@ -200,6 +209,7 @@ func (s *Session) isOpen() bool {
 func (s *Session) onPacket(t PacketType, data []byte, binary bool) bool {
 	switch t {
 	case PacketMessage:
+		s.tally.msgsIn.Add(1)
 		s.handler.OnMessage(data, binary)
 	case PacketPong:
 		s.onPong()

@@ -60,6 +60,7 @@ func (s *Session) probeLoop(c *wsConn) {
 			if err := c.write([]*Packet{s.srv.probePacket}, s.srv.cfg.writeTimeout()); err != nil {
 				return false
 			}
+			c.tally.bytesOut.Add(uint64(len(s.srv.probePacket.frame)))
 			s.mu.Lock()
 			s.upgrade.probed = true
 			s.kickLocked() // release a pending GET with a noop
@@ -76,6 +77,12 @@ func (s *Session) probeLoop(c *wsConn) {
 			s.upgrade.probed = false
 			s.ws = c
 			c.attach(s)
+			if s.gauge != nil {
+				s.gauge.Add(-1)
+				s.gauge = &s.srv.stats.websocket
+				s.gauge.Add(1)
+			}
+			s.srv.stats.upgrades.Add(1)
 			select { // a pending GET answers noop and ends
 			case s.polling.wake <- struct{}{}:
 			default:

@@ -44,6 +44,13 @@ type wsConn struct {
 	// packets queued behind one batch in progress are not dropped.
 	drained atomic.Bool
 
+	// tally is where the connection counts its traffic; set when it is
+	// made, then fixed (it may differ from its session's: any slot will
+	// do). uncounted is what is left to write of the 101 answer, which is
+	// HTTP and not counted (writer only).
+	tally     *statSlot
+	uncounted int
+
 	// Progress of the peer, for stall detection (writer only).
 	written  int64     // bytes written to the connection
 	sinceOut int64     // bytes written since the last look at the kernel's queue
@@ -67,21 +74,37 @@ type wsConn struct {
 }
 
 // newWSConn returns a connection carrying our own frames over conn; rc,
-// if not nil, is conn's socket, for the poller and the flusher.
-func newWSConn(conn net.Conn, rc syscall.RawConn, max int64) *wsConn {
-	own := &ownFrames{conn: conn, rc: rc}
+// if not nil, is conn's socket, for the poller and the flusher. It counts
+// its traffic in tally.
+func newWSConn(conn net.Conn, rc syscall.RawConn, max int64, tally *statSlot) *wsConn {
+	own := &ownFrames{conn: conn, rc: rc, tally: tally}
 	own.rd.max = max
-	c := &wsConn{wire: own, own: own, raw: conn}
+	c := &wsConn{wire: own, own: own, raw: conn, tally: tally}
 	c.drained.Store(true) // nothing written yet: no backlog
 	return c
 }
 
 // newGorillaWSConn returns the connection gorilla upgraded with
 // permessage-deflate, which gorilla then reads and writes.
-func newGorillaWSConn(c *websocket.Conn, max int64) *wsConn {
-	wc := &wsConn{wire: newGorillaFrames(c, max), raw: c.NetConn()}
+func newGorillaWSConn(c *websocket.Conn, max int64, tally *statSlot) *wsConn {
+	wc := &wsConn{wire: newGorillaFrames(c, max, tally), raw: c.NetConn(), tally: tally}
 	wc.drained.Store(true) // nothing written yet: no backlog
 	return wc
+}
+
+// wrote accounts for n bytes that the writer wrote to the connection: the
+// peer's progress for stall detection, and the server's counters.
+func (c *wsConn) wrote(n int64) {
+	c.written += n
+	c.sinceOut += n
+	if c.uncounted > 0 {
+		skip := min(n, int64(c.uncounted))
+		c.uncounted -= int(skip)
+		n -= skip
+	}
+	if n > 0 {
+		c.tally.bytesOut.Add(uint64(n))
+	}
 }
 
 // rawIO reports whether c is read by the poller and written by the flusher
@@ -227,6 +250,7 @@ func (s *Session) readAvailable(c *wsConn) error {
 	for {
 		n, err := readNow(c.own.rc, buf)
 		if n > 0 {
+			c.tally.bytesIn.Add(uint64(n))
 			if ferr := c.own.rd.feed(buf[:n], c.sink); ferr != nil {
 				return ferr
 			}

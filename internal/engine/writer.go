@@ -141,15 +141,19 @@ func (s *Session) queueLocked(pkts []*Packet, kick bool) error {
 	if s.state != stateOpen {
 		return ErrSessionClosed
 	}
-	n := 0
+	n, msgs := 0, 0
 	for _, p := range pkts {
 		n += p.size()
+		if p.msg {
+			msgs++
+		}
 	}
 	if s.out.bytes+n > s.srv.cfg.maxQueue() && s.out.bytes > 0 {
 		return ErrQueueFull
 	}
 	s.out.pkts = append(s.out.pkts, pkts...)
 	s.out.bytes += n
+	s.out.msgs += msgs
 	if kick {
 		s.kickLocked()
 	}
@@ -184,6 +188,11 @@ type outQueue struct {
 	pkts  []*Packet
 	spare []*Packet // a drained batch's array, for reuse
 	bytes int       // bytes in pkts
+	// msgs counts the message packets queued since the last take, which
+	// adds them to tally's sent messages: one atomic add per batch rather
+	// than per packet. What a partial write puts back is not queued again.
+	msgs  int
+	tally *statSlot // the session's
 }
 
 // add appends p.
@@ -194,6 +203,10 @@ func (q *outQueue) add(p *Packet) {
 
 // take removes and returns every queued packet.
 func (q *outQueue) take() []*Packet {
+	if q.msgs > 0 {
+		q.tally.msgsOut.Add(uint64(q.msgs))
+		q.msgs = 0
+	}
 	batch := q.pkts
 	q.pkts = q.spare
 	q.spare = nil
@@ -210,7 +223,7 @@ func (q *outQueue) recycle(batch []*Packet) {
 }
 
 // drop empties the queue for good, when the session is closed.
-func (q *outQueue) drop() { q.pkts, q.spare, q.bytes = nil, nil, 0 }
+func (q *outQueue) drop() { q.pkts, q.spare, q.bytes, q.msgs = nil, nil, 0, 0 }
 
 // sendControl queues a websocket control frame, ahead of nothing: it keeps
 // its place in the queue. It is dropped if the session is not open.
@@ -252,8 +265,8 @@ func (s *Session) writeLoop() {
 			code := s.wr.abortCode
 			s.wr.held = false
 			s.mu.Unlock()
-			if first != nil {
-				_ = ws.write([]*Packet{first}, abortWriteGrace)
+			if first != nil && ws.write([]*Packet{first}, abortWriteGrace) == nil {
+				ws.wrote(int64(len(first.frame)))
 			}
 			if code != 0 {
 				ws.writeClose(code, abortWriteGrace)

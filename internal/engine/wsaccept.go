@@ -79,7 +79,7 @@ func (srv *Server) acceptWebSocket(w http.ResponseWriter, r *http.Request, hdr h
 	if !srv.noRawIO {
 		rc = rawConnOf(conn)
 	}
-	return newWSConn(conn, rc, srv.cfg.maxBuffer()), b, nil
+	return newWSConn(conn, rc, srv.cfg.maxBuffer(), srv.stats.slot()), b, nil
 }
 
 // upgradeWS upgrades r to a websocket. The 101 answer is returned in
@@ -92,7 +92,7 @@ func (srv *Server) upgradeWS(w http.ResponseWriter, r *http.Request, hdr http.He
 		if err != nil {
 			return nil, nil, err
 		}
-		return newGorillaWSConn(conn, srv.cfg.maxBuffer()), nil, nil
+		return newGorillaWSConn(conn, srv.cfg.maxBuffer(), srv.stats.slot()), nil, nil
 	}
 	return srv.acceptWebSocket(w, r, hdr)
 }

@@ -46,9 +46,10 @@ type ownFrames struct {
 	// rc is the socket when the poller can watch it and the flusher write
 	// it without waiting (see rawConnOf); nil otherwise. Set before the
 	// connection is added to the poller.
-	rc   syscall.RawConn
-	bufs net.Buffers // scratch for the writer
-	rd   frameReader // one reader at a time
+	rc    syscall.RawConn
+	bufs  net.Buffers // scratch for the writer
+	rd    frameReader // one reader at a time
+	tally *statSlot   // counts the bytes read
 }
 
 func (w *ownFrames) setWriteDeadline(t time.Time) error { return w.conn.SetWriteDeadline(t) }
@@ -81,6 +82,7 @@ func (w *ownFrames) readBlocking(sink frameSink, chunkDone func()) error {
 	for {
 		n, err := w.conn.Read(buf)
 		if n > 0 {
+			w.tally.bytesIn.Add(uint64(n))
 			if ferr := w.rd.feed(buf[:n], sink); ferr != nil {
 				return ferr
 			}
@@ -102,12 +104,13 @@ func (w *ownFrames) pingsTo(frameSink) {}
 // gorillaFrames is the wire of a websocket with permessage-deflate:
 // gorilla/websocket did the handshake, and reads and writes every frame.
 type gorillaFrames struct {
-	gc  *websocket.Conn
-	max int64 // the largest message accepted, in bytes
+	gc    *websocket.Conn
+	max   int64     // the largest message accepted, in bytes
+	tally *statSlot // counts the bytes read (messages as decompressed)
 }
 
 // newGorillaFrames returns the wire of a connection gorilla upgraded.
-func newGorillaFrames(c *websocket.Conn, max int64) *gorillaFrames {
+func newGorillaFrames(c *websocket.Conn, max int64, tally *statSlot) *gorillaFrames {
 	// gorilla must never write control frames itself: they would race with
 	// the session's writer. Pings are answered through the session's
 	// queue once the connection is attached to a session; a close frame
@@ -115,7 +118,7 @@ func newGorillaFrames(c *websocket.Conn, max int64) *gorillaFrames {
 	c.SetPingHandler(func(string) error { return nil })
 	c.SetCloseHandler(func(int, string) error { return nil })
 	c.EnableWriteCompression(true)
-	return &gorillaFrames{gc: c, max: max}
+	return &gorillaFrames{gc: c, max: max, tally: tally}
 }
 
 // setWriteDeadline sets gorilla's deadline, which it sets on the
@@ -156,6 +159,7 @@ func (w *gorillaFrames) readBlocking(sink frameSink, chunkDone func()) error {
 		if err != nil {
 			return err
 		}
+		w.tally.bytesIn.Add(uint64(len(data)))
 		if !sink(byte(op), data) {
 			return errStopped
 		}

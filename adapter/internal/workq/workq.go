@@ -14,6 +14,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/gosio/sio/adapter"
 )
 
 // MaxBatch bounds the messages of one batch.
@@ -24,12 +26,17 @@ const MaxBatch = 256
 // Set the fields before the first Push; the methods are safe for
 // concurrent use.
 type Batches[M any] struct {
-	Max       int               // bytes that may wait
-	Size      func(M) int       // a message's bytes, for Max
-	Send      func([]M)         // writes a batch; runs on the queue's goroutine
+	Max  int         // bytes that may wait
+	Size func(M) int // a message's bytes, for Max
+	// Send writes a batch and returns how many of its messages failed; it
+	// runs on the queue's goroutine.
+	Send      func([]M) (failed int)
 	Spawn     func(func()) bool // starts the goroutine; false once the owner is closed
 	ErrFull   error             // what Push returns past Max
 	ErrClosed error             // what Push returns once Spawn refuses
+	// Stats, if set, counts the messages sent, failed and refused for
+	// ErrFull, and the time each batch took.
+	Stats *adapter.ClusterCounters
 
 	mu      sync.Mutex
 	queue   []M
@@ -46,6 +53,9 @@ func (b *Batches[M]) Push(m M) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.size+n > b.Max && b.size > 0 {
+		if b.Stats != nil {
+			b.Stats.Dropped(1)
+		}
 		return b.ErrFull
 	}
 	if !b.running {
@@ -79,7 +89,11 @@ func (b *Batches[M]) run() {
 			b.size -= b.Size(m)
 		}
 		b.mu.Unlock()
-		b.Send(batch)
+		start := time.Now()
+		failed := b.Send(batch)
+		if b.Stats != nil {
+			b.Stats.Batch(len(batch)-failed, failed, time.Since(start))
+		}
 	}
 }
 

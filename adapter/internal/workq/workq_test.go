@@ -49,11 +49,12 @@ func TestBatchesSendInOrderAndBound(t *testing.T) {
 	var mu sync.Mutex
 	var got []int
 	b := &Batches[int]{Max: 3, Size: func(int) int { return 1 }, Spawn: o.spawn, ErrFull: errFull, ErrClosed: errClosed,
-		Send: func(batch []int) {
+		Send: func(batch []int) int {
 			<-release
 			mu.Lock()
 			got = append(got, batch...)
 			mu.Unlock()
+			return 0
 		}}
 	for i := range 3 {
 		if err := b.Push(i); err != nil {
@@ -88,7 +89,7 @@ func TestBatchesSendInOrderAndBound(t *testing.T) {
 func TestBatchesClosedOwner(t *testing.T) {
 	var o owner
 	o.close()
-	b := &Batches[int]{Max: 10, Size: func(int) int { return 1 }, Send: func([]int) {}, Spawn: o.spawn, ErrFull: errFull, ErrClosed: errClosed}
+	b := &Batches[int]{Max: 10, Size: func(int) int { return 1 }, Send: func([]int) int { return 0 }, Spawn: o.spawn, ErrFull: errFull, ErrClosed: errClosed}
 	if err := b.Push(1); !errors.Is(err, errClosed) {
 		t.Fatalf("push after close: %v", err)
 	}

@@ -250,6 +250,21 @@ describe("chat contract", () => {
     const again = await fetch(chat.url + "/socket.io/socket.io.js", { headers: { "if-none-match": etag } });
     assert.equal(again.status, 304);
   });
+
+  it("should serve Prometheus metrics on /metrics", async () => {
+    const s = await user("metrics-a");
+    await s.emitWithAck("chat message", "counted");
+    const res = await fetch(chat.url + "/metrics");
+    assert.equal(res.status, 200);
+    const body = await res.text();
+    const value = (re) => Number(body.match(re)?.[1]);
+    assert.ok(value(/^socketio_connected_sockets\{namespace="\/"\} (\d+)$/m) >= 1, body);
+    assert.ok(value(/^socketio_events_received_total\{namespace="\/"\} (\d+)$/m) >= 2);
+    assert.ok(value(/^engineio_clients\{transport="websocket"\} (\d+)$/m) >= 1);
+    assert.match(body, /^socketio_disconnects_total\{namespace="\/news",reason="ping timeout"\} \d+$/m);
+    assert.match(body, /^go_goroutines \d+$/m);
+    assert.match(body, /^process_resident_memory_bytes /m);
+  });
 });
 
 // A server with a short recovery window: a socket that does not come back
