@@ -20,10 +20,7 @@ func BenchmarkClusterBroadcast(b *testing.B) {
 			r := redistest.Shared(b)
 			client := r.NewClient(b)
 			key := redistest.UniqueKey(b.Name())
-			g1 := startGoNode(b, "go1", fl.factory(client, &Options{Key: key}))
-			g2 := startGoNode(b, "go2", fl.factory(client, &Options{Key: key}))
-			waitServerCount(b, g1.io, 2)
-			waitServerCount(b, g2.io, 2)
+			g1, g2 := startGoPair(b, fl, client, &Options{Key: key})
 			const clients = 100
 			var received atomic.Int64
 			var wg sync.WaitGroup

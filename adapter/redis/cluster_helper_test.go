@@ -86,6 +86,17 @@ func (n *goNode) stop() {
 }
 
 // waitServerCount waits until the namespace's adapter counts want servers.
+// startGoPair starts two Go servers on client with fl's adapter and
+// opts, and waits until each counts two servers.
+func startGoPair(t testing.TB, fl flavor, client redis.UniversalClient, opts *Options) (g1, g2 *goNode) {
+	t.Helper()
+	g1 = startGoNode(t, "go1", fl.factory(client, opts))
+	g2 = startGoNode(t, "go2", fl.factory(client, opts))
+	waitServerCount(t, g1.io, 2)
+	waitServerCount(t, g2.io, 2)
+	return g1, g2
+}
+
 func waitServerCount(t testing.TB, io *socketio.Server, want int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)

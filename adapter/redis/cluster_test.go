@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 	"slices"
@@ -15,7 +14,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/gosio/sio/adapter"
 	"github.com/gosio/sio/internal/testkit"
@@ -23,17 +21,7 @@ import (
 	"github.com/gosio/sio/socketio"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	redistest.StopShared()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak: goroutines left behind:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(redistest.Main(m)) }
 
 // flavor is one of the two protocols.
 type flavor struct {
@@ -80,10 +68,7 @@ func TestGoCluster(t *testing.T) {
 			r := redistest.Shared(t)
 			client := r.NewClient(t)
 			key := redistest.UniqueKey(t.Name())
-			g1 := startGoNode(t, "go1", fl.factory(client, &Options{Key: key}))
-			g2 := startGoNode(t, "go2", fl.factory(client, &Options{Key: key}))
-			waitServerCount(t, g1.io, 2)
-			waitServerCount(t, g2.io, 2)
+			g1, g2 := startGoPair(t, fl, client, &Options{Key: key})
 
 			a1 := dialClient(t, g1.url, "a1") // rooms a
 			a2 := dialClient(t, g2.url, "a2") // rooms a, b
@@ -380,10 +365,7 @@ func TestRedisRestart(t *testing.T) {
 			key := redistest.UniqueKey(t.Name())
 			logs := &logRecorder{}
 			opts := &Options{Key: key, Logger: slog.New(logs)}
-			g1 := startGoNode(t, "go1", fl.factory(client, opts))
-			g2 := startGoNode(t, "go2", fl.factory(client, opts))
-			waitServerCount(t, g1.io, 2)
-			waitServerCount(t, g2.io, 2)
+			g1, g2 := startGoPair(t, fl, client, opts)
 			c1 := dialClient(t, g1.url, "c1")
 			c2 := dialClient(t, g2.url, "c2")
 			c2.join(t, "room")

@@ -28,10 +28,7 @@ func TestClusterStats(t *testing.T) {
 			r := redistest.Shared(t)
 			client := r.NewClient(t)
 			key := redistest.UniqueKey(t.Name())
-			g1 := startGoNode(t, "go1", fl.factory(client, &Options{Key: key}))
-			g2 := startGoNode(t, "go2", fl.factory(client, &Options{Key: key}))
-			waitServerCount(t, g1.io, 2)
-			waitServerCount(t, g2.io, 2)
+			g1, g2 := startGoPair(t, fl, client, &Options{Key: key})
 			ctx := context.Background()
 			before := clusterStats(t, g1)
 

@@ -3,7 +3,6 @@ package redisstreams
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 	"slices"
@@ -16,7 +15,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/gosio/sio/adapter"
 	"github.com/gosio/sio/adapter/internal/clustermsg"
@@ -25,17 +23,7 @@ import (
 	"github.com/gosio/sio/socketio"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	redistest.StopShared()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak: goroutines left behind:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(redistest.Main(m)) }
 
 // flush broadcasts a marker from n and checks that it is the next event of
 // every client: whatever a client was not meant to receive before it has

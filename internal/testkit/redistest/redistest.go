@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
 )
 
 // Server is a redis-server process of the tests' own, on a free
@@ -189,7 +190,24 @@ func Shared(tb testing.TB) *Server {
 	return shared
 }
 
-// StopShared stops the shared server; a TestMain calls it.
+// Main runs the tests of a package that uses the shared server, stops the
+// server, and then, if every test passed, fails the run when goroutines
+// are left behind (go.uber.org/goleak). A TestMain is
+//
+//	func TestMain(m *testing.M) { os.Exit(redistest.Main(m)) }
+func Main(m *testing.M) int {
+	code := m.Run()
+	StopShared()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak: goroutines left behind:", err)
+			code = 1
+		}
+	}
+	return code
+}
+
+// StopShared stops the shared server; Main calls it.
 func StopShared() {
 	if shared != nil {
 		shared.Stop()
