@@ -65,6 +65,10 @@ func (d *decoder) Add(msg []byte, binary bool) (*parser.Packet, error) {
 				return nil, ErrInvalidNamespace
 			}
 			nsp, hasNsp = s, true
+		case isStr && string(key) == "id" && r.undefined():
+			hasID = false
+		case isStr && string(key) == "data" && r.undefined():
+			data, bins, hasData = nil, nil, false
 		case isStr && string(key) == "id":
 			v, ok := r.integer()
 			if !ok || v < 0 || v > maxAckID {
@@ -124,6 +128,18 @@ type reader struct {
 	bins     [][]byte // the bin values met, which placeholders refer to
 	maxDepth int
 	maxBins  int
+}
+
+// undefined reads notepack's undefined (fixext 1 of type 0) if it is next.
+// notepack.io 2.2, the encoder of socket.io-msgpack-parser 3.0.x, writes
+// it for a member whose value is undefined: the client's CONNECT without
+// auth has "data" undefined.
+func (r *reader) undefined() bool {
+	if r.need(3) && r.msg[r.i] == 0xd4 && r.msg[r.i+1] == 0 {
+		r.i += 3
+		return true
+	}
+	return false
 }
 
 // need reports whether n more bytes are there.
@@ -511,13 +527,20 @@ func (r *reader) object(n uint64, depth int) error {
 		return ErrTruncated
 	}
 	r.out = append(r.out, '{')
-	for k := range n {
-		if k > 0 {
+	first := true
+	for range n {
+		mark := len(r.out)
+		if !first {
 			r.out = append(r.out, ',')
 		}
 		if err := r.objectKey(); err != nil {
 			return err
 		}
+		if r.undefined() {
+			r.out = r.out[:mark] // dropped, as JSON.stringify drops it
+			continue
+		}
+		first = false
 		r.out = append(r.out, ':')
 		if err := r.value(depth + 1); err != nil {
 			return err
