@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	iparser "github.com/gosio/sio/internal/parser"
 	"github.com/gosio/sio/parser"
@@ -447,8 +448,18 @@ func (r *reader) string() error {
 	if !ok {
 		return ErrTruncated
 	}
-	r.out = iparser.AppendString(r.out, string(s))
+	r.appendString(s)
 	return nil
+}
+
+// appendString writes s as a JSON string. Invalid UTF-8 becomes U+FFFD
+// itself, not its escape, so that the JSON form of a packet is the same
+// after it is encoded and decoded again.
+func (r *reader) appendString(s []byte) {
+	if !utf8.Valid(s) {
+		s = []byte(string([]rune(string(s))))
+	}
+	r.out = iparser.AppendString(r.out, string(s))
 }
 
 func (r *reader) bin(n int) error {
@@ -555,7 +566,7 @@ func (r *reader) object(n uint64, depth int) error {
 // keys (floats, containers, bin, extensions) are refused.
 func (r *reader) objectKey() error {
 	if s, ok := r.strAt(); ok {
-		r.out = iparser.AppendString(r.out, string(s))
+		r.appendString(s)
 		return nil
 	}
 	if !r.need(1) {
