@@ -1,6 +1,7 @@
 package msgpack
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"strconv"
@@ -75,7 +76,7 @@ func appendID(dst []byte, id uint64) []byte {
 // returns dst unchanged.
 func AppendJSON(dst, data []byte, atts [][]byte) ([]byte, error) {
 	n0 := len(dst)
-	e := encoder{data: data, atts: atts}
+	e := encoder{data: data, atts: atts, hasPH: bytes.Contains(data, []byte(`"_placeholder"`))}
 	if err := e.count(); err != nil {
 		return dst, err
 	}
@@ -98,6 +99,7 @@ type encoder struct {
 	counts []int
 	next   int // index in counts of the next container to open
 	buf    []byte
+	hasPH  bool // data holds "_placeholder": objects must be looked at
 }
 
 func (e *encoder) count() error {
@@ -176,12 +178,14 @@ func (e *encoder) value(dst []byte, i, depth int) ([]byte, int, error) {
 	case c == '[':
 		return e.array(dst, i, depth)
 	case c == '{':
-		if end, num, ok := iparser.PlaceholderAt(data, i); ok {
-			if num >= len(e.atts) {
-				return dst, i, iparser.ErrIllegalAttachments
+		if e.hasPH {
+			if end, num, ok := iparser.PlaceholderAt(data, i); ok {
+				if num >= len(e.atts) {
+					return dst, i, iparser.ErrIllegalAttachments
+				}
+				e.next++ // the placeholder object was counted
+				return appendBin(dst, e.atts[num]), end, nil
 			}
-			e.next++ // the placeholder object was counted
-			return appendBin(dst, e.atts[num]), end, nil
 		}
 		return e.object(dst, i, depth)
 	case c == 't':
