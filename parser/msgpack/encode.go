@@ -76,7 +76,8 @@ func appendID(dst []byte, id uint64) []byte {
 // returns dst unchanged.
 func AppendJSON(dst, data []byte, atts [][]byte) ([]byte, error) {
 	n0 := len(dst)
-	e := encoder{data: data, atts: atts, hasPH: bytes.Contains(data, []byte(`"_placeholder"`))}
+	var counts [16]int // most payloads have few arrays and objects
+	e := encoder{data: data, atts: atts, counts: counts[:0], hasPH: bytes.Contains(data, []byte(`"_placeholder"`))}
 	if err := e.count(); err != nil {
 		return dst, err
 	}
@@ -107,7 +108,8 @@ func (e *encoder) count() error {
 		idx      int  // index in counts
 		nonEmpty bool // an element has started
 	}
-	var stack []open
+	var local [8]open
+	stack := local[:0]
 	data := e.data
 	for i := 0; i < len(data); i++ {
 		c := data[i]
@@ -179,7 +181,7 @@ func (e *encoder) value(dst []byte, i, depth int) ([]byte, int, error) {
 		return e.array(dst, i, depth)
 	case c == '{':
 		if e.hasPH {
-			if end, num, ok := iparser.PlaceholderAt(data, i); ok {
+			if end, num, ok := placeholderAt(data, i); ok {
 				if num >= len(e.atts) {
 					return dst, i, iparser.ErrIllegalAttachments
 				}
@@ -208,6 +210,24 @@ func (e *encoder) value(dst []byte, i, depth int) ([]byte, int, error) {
 		return appendNumber(dst, data[i:end]), end, nil
 	}
 	return dst, i, ErrInvalidJSON
+}
+
+// placeholderAt is iparser.PlaceholderAt with a fast path for the form the
+// server (and socket.io-parser) writes, {"_placeholder":true,"num":N}.
+func placeholderAt(data []byte, i int) (end, num int, ok bool) {
+	const prefix = `{"_placeholder":true,"num":`
+	if bytes.HasPrefix(data[i:], []byte(prefix)) {
+		j := i + len(prefix)
+		k := j
+		for k < len(data) && k-j < 9 && data[k] >= '0' && data[k] <= '9' {
+			num = num*10 + int(data[k]-'0')
+			k++
+		}
+		if k > j && k < len(data) && data[k] == '}' && (k-j == 1 || data[j] != '0') {
+			return k + 1, num, true
+		}
+	}
+	return iparser.PlaceholderAt(data, i)
 }
 
 func hasLiteral(data []byte, i int, lit string) bool {
