@@ -55,16 +55,25 @@ test-deps:
 vet:
 	$(GO) vet ./...
 
-test-go:
+# test/e2e's npm packages: parser/msgpack's golden test runs
+# socket.io-msgpack-parser from there.
+test-go: test/e2e/node_modules/.installed
 	$(GO) test -race -count=1 ./...
 
 # Every micro-benchmark runs once so that none can rot; `make bench` measures.
 test-bench-once:
 	$(GO) test -run='^$$' -bench=. -benchtime=1x ./...
 
-test-e2e: test/e2e/node_modules/.installed
+test-e2e: test/e2e/node_modules/.installed test/e2e/node-msgpack/node_modules/.installed
 	$(GO) build -o test/e2e/.bin/server ./test/e2e/server
 	cd test/e2e && E2E_SERVER_BIN=$(CURDIR)/test/e2e/.bin/server npm test
+	cd test/e2e && E2E_SERVER_BIN=$(CURDIR)/test/e2e/node-msgpack/server.mjs node --test --test-force-exit msgpack.test.mjs
+
+# The Node.js reference server with socket.io-msgpack-parser, which
+# msgpack.test.mjs runs against too (test-e2e's last step): its checks hold
+# for Node, not only for this server.
+test/e2e/node-msgpack/node_modules/.installed: test/e2e/node-msgpack/package-lock.json
+	cd test/e2e/node-msgpack && $(NPM_CI) && touch node_modules/.installed
 
 # The chat example's socket contract (official client), its clusters (Go
 # servers, and a Go with a Node one: examples/chat/node), the admin UI's
@@ -106,6 +115,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodePayload$$' -fuzztime=$(FUZZTIME) ./adapter/redis/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeEntry$$' -fuzztime=$(FUZZTIME) ./adapter/redisstreams/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodePubSub$$' -fuzztime=$(FUZZTIME) ./adapter/redisstreams/
+	$(GO) test -run='^$$' -fuzz='^FuzzMsgpackDecode$$' -fuzztime=$(FUZZTIME) ./parser/msgpack/
+	$(GO) test -run='^$$' -fuzz='^FuzzMsgpackEncode$$' -fuzztime=$(FUZZTIME) ./parser/msgpack/
 
 # Ten minutes of mixed load with bad clients; prints RSS, goroutines and
 # fds every 10 s and fails if they grow after the warm-up. Not in CI.

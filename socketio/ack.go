@@ -27,7 +27,7 @@ func (s *Socket) ackFor(p *parser.Packet) Ack {
 		if !sent.CompareAndSwap(false, true) {
 			return ErrAckAlreadySent
 		}
-		enc, err := encode(parser.Ack, s.nsp.name, id, true, "", args)
+		enc, err := encode(s.nsp.srv.codec, parser.Ack, s.nsp.name, id, true, "", args)
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,8 @@ import (
 	"github.com/gosio/sio/adapter"
 	"github.com/gosio/sio/internal/engine"
 	"github.com/gosio/sio/internal/testkit"
+	sioparser "github.com/gosio/sio/parser"
+	"github.com/gosio/sio/parser/msgpack"
 	"github.com/gosio/sio/room"
 )
 
@@ -17,10 +19,25 @@ import (
 // discards everything they receive, reading raw bytes so that the clients
 // allocate nothing per message.
 func drainClients(b *testing.B, n int, rec *ConnectionStateRecovery) *Server {
-	io, ts := newTestServer(b, &Options{PingInterval: time.Hour, MaxQueueBytes: 64 << 20, ConnectionStateRecovery: rec}, nil)
+	return drainClientsWith(b, n, rec, nil)
+}
+
+// drainClientsWith is drainClients for a server with parser p (nil:
+// JSON): its clients send a msgpack CONNECT when p is set.
+func drainClientsWith(b *testing.B, n int, rec *ConnectionStateRecovery, p sioparser.Parser) *Server {
+	io, ts := newTestServer(b, &Options{PingInterval: time.Hour, MaxQueueBytes: 64 << 20, ConnectionStateRecovery: rec, Parser: p}, nil)
+	connect, err := msgpack.AppendPacket(nil, &sioparser.Packet{Type: sioparser.Connect, Namespace: "/"})
+	if err != nil {
+		b.Fatal(err)
+	}
 	for range n {
 		c := testkit.MustDial(b, ts.URL, nil)
-		c.MustConnect(b, "/", "")
+		if p == nil {
+			c.MustConnect(b, "/", "")
+		} else {
+			c.MustSendBinary(b, connect)
+			c.MustReadBinary(b) // the CONNECT answer
+		}
 		raw := c.NetConn()
 		go func(raw net.Conn) {
 			buf := make([]byte, 64<<10)
@@ -65,6 +82,28 @@ func benchBroadcast1000(b *testing.B, rec *ConnectionStateRecovery) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(testing.AllocsPerRun(10, func() { _ = io.Emit("msg", payload) }))/n, "allocs/recipient")
+}
+
+// BenchmarkBroadcast1000Msgpack is BenchmarkBroadcast1000 with the
+// msgpack parser: the JSON form is translated to msgpack once per
+// broadcast, whatever the number of recipients.
+func BenchmarkBroadcast1000Msgpack(b *testing.B) {
+	for _, m := range recoveryModes {
+		b.Run(m.name, func(b *testing.B) {
+			const n = 1000
+			io := drainClientsWith(b, n, m.rec, msgpack.Parser{})
+			payload := string(make([]byte, 100))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if err := io.Emit("msg", payload); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(testing.AllocsPerRun(10, func() { _ = io.Emit("msg", payload) }))/n, "allocs/recipient")
+		})
+	}
 }
 
 // BenchmarkEmitToOneSocket measures Socket.Emit of a small event; with

@@ -93,7 +93,7 @@ func (b *BroadcastOperator) Emit(event string, args ...any) error {
 	if b.nsp.logsOffsets && !b.flags.Volatile {
 		return b.nsp.broadcastLogged(event, args, b.opts(), true)
 	}
-	enc, err := encode(parser.Event, b.nsp.name, 0, false, event, args)
+	enc, err := encode(b.nsp.srv.codec, parser.Event, b.nsp.name, 0, false, event, args)
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 		return nil, ErrReservedEvent
 	}
 	id := b.nsp.ackIDs.Add(1) - 1
-	enc, err := encode(parser.Event, b.nsp.name, id, true, event, args)
+	enc, err := encode(b.nsp.srv.codec, parser.Event, b.nsp.name, id, true, event, args)
 	if err != nil {
 		return nil, err
 	}

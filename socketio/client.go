@@ -9,6 +9,7 @@ import (
 
 	"github.com/gosio/sio/internal/engine"
 	"github.com/gosio/sio/internal/parser"
+	sioparser "github.com/gosio/sio/parser"
 	"github.com/gosio/sio/room"
 )
 
@@ -24,6 +25,9 @@ type client struct {
 	srv  *Server
 	sess *engine.Session
 	dec  parser.Decoder // used by the reader only
+	// cdec, used by the reader only, replaces dec when the server has a
+	// parser other than the built-in JSON.
+	cdec sioparser.Decoder
 	exec executor
 	// shard is the slot of the namespaces' event counters that the
 	// client's sockets count in (see nsStats).
@@ -45,6 +49,9 @@ func (c *client) closedLocked() bool { return c.gone == closedChan }
 
 func (srv *Server) newClient(sess *engine.Session) engine.Handler {
 	c := &client{srv: srv, sess: sess, shard: srv.clientSeq.Add(1) & (statShards - 1)}
+	if srv.codec != nil {
+		c.cdec = srv.codec.NewDecoder()
+	}
 	c.exec.init(&srv.jobs, srv.workers)
 	timeout := srv.opts.ConnectTimeout
 	if timeout == 0 {
@@ -67,7 +74,13 @@ func (c *client) onConnectTimeout() {
 
 // OnMessage implements engine.Handler. It runs on the connection's reader.
 func (c *client) OnMessage(data []byte, binary bool) {
-	p, err := c.dec.Add(data, binary)
+	var p *parser.Packet
+	var err error
+	if c.cdec != nil {
+		p, err = c.cdec.Add(data, binary)
+	} else {
+		p, err = c.dec.Add(data, binary)
+	}
 	if err != nil {
 		c.srv.logger().Debug("socketio: closing connection on a packet that does not decode", "sid", c.sess.ID(), "err", err)
 		c.sess.Abort(engine.ReasonParseError, err)
@@ -176,7 +189,7 @@ func (c *client) connect(p *parser.Packet) {
 	nsp, ok, _ := c.srv.nsps.Resolve(name, auth)
 	if !ok {
 		done()
-		c.send(encodeControl(parser.ConnectError, name, []byte(`{"message":"Invalid namespace"}`)))
+		c.send(encodeControl(c.srv.codec, parser.ConnectError, name, []byte(`{"message":"Invalid namespace"}`)))
 		return
 	}
 	// What is sent to the socket is held until its connection handlers
@@ -206,7 +219,7 @@ func (c *client) connect(p *parser.Packet) {
 			done()
 			s.refused()
 			nsp.adapter.DelAll(room.SocketID(s.id)) // rooms a middleware joined
-			c.send(encodeControl(parser.ConnectError, name, connectErrorPayload(err)))
+			c.send(encodeControl(c.srv.codec, parser.ConnectError, name, connectErrorPayload(err)))
 			return
 		}
 	}
@@ -230,7 +243,7 @@ func (c *client) connect(p *parser.Packet) {
 	}
 	// The missed packets go before the answer, as in the reference: the
 	// client hands them to its handlers before it emits "connect".
-	s.accepted(encodeControl(parser.Connect, name, []byte(answer)), missed)
+	s.accepted(encodeControl(c.srv.codec, parser.Connect, name, []byte(answer)), missed)
 	nsp.stats.slots[c.shard].out.Add(uint64(missedEvents))
 	nsp.add(s)
 	for _, fn := range onConnect {

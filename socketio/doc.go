@@ -52,6 +52,11 @@
 //     WebSocket, upgrade, heartbeat), the bounded send queues and writers.
 //   - internal/parser: Socket.IO packet encoding and decoding, binary
 //     attachments.
+//   - parser: the Parser interface of [Options.Parser] (the wire format of
+//     packets) and the default JSON parser; parser/msgpack is the format
+//     of socket.io-msgpack-parser. A parser other than JSON translates
+//     between its messages and the JSON form everything above works on,
+//     once per packet (once per broadcast).
 //
 // # Statistics
 //

@@ -101,7 +101,7 @@ func (s *Socket) delivered(p *adapter.Packet, id uint64, hasID bool) *encoded {
 	if enc, ok := p.Encoded.(*encoded); ok {
 		return enc
 	}
-	return encodeRaw(s.nsp.name, id, hasID, p.Data, p.Attachments)
+	return encodeRaw(s.nsp.srv.codec, s.nsp.name, id, hasID, p.Data, p.Attachments)
 }
 
 // An Emitter sends events to one socket with modifiers (timeout, volatile,
@@ -159,7 +159,7 @@ func (e Emitter) encode(event string, args []any, ack bool) (id uint64, enc *enc
 	if ack {
 		id = e.s.nsp.ackIDs.Add(1) - 1
 	}
-	if enc, err = encode(parser.Event, e.s.nsp.name, id, ack, event, args); err != nil {
+	if enc, err = encode(e.s.nsp.srv.codec, parser.Event, e.s.nsp.name, id, ack, event, args); err != nil {
 		return 0, nil, err
 	}
 	return id, enc, nil

@@ -1,11 +1,13 @@
 package socketio
 
 import (
+	"bytes"
 	"sync"
 
 	"github.com/gosio/sio/adapter"
 	"github.com/gosio/sio/internal/engine"
 	"github.com/gosio/sio/internal/parser"
+	sioparser "github.com/gosio/sio/parser"
 )
 
 var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
@@ -119,8 +121,9 @@ func (e *encoded) args() Args {
 }
 
 // encode builds a packet of type typ (EVENT or ACK; promoted to its binary
-// form when args hold binary data) for namespace nsp.
-func encode(typ parser.Type, nsp string, id uint64, hasID bool, event string, args []any) (*encoded, error) {
+// form when args hold binary data) for namespace nsp, in the format of cd
+// (nil: the built-in JSON).
+func encode(cd sioparser.Parser, typ parser.Type, nsp string, id uint64, hasID bool, event string, args []any) (*encoded, error) {
 	sp := scratchPool.Get().(*[]byte)
 	data, atts, err := appendArgs((*sp)[:0], event, args)
 	defer func() {
@@ -139,12 +142,15 @@ func encode(typ parser.Type, nsp string, id uint64, hasID bool, event string, ar
 			typ = parser.BinaryAck
 		}
 	}
-	return frame(typ, nsp, id, hasID, event, data, atts), nil
+	if cd != nil {
+		return frameWith(cd, typ, nsp, id, hasID, event, data, atts)
+	}
+	return frame(nil, typ, nsp, id, hasID, event, data, atts), nil
 }
 
 // encodeRaw builds an EVENT from a JSON array received from another
 // server (see adapter.Namespace.Prepare).
-func encodeRaw(nsp string, id uint64, hasID bool, data []byte, atts [][]byte) *encoded {
+func encodeRaw(cd sioparser.Parser, nsp string, id uint64, hasID bool, data []byte, atts [][]byte) *encoded {
 	typ := parser.Event
 	if len(atts) > 0 {
 		typ = parser.BinaryEvent
@@ -153,12 +159,19 @@ func encodeRaw(nsp string, id uint64, hasID bool, data []byte, atts [][]byte) *e
 	if elems, err := parser.SplitArray(data); err == nil && len(elems) > 0 {
 		event, _ = parser.EventName(elems[0])
 	}
-	return frame(typ, nsp, id, hasID, event, data, atts)
+	return frame(cd, typ, nsp, id, hasID, event, data, atts)
 }
 
 // frame writes a packet whose data is the JSON array data into the text
-// frame the engine sends, followed by one frame per binary attachment.
-func frame(typ parser.Type, nsp string, id uint64, hasID bool, event string, data []byte, atts [][]byte) *encoded {
+// frame the engine sends, followed by one frame per binary attachment; or
+// into the messages of cd when it is not nil. A packet cd cannot encode
+// (data from another server that is not JSON) has no frames: it is sent to
+// nobody.
+func frame(cd sioparser.Parser, typ parser.Type, nsp string, id uint64, hasID bool, event string, data []byte, atts [][]byte) *encoded {
+	if cd != nil {
+		e, _ := frameWith(cd, typ, nsp, id, hasID, event, data, atts)
+		return e
+	}
 	buf := engine.NewMessageBuffer(len(data) + len(nsp) + 24)
 	buf = parser.AppendPacket(buf, &parser.Packet{Type: typ, Namespace: nsp, ID: id, HasID: hasID, Data: data, Attachments: atts})
 	text := engine.NewMessageFromBuffer(buf)
@@ -176,8 +189,39 @@ func frame(typ parser.Type, nsp string, id uint64, hasID bool, event string, dat
 	return e
 }
 
-// encodeControl builds a CONNECT, DISCONNECT or CONNECT_ERROR packet.
-func encodeControl(typ parser.Type, nsp string, data []byte) *engine.Packet {
+// frameWith is frame for the parser cd. The encoded keeps its own copy of
+// data, the JSON form that outgoing listeners, adapters and recovery read.
+func frameWith(cd sioparser.Parser, typ parser.Type, nsp string, id uint64, hasID bool, event string, data []byte, atts [][]byte) (*encoded, error) {
+	e := &encoded{event: event, data: bytes.Clone(data), atts: atts}
+	msgs, err := cd.Encode(nil, &parser.Packet{Type: typ, Namespace: nsp, ID: id, HasID: hasID, Data: e.data, Attachments: atts})
+	if err != nil {
+		return e, err
+	}
+	e.pkts = make([]*engine.Packet, len(msgs))
+	for i, m := range msgs {
+		e.pkts[i] = engineMessage(m)
+	}
+	return e, nil
+}
+
+// engineMessage makes the engine packet of a parser's message.
+func engineMessage(m sioparser.Message) *engine.Packet {
+	if m.Binary {
+		return engine.NewBinaryMessage(m.Data)
+	}
+	return engine.NewMessageFromBuffer(append(engine.NewMessageBuffer(len(m.Data)), m.Data...))
+}
+
+// encodeControl builds a CONNECT, DISCONNECT or CONNECT_ERROR packet, in
+// the format of cd (nil: the built-in JSON). data, which the server makes,
+// is always valid JSON.
+func encodeControl(cd sioparser.Parser, typ parser.Type, nsp string, data []byte) *engine.Packet {
+	if cd != nil {
+		msgs, err := cd.Encode(nil, &parser.Packet{Type: typ, Namespace: nsp, Data: data})
+		if err == nil && len(msgs) == 1 {
+			return engineMessage(msgs[0])
+		}
+	}
 	buf := engine.NewMessageBuffer(len(data) + len(nsp) + 4)
 	buf = parser.AppendPacket(buf, &parser.Packet{Type: typ, Namespace: nsp, Data: data})
 	return engine.NewMessageFromBuffer(buf)
@@ -205,7 +249,7 @@ func putScratch(sp *[]byte, data []byte) {
 
 // frameWithOffset encodes an EVENT whose arguments are the JSON array
 // data followed by the string offset, which needs no escaping.
-func frameWithOffset(nsp string, data []byte, atts [][]byte, offset string) *encoded {
+func frameWithOffset(cd sioparser.Parser, nsp string, data []byte, atts [][]byte, offset string) *encoded {
 	sp := scratchPool.Get().(*[]byte)
 	d := (*sp)[:0]
 	if len(data) < 2 || data[len(data)-1] != ']' {
@@ -223,7 +267,7 @@ func frameWithOffset(nsp string, data []byte, atts [][]byte, offset string) *enc
 		typ = parser.BinaryEvent
 	}
 	event, _ := parser.LeadingString(d)
-	enc := frame(typ, nsp, 0, false, event, d, atts)
+	enc := frame(cd, typ, nsp, 0, false, event, d, atts)
 	putScratch(sp, d)
 	return enc
 }

@@ -148,7 +148,7 @@ func (s *Socket) disconnect(reason DisconnectReason, notify bool) {
 	}
 	if notify {
 		s.release() // the CONNECT first
-		_ = s.client.send(encodeControl(parser.Disconnect, s.nsp.name, nil))
+		_ = s.client.send(encodeControl(s.nsp.srv.codec, parser.Disconnect, s.nsp.name, nil))
 	}
 	s.client.removeSocket(s)
 	s.client.exec.run(func() {

@@ -98,7 +98,7 @@ func (v nspView) OnServerSideEmit(args []any, ack func(any)) {
 // delivery.
 func (v nspView) Prepare(p *adapter.Packet) {
 	if p.Encoded == nil {
-		p.Encoded = encodeRaw(v.n.name, 0, false, p.Data, p.Attachments)
+		p.Encoded = encodeRaw(v.n.srv.codec, v.n.name, 0, false, p.Data, p.Attachments)
 	}
 }
 
@@ -106,7 +106,7 @@ func (v nspView) Prepare(p *adapter.Packet) {
 // new ack ID of this namespace; it implements [adapter.AckPreparer].
 func (v nspView) PrepareWithAck(p *adapter.Packet) uint64 {
 	id := v.n.ackIDs.Add(1) - 1
-	p.Encoded = encodeRaw(v.n.name, id, true, p.Data, p.Attachments)
+	p.Encoded = encodeRaw(v.n.srv.codec, v.n.name, id, true, p.Data, p.Attachments)
 	return id
 }
 
@@ -114,7 +114,7 @@ func (v nspView) PrepareWithAck(p *adapter.Packet) uint64 {
 // last argument, once for every recipient; it implements
 // [adapter.OffsetPreparer].
 func (v nspView) PrepareWithOffset(p *adapter.Packet, offset string) {
-	enc := frameWithOffset(v.n.name, p.Data, p.Attachments, offset)
+	enc := frameWithOffset(v.n.srv.codec, v.n.name, p.Data, p.Attachments, offset)
 	p.Data, p.Encoded = enc.data, enc
 }
 

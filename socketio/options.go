@@ -8,6 +8,7 @@ import (
 
 	"github.com/gosio/sio/adapter"
 	"github.com/gosio/sio/internal/engine"
+	sioparser "github.com/gosio/sio/parser"
 )
 
 // CORS configures Cross-Origin Resource Sharing; see [Options.CORS].
@@ -114,6 +115,14 @@ type Options struct {
 	// connection dropped gets its socket back (same ID, rooms and data)
 	// with the broadcasts it missed. Nil means off, as in the reference.
 	ConnectionStateRecovery *ConnectionStateRecovery
+	// Parser encodes packets into Engine.IO messages and decodes them, as
+	// the reference's parser option; every client must use the same one.
+	// Nil means [sioparser.JSON], the format of socket.io-parser (the
+	// client's default). github.com/gosio/sio/parser/msgpack speaks
+	// socket.io-msgpack-parser's. Handlers, adapters and recovery work
+	// the same with any parser: a broadcast is still encoded once for all
+	// its recipients.
+	Parser sioparser.Parser
 	// Logger receives the server's diagnostics, the engine's included; the
 	// package documentation ("Logging") lists what is logged at which
 	// level. Nil means [slog.Default] at the time of each message, which

@@ -13,6 +13,7 @@ import (
 	"github.com/gosio/sio/internal/engine"
 	"github.com/gosio/sio/internal/workers"
 	"github.com/gosio/sio/namespace"
+	sioparser "github.com/gosio/sio/parser"
 )
 
 // A Server is a Socket.IO server. It is an [http.Handler]: mount it on the
@@ -20,6 +21,7 @@ import (
 // or framework. Its methods are safe for concurrent use.
 type Server struct {
 	opts    Options
+	codec   sioparser.Parser // nil: the built-in JSON parser
 	path    string
 	engine  *engine.Server
 	nsps    namespace.Registry[*Namespace]
@@ -47,6 +49,9 @@ func NewServer(opts *Options) *Server {
 	srv := &Server{}
 	if opts != nil {
 		srv.opts = *opts
+	}
+	if p := srv.opts.Parser; p != nil && !sioparser.IsJSON(p) {
+		srv.codec = p
 	}
 	srv.path = srv.opts.Path
 	if srv.path == "" {

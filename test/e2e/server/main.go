@@ -27,6 +27,9 @@
 //	RECOVERY_MS    if set, Options.ConnectionStateRecovery with that
 //	               MaxDisconnectionDuration in ms (every emit then carries
 //	               an offset: only recovery.test.mjs sets it)
+//	PARSER         "msgpack": Options.Parser is msgpack.Parser{}, for clients
+//	               with socket.io-msgpack-parser (msgpack.test.mjs); unset:
+//	               the default JSON parser
 //
 // Namespaces and handlers (the tests rely on every one of them):
 //
@@ -226,6 +229,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gosio/sio/parser/msgpack"
 	"github.com/gosio/sio/socketio"
 )
 
@@ -339,6 +343,14 @@ func main() {
 		opts.ConnectionStateRecovery = &socketio.ConnectionStateRecovery{
 			MaxDisconnectionDuration: time.Duration(ms) * time.Millisecond,
 		}
+	}
+	switch p := os.Getenv("PARSER"); p {
+	case "":
+	case "msgpack":
+		opts.Parser = msgpack.Parser{}
+	default:
+		fmt.Fprintf(os.Stderr, "bad PARSER=%q: want msgpack or nothing\n", p)
+		os.Exit(2)
 	}
 	if os.Getenv("E2E_DEBUG") != "" {
 		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
