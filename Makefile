@@ -100,6 +100,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzBinaryReassembly$$' -fuzztime=$(FUZZTIME) ./internal/parser/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeAny$$' -fuzztime=$(FUZZTIME) ./internal/parser/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodePayload$$' -fuzztime=$(FUZZTIME) ./internal/engine/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodePayloadV3$$' -fuzztime=$(FUZZTIME) ./internal/engine/
 	$(GO) test -run='^$$' -fuzz='^FuzzFrameReader$$' -fuzztime=$(FUZZTIME) ./internal/engine/
 	$(GO) test -run='^$$' -fuzz='^FuzzReceivePath$$' -fuzztime=$(FUZZTIME) ./socketio/
 	$(GO) test -run='^$$' -fuzz='^FuzzRecoveryHandshake$$' -fuzztime=$(FUZZTIME) ./socketio/
