@@ -114,6 +114,13 @@ SOAK ?= 10m
 soak:
 	$(GO) run ./internal/soak -d $(SOAK)
 
-# Starts the servers the official conformance suites expect on port 3000.
+# With SIO_REPO, a checkout of socketio/socket.io, runs the three official
+# conformance suites kept there (Engine.IO v3 and v4, Socket.IO v5) against
+# the conformance server (internal/conformance/run.sh). Without it, only
+# starts that server on port 3000, for suites run by hand.
 conformance:
+ifdef SIO_REPO
+	GO=$(GO) internal/conformance/run.sh $(SIO_REPO)
+else
 	$(GO) run ./internal/conformance
+endif
