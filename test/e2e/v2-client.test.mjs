@@ -150,6 +150,39 @@ describe("socket.io-client 2.x and 4.x together", () => {
   }
 });
 
+describe("socket.io-client 2.x heartbeat", () => {
+  // The v3 heartbeat: the client pings every pingInterval, the server
+  // answers and would close a client silent for pingInterval+pingTimeout.
+  for (const transport of ["polling", "websocket"]) {
+    it(`should stay connected past many heartbeats over ${transport}`, async () => {
+      const server = await startServer({ env: { ALLOW_EIO3: "1", PING_INTERVAL: "150", PING_TIMEOUT: "150" } });
+      const socket = ioV2(server.url, { forceNew: true, reconnection: false, timeout: 3000, transports: [transport] });
+      try {
+        await connected(socket);
+        let disconnected = null;
+        socket.on("disconnect", (reason) => {
+          disconnected = reason;
+        });
+        let pongs = 0;
+        await withTimeout(
+          new Promise((resolve) => {
+            socket.on("pong", () => {
+              if (++pongs === 8) resolve();
+            });
+          }),
+          5000,
+          "8 pongs",
+        );
+        assert.equal(disconnected, null);
+        assert.deepEqual(await ackV2(socket, "echo", "still here"), ["still here"]);
+      } finally {
+        socket.close();
+        await server.stop();
+      }
+    });
+  }
+});
+
 describe("socket.io-client 2.x without AllowEIO3", () => {
   it("should be refused", async () => {
     const server = await startServer();
