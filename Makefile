@@ -109,6 +109,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzBinaryReassembly$$' -fuzztime=$(FUZZTIME) ./internal/parser/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeAny$$' -fuzztime=$(FUZZTIME) ./internal/parser/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodePayload$$' -fuzztime=$(FUZZTIME) ./internal/engine/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodePayloadV3$$' -fuzztime=$(FUZZTIME) ./internal/engine/
 	$(GO) test -run='^$$' -fuzz='^FuzzFrameReader$$' -fuzztime=$(FUZZTIME) ./internal/engine/
 	$(GO) test -run='^$$' -fuzz='^FuzzReceivePath$$' -fuzztime=$(FUZZTIME) ./socketio/
 	$(GO) test -run='^$$' -fuzz='^FuzzRecoveryHandshake$$' -fuzztime=$(FUZZTIME) ./socketio/
@@ -124,6 +125,13 @@ SOAK ?= 10m
 soak:
 	$(GO) run ./internal/soak -d $(SOAK)
 
-# Starts the servers the official conformance suites expect on port 3000.
+# With SIO_REPO, a checkout of socketio/socket.io, runs the three official
+# conformance suites kept there (Engine.IO v3 and v4, Socket.IO v5) against
+# the conformance server (internal/conformance/run.sh). Without it, only
+# starts that server on port 3000, for suites run by hand.
 conformance:
+ifdef SIO_REPO
+	GO=$(GO) internal/conformance/run.sh $(SIO_REPO)
+else
 	$(GO) run ./internal/conformance
+endif

@@ -3,7 +3,9 @@ package socketio
 import (
 	"encoding/json"
 	"errors"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,8 +61,37 @@ func (srv *Server) newClient(sess *engine.Session) engine.Handler {
 	}
 	c.mu.Lock() // onConnectTimeout reads connectTimer
 	c.connectTimer = time.AfterFunc(timeout, c.onConnectTimeout)
+	if c.v3() {
+		// A v2 client is in "/" from its handshake: it sends no CONNECT
+		// for it, and waits for the server's.
+		c.connecting = append(c.connecting, "/")
+	}
 	c.mu.Unlock()
+	if c.v3() {
+		c.exec.run(func() { c.connect(&parser.Packet{Type: parser.Connect, Namespace: "/"}) })
+	}
 	return c
+}
+
+// v3 reports whether the client is a Socket.IO v2 client (Engine.IO v3,
+// Options.AllowEIO3).
+func (c *client) v3() bool { return c.sess.Protocol() == 3 }
+
+// v3Connect rewrites a v2 client's CONNECT as a v4 one: its namespace
+// may carry a query ("/admin?token=abc"), which becomes the socket's auth,
+// an object of strings, as in the reference.
+func v3Connect(p *parser.Packet) {
+	path, query, ok := strings.Cut(p.Namespace, "?")
+	if !ok {
+		return
+	}
+	p.Namespace = path
+	vals, _ := url.ParseQuery(query)
+	auth := make(map[string]string, len(vals))
+	for k, v := range vals {
+		auth[k] = v[len(v)-1]
+	}
+	p.Data, _ = json.Marshal(auth)
 }
 
 func (c *client) onConnectTimeout() {
@@ -91,6 +122,9 @@ func (c *client) OnMessage(data []byte, binary bool) {
 	}
 	switch p.Type {
 	case parser.Connect:
+		if c.v3() {
+			v3Connect(p)
+		}
 		c.mu.Lock()
 		dup := c.socketLocked(p.Namespace) != nil || slices.Contains(c.connecting, p.Namespace)
 		if !dup {
@@ -199,14 +233,21 @@ func (c *client) connect(p *parser.Packet) {
 	var s *Socket
 	var missed []*engine.Packet
 	var missedEvents int
-	if rec != nil {
+	if rec != nil && !c.v3() { // a v2 client cannot recover
 		if pid, offset, ok := recoveryAuth(auth); ok {
 			s, missed, missedEvents = nsp.restore(c, auth, pid, offset)
 		}
 	}
 	if s == nil {
 		s = newSocket(nsp, c, auth)
-		if rec != nil {
+		if c.v3() {
+			// The reference's IDs for v2 clients: the connection's.
+			s.id = c.sess.ID()
+			if name != "/" {
+				s.id = name + "#" + s.id
+			}
+		}
+		if rec != nil && !c.v3() {
 			s.pid = engine.NewID()
 		}
 	}
@@ -219,7 +260,7 @@ func (c *client) connect(p *parser.Packet) {
 			done()
 			s.refused()
 			nsp.adapter.DelAll(room.SocketID(s.id)) // rooms a middleware joined
-			c.send(encodeControl(c.srv.codec, parser.ConnectError, name, connectErrorPayload(err)))
+			c.send(encodeControl(c.srv.codec, parser.ConnectError, name, c.connectErrorPayload(err)))
 			return
 		}
 	}
@@ -237,19 +278,44 @@ func (c *client) connect(p *parser.Packet) {
 		c.connectTimer = nil
 	}
 	c.mu.Unlock()
-	answer := `{"sid":"` + s.id + `"}`
-	if s.pid != "" {
-		answer = `{"sid":"` + s.id + `","pid":"` + s.pid + `"}`
+	var answer []byte // a v2 client's CONNECT answer has no data
+	if !c.v3() {
+		answer = []byte(`{"sid":"` + s.id + `"}`)
+		if s.pid != "" {
+			answer = []byte(`{"sid":"` + s.id + `","pid":"` + s.pid + `"}`)
+		}
 	}
 	// The missed packets go before the answer, as in the reference: the
 	// client hands them to its handlers before it emits "connect".
-	s.accepted(encodeControl(c.srv.codec, parser.Connect, name, []byte(answer)), missed)
+	s.accepted(encodeControl(c.srv.codec, parser.Connect, name, answer), missed)
 	nsp.stats.slots[c.shard].out.Add(uint64(missedEvents))
 	nsp.add(s)
 	for _, fn := range onConnect {
 		fn(s)
 	}
 	s.release()
+}
+
+// connectErrorPayload is the data of the CONNECT_ERROR that err refuses
+// a CONNECT with: {"message","data"}, or for a v2 client a plain value,
+// the ConnectError's Data if set, else the message, as the reference sends
+// (err.data || err.message).
+func (c *client) connectErrorPayload(err error) []byte {
+	if !c.v3() {
+		return connectErrorPayload(err)
+	}
+	var ce *ConnectError
+	if errors.As(err, &ce) && ce.Data != nil {
+		if b, merr := json.Marshal(ce.Data); merr == nil {
+			return b
+		}
+	}
+	msg := err.Error()
+	if ce != nil {
+		msg = ce.Message
+	}
+	b, _ := json.Marshal(msg)
+	return b
 }
 
 func connectErrorPayload(err error) []byte {

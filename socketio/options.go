@@ -65,6 +65,16 @@ type Options struct {
 	// DisallowUpgrades keeps long-polling clients from upgrading to
 	// websocket (the reference's allowUpgrades: false).
 	DisallowUpgrades bool
+	// AllowEIO3 lets in Socket.IO v2 clients (socket.io-client 2.x, which
+	// speak Engine.IO v3), as the reference's allowEIO3: each such client
+	// is connected to "/" at its handshake without sending CONNECT, its
+	// sockets' IDs are the connection's (prefixed with "<namespace>#" outside
+	// "/"), the query of its CONNECT to another namespace is that socket's
+	// auth, and a connect error reaches it as a plain string (the
+	// ConnectError's Data if set, else its message). Everything else, v4
+	// clients included, is unchanged. False, the zero value, refuses them,
+	// as the reference does by default.
+	AllowEIO3 bool
 	// AllowRequest, if set, vets each handshake request; an error refuses
 	// it with HTTP 403 and the error's text.
 	AllowRequest func(r *http.Request) error
@@ -211,6 +221,7 @@ func (o *Options) engineConfig() engine.Config {
 		WriteTimeout:           o.WriteTimeout,
 		Transports:             o.Transports,
 		DisallowUpgrades:       o.DisallowUpgrades,
+		AllowEIO3:              o.AllowEIO3,
 		AllowRequest:           o.AllowRequest,
 		InitialHeaders:         o.InitialHeaders,
 		Headers:                o.Headers,

@@ -1,7 +1,8 @@
-// Command conformance starts the servers that the official Engine.IO v4 and
-// Socket.IO v5 conformance suites expect, on port 3000 (env PORT overrides):
-// Engine.IO at /engine.io/ echoing every message, and Socket.IO at
-// /socket.io/ with the namespaces "/" and "/custom".
+// Command conformance starts the servers that the official Engine.IO v3,
+// Engine.IO v4 and Socket.IO v5 conformance suites expect, on port 3000
+// (env PORT overrides): Engine.IO at /engine.io/ echoing every message,
+// for v3 clients too (AllowEIO3), and Socket.IO at /socket.io/ with the
+// namespaces "/" and "/custom".
 package main
 
 import (
@@ -35,6 +36,7 @@ func main() {
 		PingInterval:      300 * time.Millisecond,
 		PingTimeout:       200 * time.Millisecond,
 		MaxHTTPBufferSize: 1e6,
+		AllowEIO3:         true,
 		CORS:              &engine.CORS{Origins: []string{"*"}},
 		OnConnection:      func(s *engine.Session) engine.Handler { return echo{s} },
 	})

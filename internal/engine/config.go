@@ -68,6 +68,16 @@ type Config struct {
 	// DisallowUpgrades stops long-polling sessions from upgrading to
 	// websocket (the reference's allowUpgrades: false).
 	DisallowUpgrades bool
+	// AllowEIO3 accepts Engine.IO v3 clients (EIO=3 in the query: the
+	// Socket.IO v2 clients), as the reference's allowEIO3: their payload
+	// framing, their binary frames and their heartbeat, in which the
+	// client pings and the server answers, closing a session that has not
+	// pinged for PingInterval+PingTimeout. The protocol is per session: v4
+	// sessions on the same server are unchanged. False, the zero value,
+	// refuses them (code 5, "Unsupported protocol version"), as the
+	// reference does by default. Unlike the reference, a request without
+	// EIO, or with a value other than 3 or 4, is refused either way.
+	AllowEIO3 bool
 	// AllowRequest, if set, decides whether a handshake request may open a
 	// session. A non-nil error refuses it with HTTP 403 and the error's text
 	// as the message (code 4, "Forbidden", when the text is empty).

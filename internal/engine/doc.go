@@ -2,7 +2,9 @@
 // version 4: the handshake, HTTP long-polling, WebSocket, the
 // polling-to-WebSocket upgrade, server heartbeats, payload limits, CORS and
 // the protocol's error responses. It behaves like the Node.js engine.io 6.6
-// server.
+// server. With [Config.AllowEIO3] it also speaks version 3 to the clients
+// that ask for it (EIO=3), per session: their payload framing, binary
+// frames and client-driven heartbeat (eio3.go); v4 sessions are unchanged.
 //
 // A [Server] is an [http.Handler]. Each client that completes a handshake gets
 // a [Session], which carries Engine.IO message packets in both directions
@@ -50,7 +52,9 @@
 // timeout. lifetime_test.go holds connections open many times longer than
 // each of these timeouts over every transport and write path.
 //
-// Heartbeats use one timer per session and no goroutine. On Linux an idle
+// Heartbeats use one timer per session and no goroutine. In a v3 session
+// the client pings and the server answers; the timer then is the deadline
+// of the client's next ping. On Linux an idle
 // WebSocket session has no goroutine either: an epoll set, itself waiting
 // in the Go runtime's network poller, says which connections have bytes,
 // and a pooled goroutine reads a connection only while it has some. TLS
@@ -89,6 +93,9 @@
 //     was written, for stall detection.
 //   - packet.go: Engine.IO packets, pre-encoded as websocket frames, and
 //     long-polling payloads.
+//   - eio3.go: Engine.IO v3's long-polling payloads (lengths in UTF-16
+//     units, base64 binary, XHR2 binary) and binary packets with a type
+//     byte, built once per packet for every v3 session.
 //   - config.go, cors.go, errors.go: options, CORS, errors and close reasons.
 //   - stats.go: the server's counters ([Server.Stats]): sessions by
 //     transport, bytes and messages each way, refusals by code, slow

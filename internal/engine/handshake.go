@@ -26,11 +26,21 @@ func (srv *Server) handshake(w http.ResponseWriter, r *http.Request, q map[strin
 			return
 		}
 	}
+	v3 := false
 	if eio := q["EIO"]; len(eio) == 0 || eio[0] != "4" {
-		srv.refuse(w, r, upgrade, CodeUnsupportedVersion, "", "")
-		return
+		if len(eio) == 0 || eio[0] != "3" || !srv.cfg.AllowEIO3 {
+			srv.refuse(w, r, upgrade, CodeUnsupportedVersion, "", "")
+			return
+		}
+		v3 = true
 	}
 	s := newSession(srv, NewID(), r)
+	if v3 {
+		s.v3 = true
+		// The transport's supportsBinary in the reference, set by the
+		// handshake's query.
+		s.b64 = len(q["b64"]) > 0
+	}
 	if transport == TransportPolling {
 		s.polling.wake = make(chan struct{}, 1)
 	}

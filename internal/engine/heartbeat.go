@@ -19,13 +19,40 @@ type heartbeat struct {
 	stallTimer   *time.Timer
 }
 
-// startHeartbeat schedules the first ping.
+// startHeartbeat schedules the first ping or, for a v3 session, the
+// deadline of the client's first ping.
 func (s *Session) startHeartbeat() {
 	s.mu.Lock()
 	if s.state == stateOpen {
-		s.resetTimerLocked(s.srv.cfg.pingInterval())
+		s.resetTimerLocked(s.firstTimerLocked())
 	}
 	s.mu.Unlock()
+}
+
+// firstTimerLocked is when the heartbeat timer first fires: the first
+// ping, or, in v3, where the client pings, the time it has to ping
+// (pingInterval+pingTimeout, as the reference waits).
+func (s *Session) firstTimerLocked() time.Duration {
+	if s.v3 {
+		return s.srv.cfg.pingInterval() + s.srv.cfg.pingTimeout()
+	}
+	return s.srv.cfg.pingInterval()
+}
+
+// onPingV3 answers a v3 client's ping with a pong and gives it until
+// pingInterval+pingTimeout from now to ping again.
+func (s *Session) onPingV3() {
+	s.mu.Lock()
+	if s.state != stateOpen {
+		s.mu.Unlock()
+		return
+	}
+	s.resetTimerLocked(s.firstTimerLocked())
+	err := s.sendLocked([]*Packet{s.srv.pongPacket})
+	s.mu.Unlock()
+	if err == ErrQueueFull {
+		s.abort(ReasonTransportError, ErrQueueFull, 0)
+	}
 }
 
 // stop stops both timers, for good: the session is closed.
@@ -62,7 +89,7 @@ func (s *Session) onTimer() {
 		s.abort(reason, err, 0)
 		return
 	}
-	if s.hb.awaitingPong {
+	if s.hb.awaitingPong || s.v3 {
 		s.mu.Unlock()
 		s.abort(ReasonPingTimeout, nil, 1000)
 		return
@@ -78,12 +105,12 @@ func (s *Session) onTimer() {
 	}
 }
 
-// pingExpired reports whether the session's pong is overdue, even if its
-// timer has not fired yet.
+// pingExpired reports whether the session's pong (a v3 client's ping) is
+// overdue, even if its timer has not fired yet.
 func (s *Session) pingExpired() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.state == stateOpen && s.hb.awaitingPong && time.Now().After(s.hb.due)
+	return s.state == stateOpen && (s.hb.awaitingPong || s.v3) && time.Now().After(s.hb.due)
 }
 
 func (s *Session) onPong() {

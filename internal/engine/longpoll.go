@@ -113,11 +113,17 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 		batch = append(batch, tail)
 	}
 	bp := payloadBufs.Get().(*[]byte)
-	body := encodePayload((*bp)[:0], batch)
+	var body []byte
+	binary := false
+	if s.v3 {
+		body, binary = encodePayloadV3((*bp)[:0], batch, !s.b64)
+	} else {
+		body = encodePayload((*bp)[:0], batch)
+	}
 	s.mu.Lock()
 	s.out.recycle(batch)
 	s.mu.Unlock()
-	s.srv.writePayload(w, r, body, compress)
+	s.srv.writePayload(w, r, body, compress, binary)
 	s.tally.bytesOut.Add(uint64(len(body)))
 	// The response writer has copied the body (or compressed it).
 	if cap(body) <= maxPooledPayload {
@@ -144,7 +150,8 @@ func (srv *Server) extendPollDeadlines(w http.ResponseWriter) {
 
 // servePost reads a long-polling POST and hands its packets to the session.
 func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream") {
+	binary := strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream")
+	if binary && !s.v3 {
 		w.WriteHeader(http.StatusBadRequest)
 		s.abort(ReasonTransportError, ErrInvalidContent, 0)
 		return
@@ -188,7 +195,14 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 	}
 	s.tally.bytesIn.Add(uint64(len(body)))
 	s.readMu.Lock()
-	err = decodePayload(body, func(t PacketType, data []byte, binary bool) bool {
+	decode := decodePayload
+	switch {
+	case binary:
+		decode = decodeBinaryPayloadV3 // v3's XHR2 binary payload
+	case s.v3:
+		decode = decodePayloadV3
+	}
+	err = decode(body, func(t PacketType, data []byte, binary bool) bool {
 		if !s.isOpen() {
 			return false // closing: packets are ignored, as in the reference
 		}
@@ -215,12 +229,15 @@ const maxPooledPayload = 64 << 10
 
 // writePayload writes a long-polling response body, compressed when
 // compress is set, it is large enough and the client accepts gzip or
-// deflate. It does not keep body.
-func (srv *Server) writePayload(w http.ResponseWriter, r *http.Request, body []byte, compress bool) {
+// deflate; binary marks a v3 binary payload. It does not keep body.
+func (srv *Server) writePayload(w http.ResponseWriter, r *http.Request, body []byte, compress, binary bool) {
 	h := w.Header()
 	// As h.Set with canonical keys, with one allocation for the values.
 	vals := make([]string, 3)
 	vals[0], vals[1] = "text/plain; charset=UTF-8", "no-store"
+	if binary {
+		vals[0] = "application/octet-stream"
+	}
 	h["Content-Type"] = vals[0:1:1]
 	h["Cache-Control"] = vals[1:2:2]
 	if compress && !srv.cfg.DisableHTTPCompression && len(body) >= srv.cfg.compressionThreshold() {
@@ -293,14 +310,14 @@ func (srv *Server) linger(s *Session) {
 	time.AfterFunc(lingerTime, func() { srv.takeLingering(s.id) })
 }
 
-// takeLingering removes a lingering session and reports whether there was
-// one.
-func (srv *Server) takeLingering(id string) bool {
+// takeLingering removes a lingering session and returns it, or nil if
+// there was none.
+func (srv *Server) takeLingering(id string) *Session {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
-	_, ok := srv.lingering[id]
+	s := srv.lingering[id]
 	delete(srv.lingering, id)
-	return ok
+	return s
 }
 
 // lingerTime is how long a session closed by the client over long-polling

@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/base64"
 	"errors"
+	"sync/atomic"
 )
 
 // PacketType is an Engine.IO packet type.
@@ -47,6 +48,12 @@ type Packet struct {
 	// noCompress: sent uncompressed (per-message deflate, HTTP compression
 	// of a polling response made of such packets only).
 	noCompress bool
+	// v3form: an Engine.IO v3 binary message, whose payload starts with
+	// the type byte (see v3Binary).
+	v3form bool
+	// v3 caches the packet's v3 form, for a binary message sent to v3
+	// sessions.
+	v3 atomic.Pointer[Packet]
 }
 
 // DisableCompression marks p to be sent uncompressed: over a websocket

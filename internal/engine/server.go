@@ -41,6 +41,7 @@ type Server struct {
 	slowWarn rateLimitedWarn
 
 	pingPacket  *Packet
+	pongPacket  *Packet // a v3 session's answer to a ping
 	probePacket *Packet
 	noopPacket  *Packet
 	closePacket *Packet
@@ -64,6 +65,7 @@ func NewServer(cfg Config) *Server {
 		sessions:    make(map[string]*Session),
 		lingering:   make(map[string]*Session),
 		pingPacket:  NewPacket(PacketPing, nil),
+		pongPacket:  NewPacket(PacketPong, nil),
 		probePacket: NewPacket(PacketPong, []byte("probe")),
 		noopPacket:  NewPacket(PacketNoop, nil),
 		closePacket: NewPacket(PacketClose, nil),
@@ -161,11 +163,16 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.abort(ReasonPingTimeout, nil, 1000)
 		s = nil
 	}
-	if s == nil && r.Method == http.MethodGet && !upgrade && transport == TransportPolling && srv.takeLingering(sid) {
-		body := srv.noopPacket.Payload()
-		srv.writePayload(w, r, body, false)
-		srv.stats.slots[0].bytesOut.Add(uint64(len(body)))
-		return
+	if s == nil && r.Method == http.MethodGet && !upgrade && transport == TransportPolling {
+		if ls := srv.takeLingering(sid); ls != nil {
+			body := srv.noopPacket.Payload()
+			if ls.v3 {
+				body = []byte("1:6")
+			}
+			srv.writePayload(w, r, body, false, false)
+			srv.stats.slots[0].bytesOut.Add(uint64(len(body)))
+			return
+		}
 	}
 	if s == nil {
 		srv.refuse(w, r, upgrade, CodeUnknownSID, "", "")

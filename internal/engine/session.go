@@ -96,6 +96,10 @@ type Session struct {
 	// tally is where the session counts its traffic (see counters); set
 	// by newSession, then fixed.
 	tally *statSlot
+	// v3: the session speaks Engine.IO v3 (eio3.go); b64: its client takes
+	// binary over long-polling only as base64. Set by the handshake before
+	// the session is shared, then fixed.
+	v3, b64 bool
 
 	// readMu serializes delivery to the handler: the websocket reader and a
 	// long-polling POST may overlap during an upgrade.
@@ -179,6 +183,15 @@ func (s *Session) Issued() time.Time { return s.issued }
 // RemoteAddr returns the client's network address as the server saw it.
 func (s *Session) RemoteAddr() string { return s.remoteAddr }
 
+// Protocol returns the session's Engine.IO protocol revision: 4, or 3 for
+// a client let in by [Config.AllowEIO3].
+func (s *Session) Protocol() int {
+	if s.v3 {
+		return 3
+	}
+	return 4
+}
+
 // Transport returns the name of the transport in use: "polling" or
 // "websocket".
 func (s *Session) Transport() string {
@@ -212,8 +225,16 @@ func (s *Session) onPacket(t PacketType, data []byte, binary bool) bool {
 		s.tally.msgsIn.Add(1)
 		s.handler.OnMessage(data, binary)
 	case PacketPong:
+		if s.v3 {
+			s.abort(ReasonTransportError, ErrHeartbeatDirection, 1002)
+			return false
+		}
 		s.onPong()
 	case PacketPing:
+		if s.v3 {
+			s.onPingV3()
+			return true
+		}
 		s.abort(ReasonTransportError, ErrHeartbeatDirection, 1002)
 		return false
 	case PacketClose:

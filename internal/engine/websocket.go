@@ -331,6 +331,15 @@ func (s *Session) dispatchWS(op int, data []byte) bool {
 	s.readMu.Lock()
 	defer s.readMu.Unlock()
 	if op == websocket.BinaryMessage {
+		if s.v3 {
+			// v3: the packet type's byte, then the data.
+			if len(data) == 0 || data[0] > byte(PacketNoop) {
+				s.abort(ReasonParseError, ErrParse, websocket.CloseUnsupportedData)
+				return false
+			}
+			t := PacketType(data[0])
+			return s.onPacket(t, data[1:], t == PacketMessage)
+		}
 		return s.onPacket(PacketMessage, data, true)
 	}
 	t, payload, err := decodeText(data)

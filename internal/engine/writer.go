@@ -151,6 +151,9 @@ func (s *Session) queueLocked(pkts []*Packet, kick bool) error {
 	if s.out.bytes+n > s.srv.cfg.maxQueue() && s.out.bytes > 0 {
 		return ErrQueueFull
 	}
+	if s.v3 {
+		pkts = toV3(pkts)
+	}
 	s.out.pkts = append(s.out.pkts, pkts...)
 	s.out.bytes += n
 	s.out.msgs += msgs
@@ -158,6 +161,28 @@ func (s *Session) queueLocked(pkts []*Packet, kick bool) error {
 		s.kickLocked()
 	}
 	return nil
+}
+
+// toV3 returns pkts with each binary message in its v3 form, pkts itself
+// when there is none.
+func toV3(pkts []*Packet) []*Packet {
+	var out []*Packet
+	for i, p := range pkts {
+		if !p.binary || p.v3form {
+			if out != nil {
+				out = append(out, p)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]*Packet, 0, len(pkts)), pkts[:i]...)
+		}
+		out = append(out, p.v3Binary())
+	}
+	if out == nil {
+		return pkts
+	}
+	return out
 }
 
 // kickLocked makes the transport drain the queue: it starts the websocket

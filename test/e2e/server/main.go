@@ -24,6 +24,8 @@
 //	               5000); the process exits 1 if Shutdown returns an error
 //	E2E_DEBUG      if set, the server logs at debug level to stderr
 //	CLEANUP_CHILD_NAMESPACES  if set, Options.CleanupEmptyChildNamespaces
+//	ALLOW_EIO3     if set, Options.AllowEIO3: Socket.IO v2 clients are let in
+//	               (only v2-client.test.mjs sets it)
 //	RECOVERY_MS    if set, Options.ConnectionStateRecovery with that
 //	               MaxDisconnectionDuration in ms (every emit then carries
 //	               an offset: only recovery.test.mjs sets it)
@@ -77,6 +79,8 @@
 //     not hold up the connection's later events.
 //   - "message" (args...): sends the arguments back with s.Send (a
 //     "message" event).
+//   - "to-room" (room string, args...): io.To(room).Emit("room-news",
+//     args...), the arguments unchanged (binary included).
 //   - "do" (op string, params object, ack): runs operation op of the public
 //     API (api.go) and acks with {"ok": <result>} or {"error": <error
 //     text>}; helpers.mjs's op() unwraps it. params fields: via, event,
@@ -338,6 +342,7 @@ func main() {
 		ConnectTimeout:    time.Duration(envInt("CONNECT_TIMEOUT", 0)) * time.Millisecond,
 
 		CleanupEmptyChildNamespaces: os.Getenv("CLEANUP_CHILD_NAMESPACES") != "",
+		AllowEIO3:                   os.Getenv("ALLOW_EIO3") != "",
 	}
 	if ms := envInt("RECOVERY_MS", 0); ms > 0 {
 		opts.ConnectionStateRecovery = &socketio.ConnectionStateRecovery{
@@ -371,6 +376,9 @@ func main() {
 		})
 		s.On("emit-back", func(args socketio.Args) {
 			_ = s.Emit("emit-back", asAny(args)...)
+		})
+		s.On("to-room", func(room string, rest socketio.Args) {
+			_ = io.To(room).Emit("room-news", asAny(rest)...)
 		})
 		s.On("reverse-bytes", func(data []byte, ack socketio.Ack) {
 			_ = ack(reversed(data))
