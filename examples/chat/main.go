@@ -66,6 +66,9 @@ func main() {
 	}
 	opts := &socketio.Options{
 		ServeClient: os.DirFS(dist),
+		// Socket.IO v2 clients (socket.io-client 2.x) chat with the page's
+		// v4 ones: the protocol is chosen per connection.
+		AllowEIO3: true,
 		// A page whose connection drops for a moment gets its socket back
 		// (nickname, room) with the messages it missed. The middleware is
 		// skipped for a recovered socket (RunMiddlewares false), as in
