@@ -64,7 +64,19 @@ func main() {
 		}
 		window = d
 	}
+	// PARSER=msgpack serves the chat with socket.io-msgpack-parser's
+	// codec, to clients of that codec only (the page loads the msgpack
+	// bundle).
+	codec := os.Getenv("PARSER")
+	parser, err := parserFor(codec)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if parser != nil && os.Getenv("ADMIN_PASSWORD") != "" {
+		log.Fatalf("ADMIN_PASSWORD: the admin UI's client speaks JSON, so it cannot connect with PARSER=%s; unset one of them", codec)
+	}
 	opts := &socketio.Options{
+		Parser:      parser,
 		ServeClient: os.DirFS(dist),
 		// Socket.IO v2 clients (socket.io-client 2.x) chat with the page's
 		// v4 ones: the protocol is chosen per connection.
@@ -123,7 +135,14 @@ func main() {
 	// Prometheus metrics, always on: the server counts anyway, and the
 	// handler only reads the counters when scraped.
 	mux.Handle("/metrics", siometrics.Handler(io))
-	mux.Handle("/", http.FileServerFS(page))
+	var files http.Handler = http.FileServerFS(page)
+	if parser != nil {
+		if files, err = msgpackPage(page, files); err != nil {
+			log.Fatal(err)
+		}
+		log.Printf("using the %s parser: clients must use it too (the page loads /socket.io/socket.io.msgpack.min.js)", codec)
+	}
+	mux.Handle("/", files)
 	// After newChat: the admin's connection listener runs after the
 	// chat's, so the UI sees each socket with its nickname and room.
 	adm := setupAdmin(io, mux, port)

@@ -13,7 +13,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const chatDir = path.resolve(here, "..");
 
 // The chat server binary: CHAT_SERVER_BIN, or built once into a temp dir.
-function serverBinary() {
+export function serverBinary() {
   if (process.env.CHAT_SERVER_BIN) return process.env.CHAT_SERVER_BIN;
   const out = path.join(mkdtempSync(path.join(tmpdir(), "chat-")), "chat");
   execFileSync("go", ["build", "-o", out, "."], { cwd: chatDir, stdio: "inherit" });
