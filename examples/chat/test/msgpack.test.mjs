@@ -1,7 +1,8 @@
 // The chat with PARSER=msgpack: the official client with
 // socket.io-msgpack-parser chats; a client of the default (JSON) parser
 // cannot connect; the page loads the msgpack bundle and two pages chat in
-// Debian's Chromium.
+// Debian's Chromium. Two such servers joined by Redis form one chat: the
+// adapters carry the JSON form whatever the clients' codec.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -9,7 +10,7 @@ import { existsSync } from "node:fs";
 import { io } from "socket.io-client";
 import parser from "socket.io-msgpack-parser";
 import { chromium } from "playwright-core";
-import { startChat, serverBinary, chatDir, client, waitFor, withTimeout, expectNone } from "./helpers.mjs";
+import { startChat, startRedis, serverBinary, chatDir, client, waitFor, withTimeout, expectNone } from "./helpers.mjs";
 
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 let chat;
@@ -119,5 +120,38 @@ describe("chat with PARSER=msgpack", () => {
     await alice.fill("#input", "hello from a msgpack page");
     await alice.click("#send");
     await bob.locator("#messages li", { hasText: "hello from a msgpack page" }).waitFor({ timeout: 5000 });
+  });
+});
+
+describe("chat cluster with PARSER=msgpack", () => {
+  let redis, a, b;
+  before(async () => {
+    redis = await startRedis();
+    const env = { PARSER: "msgpack", REDIS_URL: redis.url };
+    [a, b] = await Promise.all([startChat(env), startChat(env)]);
+  });
+  after(async () => {
+    if (a) assert.equal(await a.stop(), 0);
+    if (b) assert.equal(await b.stop(), 0);
+    redis?.stop();
+  });
+
+  it("should form one chat across two msgpack servers with REDIS_URL", async () => {
+    const alice = await client(a.url, "/", { parser });
+    const bob = await client(b.url, "/", { parser });
+    sockets.push(alice, bob);
+    await alice.emitWithAck("set nickname", "mp-alice");
+    await bob.emitWithAck("set nickname", "mp-bob");
+    await alice.emitWithAck("join", "mp-cluster");
+    const joined = waitFor(alice, "user joined");
+    const res = await bob.emitWithAck("join", "mp-cluster");
+    assert.deepEqual([...res.users].sort(), ["mp-alice", "mp-bob"], "FetchSockets sees both servers");
+    assert.deepEqual(await joined, { nickname: "mp-bob", room: "mp-cluster" });
+    const got = waitFor(bob, "chat message");
+    const ack = await alice.emitWithAck("chat message", "across msgpack servers");
+    const m = await got;
+    assert.deepEqual(m, { id: ack.id, from: "mp-alice", text: "across msgpack servers", room: "mp-cluster", ts: ack.ts });
+    const hist = await bob.timeout(5000).emitWithAck("history", "mp-cluster");
+    assert.equal(hist.messages.at(-1).id, ack.id, "the history, kept in Redis, is read on the other server");
   });
 });
