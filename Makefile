@@ -5,6 +5,9 @@ NPM_CI = npm ci --no-audit --no-fund --loglevel=error
 
 .PHONY: run run-cluster run-mixed test test-deps test-go test-bench-once test-e2e test-chat screenshot bench bench-micro bench-suite fuzz soak conformance vet
 
+# PARSER=msgpack (from the environment or `make run PARSER=msgpack`, both
+# of which reach the server's environment) serves the chat with the msgpack
+# codec; see examples/chat/main.go.
 run: examples/chat/node_modules/.installed
 	cd examples/chat && $(GO) run .
 
@@ -76,7 +79,8 @@ test/e2e/node-msgpack/node_modules/.installed: test/e2e/node-msgpack/package-loc
 	cd test/e2e/node-msgpack && $(NPM_CI) && touch node_modules/.installed
 
 # The chat example's socket contract (official client), its clusters (Go
-# servers, and a Go with a Node one: examples/chat/node), the admin UI's
+# servers, and a Go with a Node one: examples/chat/node), a Socket.IO v2
+# client beside a v4 one, the msgpack mode (PARSER=msgpack), the admin UI's
 # protocol (against the Go chat and against the Node reference) and the
 # pages, the chat's and the admin UI's, in Debian's Chromium (CHROMIUM
 # overrides /usr/bin/chromium).

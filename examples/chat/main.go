@@ -18,6 +18,19 @@
 // ADMIN_READONLY=1 for a UI that looks but does not act):
 //
 //	ADMIN_PASSWORD=changeit make run
+//
+// The server lets in Socket.IO v2 clients too (socketio.Options.AllowEIO3),
+// which chat with the page's v4 clients in the same rooms.
+//
+// With PARSER=msgpack, the chat speaks socket.io-msgpack-parser's codec
+// (parser/msgpack) instead of JSON, and every client must use it too, as
+// with Node: the page then loads /socket.io/socket.io.msgpack.min.js in
+// place of socket.io.js (the server rewrites that script tag), a client of
+// the default parser cannot connect, and ADMIN_PASSWORD is refused, the
+// admin UI's client speaking JSON. It combines with REDIS_URL: the
+// adapters carry the JSON form whatever the clients' codec.
+//
+//	PARSER=msgpack make run
 package main
 
 import (
