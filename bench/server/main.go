@@ -33,6 +33,8 @@
 //	       and scraped once a second by a goroutine of the server (what a
 //	       Prometheus server scraping it would cost it, the HTTP exchange
 //	       aside).
+//	PARSER  "msgpack": the msgpack codec (Options.Parser = msgpack.Parser{},
+//	       socket.io-msgpack-parser's wire format); default or "json": JSON.
 //
 // It exits on SIGTERM or SIGINT after io.Shutdown.
 package main
@@ -58,6 +60,7 @@ import (
 	redisadapter "github.com/gosio/sio/adapter/redis"
 	"github.com/gosio/sio/adapter/redisstreams"
 	siometrics "github.com/gosio/sio/metrics/prometheus"
+	"github.com/gosio/sio/parser/msgpack"
 	"github.com/gosio/sio/socketio"
 )
 
@@ -110,6 +113,14 @@ func main() {
 		log.Printf("connection state recovery on")
 	default:
 		log.Fatalf("RECOVERY=%q: want 1 or 0", v)
+	}
+	switch v := os.Getenv("PARSER"); v {
+	case "", "json":
+	case "msgpack":
+		opts.Parser = msgpack.Parser{}
+		log.Printf("parser: msgpack")
+	default:
+		log.Fatalf("PARSER=%q: want json or msgpack", v)
 	}
 	io := socketio.NewServer(opts)
 	// The handlers are made once and shared by every socket, as an

@@ -12,6 +12,8 @@
 // RECOVERY=1 turns connectionStateRecovery on with its defaults (2 minutes,
 // skipMiddlewares); with the default adapter that is socket.io's in-memory
 // SessionAwareAdapter, and every broadcast carries its offset as its last argument.
+// PARSER=msgpack takes socket.io-msgpack-parser 3.0 as the parser (the default,
+// json, is socket.io's own).
 "use strict";
 const { createServer } = require("node:http");
 const { Server } = require("socket.io");
@@ -21,6 +23,7 @@ const host = process.env.HOST || "127.0.0.1";
 const redisURL = process.env.REDIS_URL || "";
 const redisAdapter = process.env.REDIS_ADAPTER || "pubsub";
 const recovery = process.env.RECOVERY || "";
+const parserName = process.env.PARSER || "json";
 
 async function main() {
   const opts = {};
@@ -55,6 +58,12 @@ async function main() {
     throw new Error(`RECOVERY=${recovery}: want 1 or 0`);
   }
 
+  if (parserName === "msgpack") {
+    opts.parser = require("socket.io-msgpack-parser");
+  } else if (parserName !== "json") {
+    throw new Error(`PARSER=${parserName}: want json or msgpack`);
+  }
+
   const httpServer = createServer();
   const io = new Server(httpServer, opts);
 
@@ -72,7 +81,8 @@ async function main() {
     const v = require("socket.io/package.json").version;
     const adapter = adapterName ? `, ${adapterName} ${require(`${adapterName}/package.json`).version} on ${redisURL}` : "";
     const csr = opts.connectionStateRecovery ? ", connection state recovery on" : "";
-    console.log(`node socket.io ${v}${adapter}${csr} listening on ${host}:${port}`);
+    const mp = opts.parser ? `, socket.io-msgpack-parser ${require("socket.io-msgpack-parser/package.json").version}` : "";
+    console.log(`node socket.io ${v}${adapter}${csr}${mp} listening on ${host}:${port}`);
   });
 
   for (const sig of ["SIGTERM", "SIGINT"]) {
