@@ -101,7 +101,7 @@ func runEcho(ctx context.Context, c config, r *result) {
 		clients[ci] = func(i int) error {
 			emit, want := echoPackets(i, echoPayload(ci, i, c.size))
 			_ = s.ws.SetReadDeadline(time.Now().Add(c.stall))
-			if err := s.write(emit); err != nil {
+			if err := s.writePacket(emit); err != nil {
 				return fmt.Errorf("round trip %d: write: %v", i, err)
 			}
 			p, err := s.next()

@@ -248,7 +248,7 @@ func runFanout(ctx context.Context, c config, r *result) {
 			}
 			ts := since()
 			ph.sentAt[i] = ts
-			if err := pub.write(payload(ph.tag, i, ts, c.size)); err != nil {
+			if err := pub.writePacket(payload(ph.tag, i, ts, c.size)); err != nil {
 				r.fail("publisher write: %v", err)
 				return false
 			}

@@ -24,6 +24,10 @@
 //	echo     -k websocket clients x -r sequential "echo" emits with an ack
 //	polling-echo  the same over HTTP long-polling (clients never upgrade)
 //
+// With -msgpack, the websocket scenarios send and expect Socket.IO packets
+// in socket.io-msgpack-parser's format (binary frames), for a server with
+// that parser; the packets are checked as they are with JSON.
+//
 // The target must be a loopback address. Every loop is bounded by a count
 // and by -timeout; a run with no progress for -stall gives up.
 package main
@@ -87,6 +91,7 @@ func main() {
 	flag.IntVar(&c.window, "window", 10, "fanout: broadcasts not yet delivered to everyone, at most (0 = no limit)")
 	flag.IntVar(&c.warmup, "warmup", -1, "fanout: warm-up broadcasts (20); echo: warm-up round trips per client (100, polling 20)")
 	flag.BoolVar(&c.offsets, "offsets", false, "fanout, cluster-fanout: the server has connection-state recovery on, so every msg must carry an offset as its last argument (and none may without it)")
+	flag.BoolVar(&wireMsgpack, "msgpack", false, "websocket scenarios: speak socket.io-msgpack-parser's format (the server must too: PARSER=msgpack)")
 	flag.IntVar(&c.rate, "rate", 0, "sockets opened per second, at most (0 = no limit)")
 	flag.IntVar(&c.concurrency, "concurrency", 100, "handshakes in flight, at most")
 	flag.DurationVar(&c.hold, "hold", 5*time.Second, "idle: how long the sockets are held once open")
@@ -134,6 +139,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadgen: several -pid values are for -scenario cluster-fanout")
 		os.Exit(2)
 	}
+	if wireMsgpack && c.scenario == "polling-echo" {
+		fmt.Fprintln(os.Stderr, "loadgen: -msgpack is for the websocket scenarios (not polling-echo)")
+		os.Exit(2)
+	}
 	if c.caseName == "" {
 		c.caseName = c.scenario
 	}
@@ -144,6 +153,9 @@ func main() {
 		"server": c.label, "case": c.caseName, "scenario": c.scenario,
 		"time": time.Now().UTC().Format(time.RFC3339), "repeat": c.repeat,
 	}}
+	if wireMsgpack {
+		res.set("parser", "msgpack")
+	}
 	switch c.scenario {
 	case "idle":
 		orDefault(&c.n, 5000)

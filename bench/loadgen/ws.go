@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/gosio/sio/parser"
+	"github.com/gosio/sio/parser/msgpack"
 )
 
 // wsSocket is one Socket.IO client on the main namespace over a websocket
@@ -20,6 +23,11 @@ type wsSocket struct {
 	ws  *websocket.Conn
 	wmu sync.Mutex
 	buf []byte // read buffer, reused: a returned packet is valid until the next read
+	// With wireMsgpack: the decoder of the server's packets, the text form
+	// next returns them in (reused as buf is) and the encoding buffer of
+	// writePacket (under wmu).
+	dec       parser.Decoder
+	pkt, wbuf []byte
 }
 
 var wsDialer = &websocket.Dialer{
@@ -43,6 +51,9 @@ func dialSocket(ctx context.Context, addr string, limit time.Duration) (*wsSocke
 		return nil, fmt.Errorf("dial: %w", err)
 	}
 	s := &wsSocket{ws: ws, buf: make([]byte, 0, 256)}
+	if wireMsgpack {
+		s.dec = msgpack.Parser{}.NewDecoder()
+	}
 	deadline, _ := ctx.Deadline()
 	_ = ws.SetReadDeadline(deadline)
 	fail := func(format string, a ...any) (*wsSocket, error) {
@@ -56,7 +67,7 @@ func dialSocket(ctx context.Context, addr string, limit time.Duration) (*wsSocke
 	if len(b) < 2 || b[0] != '0' || !bytes.Contains(b, []byte(`"sid"`)) {
 		return fail("expected an Engine.IO open packet, got %q", trunc(b))
 	}
-	if err := s.write([]byte("40")); err != nil {
+	if err := s.writePacket([]byte("40")); err != nil {
 		return fail("writing 40: %v", err)
 	}
 	for range 10 { // pings are answered by next; anything else is an error
@@ -81,11 +92,37 @@ func (s *wsSocket) write(b []byte) error {
 	return s.ws.WriteMessage(websocket.TextMessage, b)
 }
 
-// readFrame reads one frame into s.buf.
+// writePacket sends one Socket.IO packet, given in its text form with the
+// Engine.IO '4': as it is, or with wireMsgpack in the msgpack form, a
+// binary frame.
+func (s *wsSocket) writePacket(b []byte) error {
+	if !wireMsgpack {
+		return s.write(b)
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	var err error
+	if s.wbuf, err = toMsgpack(s.wbuf[:0], b[1:]); err != nil {
+		return err
+	}
+	_ = s.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	return s.ws.WriteMessage(websocket.BinaryMessage, s.wbuf)
+}
+
+// readFrame reads one text frame into s.buf.
 func (s *wsSocket) readFrame() ([]byte, error) {
+	b, binary, err := s.readMessage()
+	if err == nil && binary {
+		err = fmt.Errorf("unexpected binary frame of %d bytes", len(b))
+	}
+	return b, err
+}
+
+// readMessage reads one frame into s.buf and says whether it is binary.
+func (s *wsSocket) readMessage() ([]byte, bool, error) {
 	typ, r, err := s.ws.NextReader()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	buf := s.buf[:0]
 	for {
@@ -98,29 +135,38 @@ func (s *wsSocket) readFrame() ([]byte, error) {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	s.buf = buf
-	if typ != websocket.TextMessage {
-		return nil, fmt.Errorf("unexpected binary frame of %d bytes", len(buf))
-	}
-	return buf, nil
+	return buf, typ == websocket.BinaryMessage, nil
 }
 
 // next returns the next Socket.IO packet (an Engine.IO message without its
-// leading '4'), answering pings and skipping noops on the way.
+// leading '4'), answering pings and skipping noops on the way. With
+// wireMsgpack, every Socket.IO packet must come as a binary frame, and is
+// returned in the text form a JSON server would have sent.
 func (s *wsSocket) next() ([]byte, error) {
 	for range 1 << 20 {
-		b, err := s.readFrame()
+		b, binary, err := s.readMessage()
 		if err != nil {
 			return nil, err
+		}
+		if binary {
+			if !wireMsgpack {
+				return nil, fmt.Errorf("unexpected binary frame of %d bytes", len(b))
+			}
+			s.pkt, err = fromMsgpack(s.dec, s.pkt, b)
+			return s.pkt, err
 		}
 		if len(b) == 0 {
 			return nil, errors.New("empty frame")
 		}
 		switch b[0] {
 		case '4':
+			if wireMsgpack {
+				return nil, fmt.Errorf("text packet %q from a msgpack server", trunc(b))
+			}
 			return b[1:], nil
 		case '2': // ping
 			if err := s.write([]byte("3")); err != nil {
