@@ -30,9 +30,17 @@
 # server); the other servers are skipped. Run them with fanout_w10 and echo
 # to see what the metrics cost: the summary compares them.
 #
+# fanout_w10_msgpack and echo_msgpack are fanout_w10 and echo with the
+# msgpack codec at both ends: the server with PARSER=msgpack (sio:
+# parser/msgpack; node: socket.io-msgpack-parser; zishang is skipped), the
+# load generator with -msgpack. Run them with fanout_w10 and echo: the
+# summary compares each server's msgpack and JSON figures, and its ratio to
+# Node in both.
+#
 # Knobs (environment), with their defaults:
-#   REPEATS=3  CASES="idle connect fanout_w10 fanout_w10_csr fanout_w10_metrics fanout_burst fanout_w1
-#                     echo echo_metrics polling_echo cluster cluster_streams"
+#   REPEATS=3  CASES="idle connect fanout_w10 fanout_w10_csr fanout_w10_metrics fanout_w10_msgpack
+#                     fanout_burst fanout_w1 echo echo_metrics echo_msgpack polling_echo cluster
+#                     cluster_streams"
 #   IDLE_N=5000 CONNECT_N=2000 CONNECT_CONC=50 FANOUT_N=1000 FANOUT_M=200 SIZE=100
 #   ECHO_K=50 ECHO_R=2000 POLL_K=50 POLL_R=500 BASE_PORT=22000
 #   CLUSTER_N=1000 CLUSTER_M=200 CLUSTER_WINDOW=10 CLUSTER_WARMUP=20
@@ -57,7 +65,7 @@ export PATH="$PATH:/usr/local/go/bin"
 GO=${GO:-go}
 
 REPEATS=${REPEATS:-3}
-DEFAULT_CASES="idle connect fanout_w10 fanout_w10_csr fanout_w10_metrics fanout_burst fanout_w1 echo echo_metrics polling_echo cluster cluster_streams"
+DEFAULT_CASES="idle connect fanout_w10 fanout_w10_csr fanout_w10_metrics fanout_w10_msgpack fanout_burst fanout_w1 echo echo_metrics echo_msgpack polling_echo cluster cluster_streams"
 CASES=${CASES:-$DEFAULT_CASES}
 IDLE_N=${IDLE_N:-5000}
 CONNECT_N=${CONNECT_N:-2000}
@@ -118,10 +126,12 @@ case_args() { # case -> loadgen flags
     idle) echo "-scenario idle -n $IDLE_N -rate 1000 -concurrency 100 -hold 5s -settle 1s" ;;
     connect) echo "-scenario connect -n $CONNECT_N -concurrency $CONNECT_CONC" ;;
     fanout_w10 | fanout_w10_metrics) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 10 -warmup 20" ;;
+    fanout_w10_msgpack) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 10 -warmup 20 -msgpack" ;;
     fanout_w10_csr) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 10 -warmup 20 -offsets" ;;
     fanout_burst) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 0 -warmup 20" ;;
     fanout_w1) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 1 -warmup 20" ;;
     echo | echo_metrics) echo "-scenario echo -k $ECHO_K -r $ECHO_R -size $SIZE -warmup 100" ;;
+    echo_msgpack) echo "-scenario echo -k $ECHO_K -r $ECHO_R -size $SIZE -warmup 100 -msgpack" ;;
     polling_echo) echo "-scenario polling-echo -k $POLL_K -r $POLL_R -size $SIZE -warmup 20" ;;
     cluster | cluster_streams) echo "-scenario cluster-fanout -n $CLUSTER_N -m $CLUSTER_M -size $SIZE -window $CLUSTER_WINDOW -warmup $CLUSTER_WARMUP" ;;
     *) echo "run.sh: unknown case '$1'" >&2; return 1 ;;
@@ -131,18 +141,20 @@ case_env() { # case -> the server's extra environment (the server contract's kno
   case "$1" in
     fanout_w10_csr) echo "RECOVERY=1" ;;
     fanout_w10_metrics | echo_metrics) echo "METRICS=1" ;;
+    fanout_w10_msgpack | echo_msgpack) echo "PARSER=msgpack" ;;
     cluster) echo "REDIS_ADAPTER=pubsub" ;;
     cluster_streams) echo "REDIS_ADAPTER=streams" ;;
   esac
 }
 is_cluster() { [ "$1" = cluster ] || [ "$1" = cluster_streams ]; }
 is_metrics() { [ "$1" = fanout_w10_metrics ] || [ "$1" = echo_metrics ]; }
+is_msgpack() { [ "$1" = fanout_w10_msgpack ] || [ "$1" = echo_msgpack ]; }
 case_servers() { # case -> the servers it runs against
   local s
   for s in "${SERVERS[@]}"; do
     # zishang520/socket.io has no adapter for @socket.io/redis-adapter's
-    # protocols, and its bench server does not read RECOVERY.
-    if [ "$s" = zishang ] && { is_cluster "$1" || [ "$1" = fanout_w10_csr ]; }; then continue; fi
+    # protocols, and its bench server reads neither RECOVERY nor PARSER.
+    if [ "$s" = zishang ] && { is_cluster "$1" || [ "$1" = fanout_w10_csr ] || is_msgpack "$1"; }; then continue; fi
     # METRICS is a knob of bench/server only.
     if is_metrics "$1" && [ "$s" != sio ]; then continue; fi
     echo "$s"
@@ -424,6 +436,10 @@ single_report() {
   fi
   if [[ " $SINGLE_CASES " == *" fanout_w10_metrics "* || " $SINGLE_CASES " == *" echo_metrics "* ]]; then
     echo "- \`fanout_w10_metrics\`, \`echo_metrics\`: sio only, with its Prometheus metrics on (\`METRICS=1\`: the collector of \`metrics/prometheus\` with the Go and process collectors, scraped once a second inside the server)"
+  fi
+  if [[ " $SINGLE_CASES " == *" fanout_w10_msgpack "* || " $SINGLE_CASES " == *" echo_msgpack "* ]]; then
+    MP_V=$(cd "$NODE_DIR" && node -p 'require("socket.io-msgpack-parser/package.json").version' 2>/dev/null || echo "?")
+    echo "- \`fanout_w10_msgpack\`, \`echo_msgpack\`: the same servers with the msgpack codec (\`PARSER=msgpack\`: sio with \`Options.Parser = msgpack.Parser{}\`, node with socket.io-msgpack-parser $MP_V; zishang skipped) and the load generator with \`-msgpack\`"
   fi
   echo "- the load generator (\`bench/loadgen\`) and the server share the same cores; other processes on the machine: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; the runs waited ${QUIET_SPENT} s in all for other processes to go below $QUIET_CORES cores (see the \"CPU used by other processes\" row)"
   echo
