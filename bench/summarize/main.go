@@ -54,6 +54,11 @@ var metrics = []metric{
 	{cs: "fanout_w10_metrics", key: "msgs_per_s", label: "fan-out w10, metrics on: delivered msgs/s"},
 	{cs: "fanout_w10_metrics", key: "latency_p99_ms", label: "fan-out w10, metrics on: latency p99 (ms)"},
 	{cs: "fanout_w10_metrics", key: "server_cpu_us_per_delivery", label: "fan-out w10, metrics on: server CPU per delivery (µs)"},
+	{cs: "fanout_w10_msgpack", key: "msgs_per_s", label: "fan-out w10, msgpack: delivered msgs/s"},
+	{cs: "fanout_w10_msgpack", key: "latency_p50_ms", label: "fan-out w10, msgpack: latency p50 (ms)"},
+	{cs: "fanout_w10_msgpack", key: "latency_p99_ms", label: "fan-out w10, msgpack: latency p99 (ms)"},
+	{cs: "fanout_w10_msgpack", key: "server_cpu_us_per_delivery", label: "fan-out w10, msgpack: server CPU per delivery (µs)"},
+	{cs: "fanout_w10_msgpack", key: "server_hwm_kb", label: "fan-out w10, msgpack: server peak RSS (KiB)"},
 	{cs: "fanout_burst", key: "msgs_per_s", label: "fan-out burst: delivered msgs/s"},
 	{cs: "fanout_burst", key: "latency_p50_ms", label: "fan-out burst: latency p50 (ms)"},
 	{cs: "fanout_burst", key: "latency_p99_ms", label: "fan-out burst: latency p99 (ms)"},
@@ -70,6 +75,10 @@ var metrics = []metric{
 	{cs: "echo_metrics", key: "round_trips_per_s", label: "echo, metrics on: round trips/s"},
 	{cs: "echo_metrics", key: "rtt_p99_ms", label: "echo, metrics on: round trip p99 (ms)"},
 	{cs: "echo_metrics", key: "server_cpu_us_per_round_trip", label: "echo, metrics on: server CPU per round trip (µs)"},
+	{cs: "echo_msgpack", key: "round_trips_per_s", label: "echo, msgpack: round trips/s"},
+	{cs: "echo_msgpack", key: "rtt_p50_ms", label: "echo, msgpack: round trip p50 (ms)"},
+	{cs: "echo_msgpack", key: "rtt_p99_ms", label: "echo, msgpack: round trip p99 (ms)"},
+	{cs: "echo_msgpack", key: "server_cpu_us_per_round_trip", label: "echo, msgpack: server CPU per round trip (µs)"},
 	{cs: "polling_echo", key: "round_trips_per_s", label: "polling echo: round trips/s"},
 	{cs: "polling_echo", key: "rtt_p50_ms", label: "polling echo: round trip p50 (ms)"},
 	{cs: "polling_echo", key: "rtt_p99_ms", label: "polling echo: round trip p99 (ms)"},
@@ -113,23 +122,31 @@ type target struct {
 	// base, if set, is the case the subject is compared with (the same
 	// server in another case) instead of the reference server.
 	base string
+	// refBase, if set, is the case whose ratio to the reference server
+	// the ratio in cs is compared with: the row shows (subject / ref in
+	// cs) / (subject / ref in refBase) against t.ratio.
+	refBase string
 }
 
 var targets = []target{
-	{"fanout_w10", "msgs_per_s", ">=", 5, "fan-out w10 msgs/s >= 5x Node", ""},
-	{"fanout_burst", "msgs_per_s", ">=", 10, "fan-out burst msgs/s >= 10x Node", ""},
-	{"echo", "round_trips_per_s", ">=", 2, "echo round trips/s >= 2x Node", ""},
-	{"connect", "handshakes_per_s", ">=", 3, "connect handshakes/s >= 3x Node", ""},
-	{"idle", "rss_per_socket_kb", "<=", 0.5, "idle RSS per socket <= 0.5x Node", ""},
-	{"polling_echo", "round_trips_per_s", ">=", 2, "long-polling echo round trips/s >= 2x Node", ""},
-	{"cluster", "msgs_per_s", ">=", 3, "cluster fan-out msgs/s >= 3x the Node pair", ""},
-	{"cluster_streams", "msgs_per_s", ">=", 3, "cluster fan-out on Redis Streams msgs/s >= 3x the Node pair", ""},
+	{"fanout_w10", "msgs_per_s", ">=", 5, "fan-out w10 msgs/s >= 5x Node", "", ""},
+	{"fanout_burst", "msgs_per_s", ">=", 10, "fan-out burst msgs/s >= 10x Node", "", ""},
+	{"echo", "round_trips_per_s", ">=", 2, "echo round trips/s >= 2x Node", "", ""},
+	{"connect", "handshakes_per_s", ">=", 3, "connect handshakes/s >= 3x Node", "", ""},
+	{"idle", "rss_per_socket_kb", "<=", 0.5, "idle RSS per socket <= 0.5x Node", "", ""},
+	{"polling_echo", "round_trips_per_s", ">=", 2, "long-polling echo round trips/s >= 2x Node", "", ""},
+	{"cluster", "msgs_per_s", ">=", 3, "cluster fan-out msgs/s >= 3x the Node pair", "", ""},
+	{"cluster_streams", "msgs_per_s", ">=", 3, "cluster fan-out on Redis Streams msgs/s >= 3x the Node pair", "", ""},
 	{"fanout_w10_csr", "server_cpu_us_per_delivery", "<=", 1.1,
-		"fan-out w10 server CPU per delivery, recovery on <= 1.1x recovery off (same server)", "fanout_w10"},
+		"fan-out w10 server CPU per delivery, recovery on <= 1.1x recovery off (same server)", "fanout_w10", ""},
 	{"fanout_w10_metrics", "server_cpu_us_per_delivery", "<=", 1.03,
-		"fan-out w10 server CPU per delivery, metrics on <= 1.03x metrics off (same server)", "fanout_w10"},
+		"fan-out w10 server CPU per delivery, metrics on <= 1.03x metrics off (same server)", "fanout_w10", ""},
 	{"echo_metrics", "server_cpu_us_per_round_trip", "<=", 1.03,
-		"echo server CPU per round trip, metrics on <= 1.03x metrics off (same server)", "echo"},
+		"echo server CPU per round trip, metrics on <= 1.03x metrics off (same server)", "echo", ""},
+	{"fanout_w10_msgpack", "msgs_per_s", ">=", 1,
+		"fan-out w10 msgs/s with msgpack, ratio to Node >= the JSON case's ratio", "", "fanout_w10"},
+	{"echo_msgpack", "round_trips_per_s", ">=", 1,
+		"echo round trips/s with msgpack, ratio to Node >= the JSON case's ratio", "", "echo"},
 }
 
 // costs are rows of the same server in two cases: the second case's
@@ -141,6 +158,10 @@ var costs = []struct {
 	{"fanout_w10_csr", "fanout_w10", "msgs_per_s", "fan-out w10: delivered msgs/s, recovery on / off"},
 	{"fanout_w10_metrics", "fanout_w10", "server_cpu_us_per_delivery", "fan-out w10: server CPU per delivery, metrics on / off"},
 	{"echo_metrics", "echo", "server_cpu_us_per_round_trip", "echo: server CPU per round trip, metrics on / off"},
+	{"fanout_w10_msgpack", "fanout_w10", "server_cpu_us_per_delivery", "fan-out w10: server CPU per delivery, msgpack / json"},
+	{"fanout_w10_msgpack", "fanout_w10", "msgs_per_s", "fan-out w10: delivered msgs/s, msgpack / json"},
+	{"echo_msgpack", "echo", "server_cpu_us_per_round_trip", "echo: server CPU per round trip, msgpack / json"},
+	{"echo_msgpack", "echo", "round_trips_per_s", "echo: round trips/s, msgpack / json"},
 	{"cluster_streams", "cluster", "server_cpu_us_per_delivery", "cluster: server CPU per delivery, streams / pub/sub"},
 	{"cluster_streams", "cluster", "msgs_per_s", "cluster: delivered msgs/s, streams / pub/sub"},
 }
@@ -329,6 +350,23 @@ func main() {
 			continue
 		}
 		rt := median(a) / median(b)
+		if t.refBase != "" {
+			if !slices.Contains(cases, t.refBase) {
+				continue
+			}
+			a0, b0 := values(t.refBase, *subject, t.key), values(t.refBase, *ref, t.key)
+			if len(a0) == 0 || len(b0) == 0 || median(b0) == 0 || median(a0) == 0 {
+				fmt.Fprintf(w, "| %s | - | not measured |\n", t.text)
+				continue
+			}
+			base := median(a0) / median(b0)
+			holds := rt/base >= t.ratio
+			if t.op == "<=" {
+				holds = rt/base <= t.ratio
+			}
+			fmt.Fprintf(w, "| %s | %.3fx vs %.3fx | %s |\n", t.text, rt, base, yesNo(holds))
+			continue
+		}
 		holds := rt >= t.ratio
 		if t.op == "<=" {
 			holds = rt <= t.ratio
