@@ -249,7 +249,7 @@ func startNodeNode(t testing.TB, redisURL, key, mode, name string) *nodeNode {
 // it) and decodes its result into out.
 func do(t testing.TB, c *wsClient, op map[string]any, out any) {
 	t.Helper()
-	res := c.call(t, "do", op)
+	res := c.Call(t, "do", op)
 	if len(res) != 1 {
 		t.Fatalf("do %v: ack %v", op, res)
 	}

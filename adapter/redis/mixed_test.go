@@ -57,9 +57,9 @@ func TestMixedCluster(t *testing.T) {
 			b2 := dialClient(t, g2.url, "b2") // rooms b
 			n1 := dialClient(t, nd.url, "n1") // rooms a, b
 			nc := dialClient(t, nd.url, "nc") // drives the Node server; no room
-			a1.join(t, "a")
-			b2.join(t, "b")
-			n1.join(t, "a", "b")
+			a1.Join(t, "a")
+			b2.Join(t, "b")
+			n1.Join(t, "a", "b")
 			// The sharded adapters subscribe to a room's channel after the
 			// join, not during it (Node's too).
 			waitRoomChannel(t, fl, client, key, "a", 2)
@@ -76,7 +76,7 @@ func TestMixedCluster(t *testing.T) {
 				t.Helper()
 				nodeDo(t, map[string]any{"op": "emit", "event": "flush"}, nil)
 				for _, c := range clients {
-					c.expect(t, "flush")
+					c.Expect(t, "flush")
 				}
 			}
 
@@ -93,62 +93,62 @@ func TestMixedCluster(t *testing.T) {
 				for _, n := range []*goNode{g1, g2} {
 					require.NoError(t, n.io.Emit("hello", n.name))
 					for _, c := range all {
-						assert.Equal(t, n.name, c.expect(t, "hello").Arg(0), c.name)
+						assert.Equal(t, n.name, c.Expect(t, "hello").Arg(0), c.Name)
 					}
 					flush(t, n, all...)
 				}
 				nodeDo(t, map[string]any{"op": "emit", "event": "hello", "args": []any{"node1"}}, nil)
 				for _, c := range all {
-					assert.Equal(t, "node1", c.expect(t, "hello").Arg(0), c.name)
+					assert.Equal(t, "node1", c.Expect(t, "hello").Arg(0), c.Name)
 				}
 				flushNode(t, all...)
 			})
 
 			t.Run("should filter rooms and except rooms across servers", func(t *testing.T) {
 				nodeDo(t, map[string]any{"op": "emit", "event": "a-not-b", "rooms": []string{"a"}, "except": []string{"b"}}, nil)
-				a1.expect(t, "a-not-b")
+				a1.Expect(t, "a-not-b")
 				flushNode(t, all...)
 				nodeDo(t, map[string]any{"op": "emit", "event": "to-b", "rooms": []string{"b"}}, nil)
-				b2.expect(t, "to-b")
-				n1.expect(t, "to-b")
+				b2.Expect(t, "to-b")
+				n1.Expect(t, "to-b")
 				flushNode(t, all...)
 				require.NoError(t, g2.io.To("a").Except("b").Emit("a-not-b"))
-				a1.expect(t, "a-not-b")
+				a1.Expect(t, "a-not-b")
 				flush(t, g2, all...)
 				require.NoError(t, g1.io.To("b").Emit("to-b"))
-				b2.expect(t, "to-b")
-				n1.expect(t, "to-b")
+				b2.Expect(t, "to-b")
+				n1.Expect(t, "to-b")
 				flush(t, g1, all...)
-				require.NoError(t, g1.io.To(n1.id).Emit("to-n1"))
-				n1.expect(t, "to-n1")
+				require.NoError(t, g1.io.To(n1.ID).Emit("to-n1"))
+				n1.Expect(t, "to-n1")
 				flush(t, g1, all...)
-				nodeDo(t, map[string]any{"op": "emit", "event": "to-b2", "rooms": []string{b2.id}}, nil)
-				b2.expect(t, "to-b2")
+				nodeDo(t, map[string]any{"op": "emit", "event": "to-b2", "rooms": []string{b2.ID}}, nil)
+				b2.Expect(t, "to-b2")
 				flushNode(t, all...)
 			})
 
 			t.Run("should keep Local broadcasts on their server", func(t *testing.T) {
 				require.NoError(t, g1.io.Local().Emit("local"))
-				a1.expect(t, "local")
+				a1.Expect(t, "local")
 				flush(t, g1, all...)
 				nodeDo(t, map[string]any{"op": "emit", "event": "local", "local": true}, nil)
-				n1.expect(t, "local")
-				nc.expect(t, "local")
+				n1.Expect(t, "local")
+				nc.Expect(t, "local")
 				flushNode(t, all...)
 			})
 
 			t.Run("should carry binary arguments both ways", func(t *testing.T) {
 				nodeDo(t, map[string]any{"op": "emit", "event": "bin", "args": []any{"x"}, "binary": []int{1, 2, 3}}, nil)
 				for _, c := range all {
-					ev := c.expect(t, "bin")
-					assert.Equal(t, [][]byte{{1, 2, 3}}, ev.Attachments, c.name)
+					ev := c.Expect(t, "bin")
+					assert.Equal(t, [][]byte{{1, 2, 3}}, ev.Attachments, c.Name)
 					assert.Equal(t, "x", ev.Arg(0))
 				}
 				require.NoError(t, g2.io.Emit("bin", map[string]any{"b": []byte{4, 5}}, "y"))
 				for _, c := range all {
-					ev := c.expect(t, "bin")
-					assert.Equal(t, [][]byte{{4, 5}}, ev.Attachments, c.name)
-					assert.JSONEq(t, `{"b":{"_placeholder":true,"num":0}}`, string(ev.Args[0]), c.name)
+					ev := c.Expect(t, "bin")
+					assert.Equal(t, [][]byte{{4, 5}}, ev.Attachments, c.Name)
+					assert.JSONEq(t, `{"b":{"_placeholder":true,"num":0}}`, string(ev.Args[0]), c.Name)
 				}
 			})
 
@@ -157,18 +157,18 @@ func TestMixedCluster(t *testing.T) {
 				require.NoError(t, err)
 				assert.ElementsMatch(t, []string{`"a1"`, `"b2"`, `"n1"`, `"nc"`}, rawStrings(res))
 				for _, c := range all {
-					c.expect(t, "ask")
+					c.Expect(t, "ask")
 				}
 				var answers []string
 				nodeDo(t, map[string]any{"op": "emitWithAck", "event": "ask", "timeout": 3000}, &answers)
 				assert.ElementsMatch(t, []string{"a1", "b2", "n1", "nc"}, answers)
 				for _, c := range all {
-					c.expect(t, "ask")
+					c.Expect(t, "ask")
 				}
 				nodeDo(t, map[string]any{"op": "emitWithAck", "event": "ask-b", "rooms": []string{"b"}, "timeout": 3000}, &answers)
 				assert.ElementsMatch(t, []string{"b2", "n1"}, answers)
-				b2.expect(t, "ask-b")
-				n1.expect(t, "ask-b")
+				b2.Expect(t, "ask-b")
+				n1.Expect(t, "ask-b")
 				flushNode(t, all...)
 			})
 
@@ -177,12 +177,12 @@ func TestMixedCluster(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, ids(all...), socketIDs(socks))
 				for _, s := range socks {
-					if s.ID() != n1.id {
+					if s.ID() != n1.ID {
 						continue
 					}
 					assert.Nil(t, s.Local())
 					assert.Equal(t, map[string]any{"name": "n1", "server": "node1"}, s.Data())
-					assert.ElementsMatch(t, []string{n1.id, "a", "b"}, s.Rooms())
+					assert.ElementsMatch(t, []string{n1.ID, "a", "b"}, s.Rooms())
 					hs := s.Handshake()
 					require.NotNil(t, hs)
 					assert.Equal(t, "n1", hs.Query.Get("name"))
@@ -201,12 +201,12 @@ func TestMixedCluster(t *testing.T) {
 				nodeDo(t, map[string]any{"op": "fetchSockets"}, &socks)
 				assert.Equal(t, ids(all...), nodeSocketIDs(socks))
 				for _, s := range socks {
-					if s.ID != a1.id {
+					if s.ID != a1.ID {
 						continue
 					}
 					assert.Equal(t, map[string]any{"name": "a1", "server": "go1"}, s.Data)
 					assert.Equal(t, "a1", s.Query["name"]) // a string, as Node has it
-					assert.ElementsMatch(t, []string{a1.id, "a"}, s.Rooms)
+					assert.ElementsMatch(t, []string{a1.ID, "a"}, s.Rooms)
 					assert.NotEmpty(t, s.Headers["host"])
 					assert.Equal(t, "127.0.0.1", s.Address)
 					assert.InDelta(t, time.Now().UnixMilli(), s.Issued, 60000)
@@ -217,14 +217,14 @@ func TestMixedCluster(t *testing.T) {
 			})
 
 			t.Run("should act on remote sockets from both sides", func(t *testing.T) {
-				socks, err := g1.io.In(n1.id).FetchSockets(ctx)
+				socks, err := g1.io.In(n1.ID).FetchSockets(ctx)
 				require.NoError(t, err)
 				require.Len(t, socks, 1)
 				require.NoError(t, socks[0].Emit("direct", "from-go"))
-				assert.Equal(t, "from-go", n1.expect(t, "direct").Arg(0))
-				nodeDo(t, map[string]any{"op": "remoteEmit", "id": b2.id, "event": "direct", "args": []any{"from-node"}}, nil)
-				assert.Equal(t, "from-node", b2.expect(t, "direct").Arg(0))
-				nodeDo(t, map[string]any{"op": "remoteJoin", "id": b2.id, "room": "k"}, nil)
+				assert.Equal(t, "from-go", n1.Expect(t, "direct").Arg(0))
+				nodeDo(t, map[string]any{"op": "remoteEmit", "id": b2.ID, "event": "direct", "args": []any{"from-node"}}, nil)
+				assert.Equal(t, "from-node", b2.Expect(t, "direct").Arg(0))
+				nodeDo(t, map[string]any{"op": "remoteJoin", "id": b2.ID, "room": "k"}, nil)
 				testkit.Eventually(t, "the remote join from Node", func() bool {
 					s, err := g1.io.In("k").FetchSockets(ctx)
 					return err == nil && slices.Equal(socketIDs(s), ids(b2))
@@ -251,8 +251,8 @@ func TestMixedCluster(t *testing.T) {
 				})
 				waitRoomChannel(t, fl, client, key, "e", 2)
 				nodeDo(t, map[string]any{"op": "emit", "event": "in-e", "rooms": []string{"e"}}, nil)
-				b2.expect(t, "in-e")
-				n1.expect(t, "in-e")
+				b2.Expect(t, "in-e")
+				n1.Expect(t, "in-e")
 				flushNode(t, all...)
 				require.NoError(t, g1.io.SocketsLeave("e"))
 				nodeDo(t, map[string]any{"op": "socketsLeave", "room": "c"}, nil)
@@ -266,18 +266,18 @@ func TestMixedCluster(t *testing.T) {
 			t.Run("should disconnect sockets across servers", func(t *testing.T) {
 				d1 := dialClient(t, g1.url, "d1")
 				dn := dialClient(t, nd.url, "dn")
-				d1.join(t, "d")
-				dn.join(t, "d")
+				d1.Join(t, "d")
+				dn.Join(t, "d")
 				nodeDo(t, map[string]any{"op": "disconnectSockets", "rooms": []string{"d"}}, nil)
-				d1.expectGone(t)
-				dn.expectGone(t)
+				d1.ExpectGone(t)
+				dn.ExpectGone(t)
 				x2 := dialClient(t, g2.url, "x2")
 				xn := dialClient(t, nd.url, "xn")
-				x2.join(t, "x")
-				xn.join(t, "x")
+				x2.Join(t, "x")
+				xn.Join(t, "x")
 				require.NoError(t, g1.io.In("x").DisconnectSockets(false))
-				x2.expectGone(t)
-				xn.expectGone(t)
+				x2.ExpectGone(t)
+				xn.ExpectGone(t)
 				flushNode(t, all...)
 			})
 
@@ -324,11 +324,11 @@ func TestMixedCluster(t *testing.T) {
 			}
 			t.Run("should deliver the Redis emitter's events to the Go servers' clients", func(t *testing.T) {
 				nodeDo(t, map[string]any{"op": "emitter", "event": "from-emitter", "rooms": []string{"b"}, "args": []any{1}}, nil)
-				b2.expect(t, "from-emitter")
-				n1.expect(t, "from-emitter")
+				b2.Expect(t, "from-emitter")
+				n1.Expect(t, "from-emitter")
 				nodeDo(t, map[string]any{"op": "emitter", "event": "emitter-all", "except": []string{"a"}, "binary": []int{6}}, nil)
 				for _, c := range []*wsClient{b2, nc} {
-					ev := c.expect(t, "emitter-all")
+					ev := c.Expect(t, "emitter-all")
 					assert.Equal(t, [][]byte{{6}}, ev.Attachments)
 				}
 				flushNode(t, all...)
@@ -341,9 +341,9 @@ func TestMixedCluster(t *testing.T) {
 				assert.Equal(t, []any{"from-emitter"}, waitNote(t, g1))
 				assert.Equal(t, []any{"from-emitter"}, waitNote(t, g2))
 				e1 := dialClient(t, g1.url, "e1")
-				e1.join(t, "bye")
+				e1.Join(t, "bye")
 				nodeDo(t, map[string]any{"op": "emitterDisconnectSockets", "rooms": []string{"bye"}}, nil)
-				e1.expectGone(t)
+				e1.ExpectGone(t)
 			})
 		})
 	}

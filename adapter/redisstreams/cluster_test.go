@@ -32,7 +32,7 @@ func flush(t *testing.T, n *goNode, clients ...*wsClient) {
 	t.Helper()
 	require.NoError(t, n.io.Emit("flush"))
 	for _, c := range clients {
-		c.expect(t, "flush")
+		c.Expect(t, "flush")
 	}
 }
 
@@ -48,7 +48,7 @@ func socketIDs(socks []*socketio.RemoteSocket) []string {
 func ids(clients ...*wsClient) []string {
 	out := make([]string, len(clients))
 	for i, c := range clients {
-		out[i] = c.id
+		out[i] = c.ID
 	}
 	sort.Strings(out)
 	return out
@@ -92,9 +92,9 @@ func TestGoCluster(t *testing.T) {
 	a1 := dialClient(t, g1.url, "a1") // rooms a
 	a2 := dialClient(t, g2.url, "a2") // rooms a, b
 	b2 := dialClient(t, g2.url, "b2") // rooms b
-	a1.join(t, "a")
-	a2.join(t, "a", "b")
-	b2.join(t, "b")
+	a1.Join(t, "a")
+	a2.Join(t, "a", "b")
+	b2.Join(t, "b")
 	all := []*wsClient{a1, a2, b2}
 	ctx := context.Background()
 
@@ -102,7 +102,7 @@ func TestGoCluster(t *testing.T) {
 		for _, n := range []*goNode{g1, g2} {
 			require.NoError(t, n.io.Emit("hello", n.name))
 			for _, c := range all {
-				ev := c.expect(t, "hello")
+				ev := c.Expect(t, "hello")
 				assert.Equal(t, n.name, ev.Arg(0))
 			}
 			flush(t, n, all...)
@@ -111,26 +111,26 @@ func TestGoCluster(t *testing.T) {
 
 	t.Run("should broadcast to rooms and except rooms across servers", func(t *testing.T) {
 		require.NoError(t, g1.io.To("a").Except("b").Emit("ab"))
-		a1.expect(t, "ab")
+		a1.Expect(t, "ab")
 		flush(t, g1, all...)
 		require.NoError(t, g1.io.To("b").Emit("b"))
-		a2.expect(t, "b")
-		b2.expect(t, "b")
+		a2.Expect(t, "b")
+		b2.Expect(t, "b")
 		flush(t, g1, all...)
 		require.NoError(t, g2.io.To("a", "b").Except("a").Emit("b-only"))
-		b2.expect(t, "b-only")
+		b2.Expect(t, "b-only")
 		flush(t, g2, all...)
-		require.NoError(t, g1.io.To(b2.id).Emit("private"))
-		b2.expect(t, "private")
+		require.NoError(t, g1.io.To(b2.ID).Emit("private"))
+		b2.Expect(t, "private")
 		flush(t, g1, all...)
 	})
 
 	t.Run("should keep Local broadcasts on their server", func(t *testing.T) {
 		require.NoError(t, g1.io.Local().Emit("local"))
-		a1.expect(t, "local")
+		a1.Expect(t, "local")
 		require.NoError(t, g2.io.Local().To("b").Emit("local-b"))
-		a2.expect(t, "local-b")
-		b2.expect(t, "local-b")
+		a2.Expect(t, "local-b")
+		b2.Expect(t, "local-b")
 		flush(t, g1, all...)
 	})
 
@@ -138,8 +138,8 @@ func TestGoCluster(t *testing.T) {
 		for _, n := range []*goNode{g1, g2} {
 			require.NoError(t, n.io.Emit("bin", []byte{1, 2, 3}, map[string]any{"x": []byte{4}}))
 			for _, c := range all {
-				ev := c.expect(t, "bin")
-				assert.Equal(t, [][]byte{{1, 2, 3}, {4}}, ev.Attachments, c.name)
+				ev := c.Expect(t, "bin")
+				assert.Equal(t, [][]byte{{1, 2, 3}, {4}}, ev.Attachments, c.Name)
 				assert.JSONEq(t, `{"_placeholder":true,"num":0}`, string(ev.Args[0]))
 			}
 		}
@@ -150,19 +150,19 @@ func TestGoCluster(t *testing.T) {
 		require.NoError(t, err)
 		assert.ElementsMatch(t, []string{`"a1"`, `"a2"`, `"b2"`}, rawStrings(res))
 		for _, c := range all {
-			c.expect(t, "ask")
+			c.Expect(t, "ask")
 		}
 		res, err = g2.io.To("a").Timeout(3*time.Second).EmitWithAck(ctx, "ask-a")
 		require.NoError(t, err)
 		assert.ElementsMatch(t, []string{`"a1"`, `"a2"`}, rawStrings(res))
-		a1.expect(t, "ask-a")
-		a2.expect(t, "ask-a")
+		a1.Expect(t, "ask-a")
+		a2.Expect(t, "ask-a")
 		flush(t, g1, all...)
 	})
 
 	t.Run("should time out a broadcast with acks that a remote client leaves unanswered", func(t *testing.T) {
-		a2.setAnswer(func(testkit.Event) any { return errNoAnswer })
-		defer a2.setAnswer(nil)
+		a2.SetAnswerWith(func(testkit.Event) any { return errNoAnswer })
+		defer a2.SetAnswerWith(nil)
 		start := time.Now()
 		res, err := g1.io.Timeout(500*time.Millisecond).EmitWithAck(ctx, "ask")
 		var te *socketio.AckTimeoutError
@@ -170,7 +170,7 @@ func TestGoCluster(t *testing.T) {
 		assert.ElementsMatch(t, []string{`"a1"`, `"b2"`}, rawStrings(res))
 		assert.Less(t, time.Since(start), 2*time.Second)
 		for _, c := range all {
-			c.expect(t, "ask")
+			c.Expect(t, "ask")
 		}
 	})
 
@@ -180,13 +180,13 @@ func TestGoCluster(t *testing.T) {
 		assert.Equal(t, ids(all...), socketIDs(socks))
 		for _, s := range socks {
 			switch s.ID() {
-			case a1.id:
+			case a1.ID:
 				assert.NotNil(t, s.Local())
-			case b2.id:
+			case b2.ID:
 				assert.Nil(t, s.Local())
 				assert.Equal(t, map[string]any{"name": "b2", "server": "go2"}, s.Data())
 				assert.Equal(t, "b2", s.Handshake().Query.Get("name"))
-				assert.ElementsMatch(t, []string{b2.id, "b"}, s.Rooms())
+				assert.ElementsMatch(t, []string{b2.ID, "b"}, s.Rooms())
 			}
 		}
 		socks, err = g2.io.In("a").Except("b").FetchSockets(ctx)
@@ -198,19 +198,19 @@ func TestGoCluster(t *testing.T) {
 	})
 
 	t.Run("should act on remote sockets", func(t *testing.T) {
-		socks, err := g1.io.In(b2.id).FetchSockets(ctx)
+		socks, err := g1.io.In(b2.ID).FetchSockets(ctx)
 		require.NoError(t, err)
 		require.Len(t, socks, 1)
 		rs := socks[0]
 		require.NoError(t, rs.Emit("direct", 1))
-		assert.Equal(t, float64(1), b2.expect(t, "direct").Arg(0))
+		assert.Equal(t, float64(1), b2.Expect(t, "direct").Arg(0))
 		require.NoError(t, rs.Join("j"))
 		testkit.Eventually(t, "the remote join", func() bool {
 			s, err := g1.io.In("j").FetchSockets(ctx)
 			return err == nil && len(s) == 1
 		})
 		require.NoError(t, g1.io.To("j").Emit("in-j"))
-		b2.expect(t, "in-j")
+		b2.Expect(t, "in-j")
 		require.NoError(t, rs.Leave("j"))
 		testkit.Eventually(t, "the remote leave", func() bool {
 			s, err := g1.io.In("j").FetchSockets(ctx)
@@ -226,8 +226,8 @@ func TestGoCluster(t *testing.T) {
 			return err == nil && slices.Equal(socketIDs(s), ids(a1, a2))
 		})
 		require.NoError(t, g2.io.To("c").Emit("in-c"))
-		a1.expect(t, "in-c")
-		a2.expect(t, "in-c")
+		a1.Expect(t, "in-c")
+		a2.Expect(t, "in-c")
 		flush(t, g2, all...)
 		require.NoError(t, g2.io.SocketsLeave("c"))
 		testkit.Eventually(t, "the leaves", func() bool {
@@ -239,11 +239,11 @@ func TestGoCluster(t *testing.T) {
 	t.Run("should disconnect the sockets of every server", func(t *testing.T) {
 		d1 := dialClient(t, g1.url, "d1")
 		d2 := dialClient(t, g2.url, "d2")
-		d1.join(t, "d")
-		d2.join(t, "d")
+		d1.Join(t, "d")
+		d2.Join(t, "d")
 		require.NoError(t, g1.io.In("d").DisconnectSockets(false))
-		d1.expectGone(t)
-		d2.expectGone(t)
+		d1.ExpectGone(t)
+		d2.ExpectGone(t)
 		flush(t, g1, all...)
 	})
 
@@ -421,7 +421,7 @@ func TestReaderReconnect(t *testing.T) {
 	expect := func(want []int) {
 		t.Helper()
 		for _, w := range want {
-			assert.Equal(t, float64(w), c.expect(t, "n").Arg(0))
+			assert.Equal(t, float64(w), c.Expect(t, "n").Arg(0))
 		}
 		c.MustReadNothing(t, 100*time.Millisecond)
 	}
@@ -545,7 +545,7 @@ func TestSharedFactory(t *testing.T) {
 	for _, g := range []*goNode{g1, g2} {
 		require.NoError(t, g.io.Emit("hello", g.name))
 		for _, c := range []*wsClient{c1, c2} {
-			assert.Equal(t, g.name, c.expect(t, "hello").Arg(0))
+			assert.Equal(t, g.name, c.Expect(t, "hello").Arg(0))
 		}
 		flush(t, g, c1, c2)
 	}

@@ -55,15 +55,15 @@ func TestMixedCluster(t *testing.T) {
 	a1 := dialClient(t, g.url, "a1")  // rooms a
 	n1 := dialClient(t, nd.url, "n1") // rooms a, b
 	nc := dialClient(t, nd.url, "nc") // drives the Node server; no room
-	a1.join(t, "a")
-	n1.join(t, "a", "b")
+	a1.Join(t, "a")
+	n1.Join(t, "a", "b")
 	all := []*wsClient{a1, n1, nc}
 	nodeDo := func(t *testing.T, op map[string]any, out any) { t.Helper(); do(t, nc, op, out) }
 	flushNode := func(t *testing.T, clients ...*wsClient) {
 		t.Helper()
 		nodeDo(t, map[string]any{"op": "emit", "event": "flush"}, nil)
 		for _, c := range clients {
-			c.expect(t, "flush")
+			c.Expect(t, "flush")
 		}
 	}
 
@@ -79,42 +79,42 @@ func TestMixedCluster(t *testing.T) {
 	t.Run("should broadcast from each server to every client once", func(t *testing.T) {
 		require.NoError(t, g.io.Emit("hello", "go1"))
 		for _, c := range all {
-			assert.Equal(t, "go1", c.expect(t, "hello").Arg(0), c.name)
+			assert.Equal(t, "go1", c.Expect(t, "hello").Arg(0), c.Name)
 		}
 		flush(t, g, all...)
 		nodeDo(t, map[string]any{"op": "emit", "event": "hello", "args": []any{"node1"}}, nil)
 		for _, c := range all {
-			assert.Equal(t, "node1", c.expect(t, "hello").Arg(0), c.name)
+			assert.Equal(t, "node1", c.Expect(t, "hello").Arg(0), c.Name)
 		}
 		flushNode(t, all...)
 	})
 
 	t.Run("should filter rooms, except rooms and local both ways", func(t *testing.T) {
 		nodeDo(t, map[string]any{"op": "emit", "event": "a-not-b", "rooms": []string{"a"}, "except": []string{"b"}}, nil)
-		a1.expect(t, "a-not-b")
+		a1.Expect(t, "a-not-b")
 		flushNode(t, all...)
 		require.NoError(t, g.io.To("b").Emit("to-b"))
-		n1.expect(t, "to-b")
+		n1.Expect(t, "to-b")
 		flush(t, g, all...)
-		require.NoError(t, g.io.To(n1.id).Emit("to-n1"))
-		n1.expect(t, "to-n1")
+		require.NoError(t, g.io.To(n1.ID).Emit("to-n1"))
+		n1.Expect(t, "to-n1")
 		flush(t, g, all...)
 		nodeDo(t, map[string]any{"op": "emit", "event": "local", "local": true}, nil)
-		n1.expect(t, "local")
-		nc.expect(t, "local")
+		n1.Expect(t, "local")
+		nc.Expect(t, "local")
 		flushNode(t, all...)
 	})
 
 	t.Run("should carry binary arguments both ways", func(t *testing.T) {
 		nodeDo(t, map[string]any{"op": "emit", "event": "bin", "args": []any{"x"}, "binary": []int{1, 2, 3}}, nil)
 		for _, c := range all {
-			ev := c.expect(t, "bin")
-			assert.Equal(t, [][]byte{{1, 2, 3}}, ev.Attachments, c.name)
+			ev := c.Expect(t, "bin")
+			assert.Equal(t, [][]byte{{1, 2, 3}}, ev.Attachments, c.Name)
 		}
 		require.NoError(t, g.io.Emit("bin", []byte{4, 5}))
 		for _, c := range all {
-			ev := c.expect(t, "bin")
-			assert.Equal(t, [][]byte{{4, 5}}, ev.Attachments, c.name)
+			ev := c.Expect(t, "bin")
+			assert.Equal(t, [][]byte{{4, 5}}, ev.Attachments, c.Name)
 		}
 	})
 
@@ -123,13 +123,13 @@ func TestMixedCluster(t *testing.T) {
 		require.NoError(t, err)
 		assert.ElementsMatch(t, []string{`"a1"`, `"n1"`, `"nc"`}, rawStrings(res))
 		for _, c := range all {
-			c.expect(t, "ask")
+			c.Expect(t, "ask")
 		}
 		var answers []string
 		nodeDo(t, map[string]any{"op": "emitWithAck", "event": "ask", "rooms": []string{"a"}, "timeout": 3000}, &answers)
 		assert.ElementsMatch(t, []string{"a1", "n1"}, answers)
-		a1.expect(t, "ask")
-		n1.expect(t, "ask")
+		a1.Expect(t, "ask")
+		n1.Expect(t, "ask")
 		flush(t, g, all...)
 	})
 
@@ -138,9 +138,9 @@ func TestMixedCluster(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, ids(all...), socketIDs(socks))
 		for _, s := range socks {
-			if s.ID() == n1.id {
+			if s.ID() == n1.ID {
 				assert.Equal(t, map[string]any{"name": "n1", "server": "node1"}, s.Data())
-				assert.ElementsMatch(t, []string{n1.id, "a", "b"}, s.Rooms())
+				assert.ElementsMatch(t, []string{n1.ID, "a", "b"}, s.Rooms())
 				assert.Equal(t, "n1", s.Handshake().Query.Get("name"))
 			}
 		}
@@ -148,9 +148,9 @@ func TestMixedCluster(t *testing.T) {
 		nodeDo(t, map[string]any{"op": "fetchSockets", "rooms": []string{"a"}}, &ns)
 		assert.Equal(t, ids(a1, n1), nodeSocketIDs(ns))
 		for _, s := range ns {
-			if s.ID == a1.id {
+			if s.ID == a1.ID {
 				assert.Equal(t, map[string]any{"name": "a1", "server": "go1"}, s.Data)
-				assert.ElementsMatch(t, []string{a1.id, "a"}, s.Rooms)
+				assert.ElementsMatch(t, []string{a1.ID, "a"}, s.Rooms)
 				assert.Equal(t, "a1", s.Query["name"])
 			}
 		}
@@ -170,15 +170,15 @@ func TestMixedCluster(t *testing.T) {
 		})
 		d1 := dialClient(t, g.url, "d1")
 		d2 := dialClient(t, nd.url, "d2")
-		d1.join(t, "d")
-		d2.join(t, "d")
+		d1.Join(t, "d")
+		d2.Join(t, "d")
 		require.NoError(t, g.io.In("d").DisconnectSockets(false))
-		d1.expectGone(t)
-		d2.expectGone(t)
+		d1.ExpectGone(t)
+		d2.ExpectGone(t)
 		d3 := dialClient(t, g.url, "d3")
-		d3.join(t, "d")
+		d3.Join(t, "d")
 		nodeDo(t, map[string]any{"op": "disconnectSockets", "rooms": []string{"d"}}, nil)
-		d3.expectGone(t)
+		d3.ExpectGone(t)
 		flush(t, g, all...)
 	})
 
@@ -227,12 +227,12 @@ func TestMixedCluster(t *testing.T) {
 		}
 		for _, c := range []*wsClient{n1, nc} {
 			for i := range 5 {
-				assert.Equal(t, float64(i), c.expect(t, "n").Arg(0))
+				assert.Equal(t, float64(i), c.Expect(t, "n").Arg(0))
 			}
 		}
 		release()
 		for i := range 5 {
-			assert.Equal(t, float64(i), a1.expect(t, "n").Arg(0))
+			assert.Equal(t, float64(i), a1.Expect(t, "n").Arg(0))
 		}
 		flushNode(t, all...)
 	})

@@ -156,7 +156,7 @@ func checkStoredSession(t *testing.T, rdb *redis.Client, sid, pid string, window
 func emitSeen(t *testing.T, io *socketio.Server, obs *wsClient, event string, arg any) testkit.Event {
 	t.Helper()
 	require.NoError(t, io.To("r").Emit(event, arg))
-	return obs.expect(t, event)
+	return obs.Expect(t, event)
 }
 
 // A client of server A whose transport drops comes back to server B: B
@@ -173,7 +173,7 @@ func TestRecoveryGoToGo(t *testing.T) {
 	b := startRecNode(t, "b", NewAdapter(rs.NewClient(t), opts), 0)
 	waitServerCount(t, a.io, 2)
 	obs := dialClient(t, b.url, "obs") // in "r" too
-	obs.expect(t, "hello")
+	obs.Expect(t, "hello")
 	<-b.connected
 
 	c := connectRaw(t, a.url, "c", "")
@@ -198,7 +198,7 @@ func TestRecoveryGoToGo(t *testing.T) {
 	require.NoError(t, a.io.To("other").Emit("not-mine"))
 	require.NoError(t, b.io.Except("r").Emit("excluded"))
 	require.NoError(t, a.io.Volatile().Emit("volatile"))
-	obs.expect(t, "volatile")                 // delivered, not replayed
+	obs.Expect(t, "volatile")                 // delivered, not replayed
 	ev := emitSeen(t, b.io, obs, "last", "x") // the ones above are in the stream
 	want = append(want, `42["last","x"]`)
 	offsets = append(offsets, ev.Arg(1))
@@ -298,7 +298,7 @@ func TestRecoveryTrimmedStream(t *testing.T) {
 	rdb := rs.NewClient(t)
 	a := startRecNode(t, "a", NewAdapter(rs.NewClient(t), opts), 0)
 	obs := dialClient(t, a.url, "obs")
-	obs.expect(t, "hello")
+	obs.Expect(t, "hello")
 	<-a.connected
 
 	c := connectRaw(t, a.url, "c", "")
@@ -338,7 +338,7 @@ func mixedRecovery(t *testing.T) (g *recNode, nd *nodeNode, obs *wsClient, rdb *
 		return err == nil && strings.Count(list, "cmd=xread") >= 2
 	})
 	obs = dialClient(t, nd.url, "obs")
-	obs.expect(t, "hello")
+	obs.Expect(t, "hello")
 	return g, nd, obs, rdb
 }
 
@@ -347,7 +347,7 @@ func mixedRecovery(t *testing.T) (g *recNode, nd *nodeNode, obs *wsClient, rdb *
 func nodeEmitSeen(t *testing.T, obs *wsClient, event string, arg any) testkit.Event {
 	t.Helper()
 	do(t, obs, map[string]any{"op": "emit", "rooms": []string{"r"}, "event": event, "args": []any{arg}}, nil)
-	return obs.expect(t, event)
+	return obs.Expect(t, event)
 }
 
 // missedMixed broadcasts to "r" from both servers, alternately, and
@@ -460,7 +460,7 @@ func TestRecoveryRedisRestart(t *testing.T) {
 	b := startRecNode(t, "b", NewAdapter(rs.NewClient(t), opts), 0)
 	waitServerCount(t, a.io, 2)
 	obs := dialClient(t, b.url, "obs")
-	obs.expect(t, "hello")
+	obs.Expect(t, "hello")
 	<-b.connected
 
 	c := connectRaw(t, a.url, "c", "")
@@ -626,7 +626,7 @@ func TestRecoveryOfficialClient(t *testing.T) {
 	b := startRecNode(t, "b", NewAdapter(rs.NewClient(t), opts), 0)
 	waitServerCount(t, a.io, 2)
 	obs := dialClient(t, b.url, "obs")
-	obs.expect(t, "hello")
+	obs.Expect(t, "hello")
 	<-b.connected
 
 	c := startOfficialClient(t, a.url, "official")

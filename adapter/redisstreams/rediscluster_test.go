@@ -3,8 +3,6 @@ package redisstreams
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,61 +15,12 @@ import (
 	"github.com/gosio/sio/socketio"
 )
 
-// startRedisCluster starts a Redis Cluster of three masters (no
-// replicas), each owning a third of the slots.
-func startRedisCluster(t *testing.T) []string {
-	t.Helper()
-	redistest.Binary(t)
-	const n = 3
-	addrs := make([]string, n)
-	for i := range n {
-		r := &redistest.Server{Port: redistest.FreePort(t), Dir: t.TempDir()}
-		r.Extra = []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"}
-		require.NoError(t, r.Start())
-		t.Cleanup(r.Stop)
-		addrs[i] = r.Addr()
-	}
-	ctx := context.Background()
-	per := 16384 / n
-	for i, addr := range addrs {
-		c := redis.NewClient(&redis.Options{Addr: addr})
-		lo, hi := i*per, (i+1)*per-1
-		if i == n-1 {
-			hi = 16383
-		}
-		require.NoError(t, c.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", lo, hi).Err())
-		if i > 0 {
-			host, port, _ := strings.Cut(addrs[0], ":")
-			p, _ := strconv.Atoi(port)
-			require.NoError(t, c.ClusterMeet(ctx, host, strconv.Itoa(p)).Err())
-		}
-		_ = c.Close()
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for _, addr := range addrs {
-		c := redis.NewClient(&redis.Options{Addr: addr})
-		for {
-			info, err := c.ClusterInfo(ctx).Result()
-			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, fmt.Sprintf("cluster_known_nodes:%d", n)) {
-				break
-			}
-			if time.Now().After(deadline) {
-				_ = c.Close()
-				t.Fatalf("the Redis Cluster did not form: %s %v", info, err)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		_ = c.Close()
-	}
-	return addrs
-}
-
 // TestRedisCluster runs the adapter on a Redis Cluster of three masters,
 // with the namespaces spread over three streams: each stream's reader
 // reads from the master of its slot, the server count sums every
 // master's subscribers, and Close interrupts a blocked XREAD there.
 func TestRedisCluster(t *testing.T) {
-	addrs := startRedisCluster(t)
+	addrs := redistest.StartCluster(t)
 	client := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
 	t.Cleanup(func() { _ = client.Close() })
 	o := testOptions(t)
@@ -81,15 +30,15 @@ func TestRedisCluster(t *testing.T) {
 	ctx := context.Background()
 	c1 := dialClient(t, g1.url, "c1")
 	c2 := dialClient(t, g2.url, "c2")
-	c2.join(t, "r")
+	c2.Join(t, "r")
 	for _, g := range []*goNode{g1, g2} {
 		require.NoError(t, g.io.Emit("hello", g.name))
 		for _, c := range []*wsClient{c1, c2} {
-			assert.Equal(t, g.name, c.expect(t, "hello").Arg(0))
+			assert.Equal(t, g.name, c.Expect(t, "hello").Arg(0))
 		}
 	}
 	require.NoError(t, g1.io.To("r").Emit("in-r"))
-	c2.expect(t, "in-r")
+	c2.Expect(t, "in-r")
 	flush(t, g1, c1, c2)
 
 	// Other namespaces, on the other streams (whose slots the masters share
@@ -130,7 +79,7 @@ func TestRedisCluster(t *testing.T) {
 // different slots (on different masters); a client of one server comes
 // back to the other and gets what it missed.
 func TestRedisClusterRecovery(t *testing.T) {
-	addrs := startRedisCluster(t)
+	addrs := redistest.StartCluster(t)
 	newClient := func() *redis.ClusterClient {
 		c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
 		t.Cleanup(func() { _ = c.Close() })
@@ -142,7 +91,7 @@ func TestRedisClusterRecovery(t *testing.T) {
 	b := startRecNode(t, "b", NewAdapter(newClient(), o), 0)
 	waitServerCount(t, a.io, 2)
 	obs := dialClient(t, b.url, "obs")
-	obs.expect(t, "hello")
+	obs.Expect(t, "hello")
 
 	c := connectRaw(t, a.url, "c", "")
 	c.read(t)

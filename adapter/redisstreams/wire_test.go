@@ -97,10 +97,10 @@ func TestClassicPeerWarning(t *testing.T) {
 		"the two kinds do not see each other's broadcasts: use one adapter kind per cluster"
 	for range 2 {
 		require.NoError(t, gc.io.Emit("from-classic"))
-		cc.expect(t, "from-classic")
+		cc.Expect(t, "from-classic")
 	}
 	require.NoError(t, gs.io.Emit("from-streams"))
-	cs.expect(t, "from-streams")
+	cs.Expect(t, "from-streams")
 	testkit.Eventually(t, "the warning", func() bool { return logs.count(warning) == 1 })
 	cs.MustReadNothing(t, 100*time.Millisecond)
 	cc.MustReadNothing(t, 100*time.Millisecond)

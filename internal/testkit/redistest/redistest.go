@@ -227,3 +227,59 @@ func UniqueKey(name string) string {
 	keySeq.n++
 	return fmt.Sprintf("t%d-%d-%s", os.Getpid(), keySeq.n, strings.NewReplacer("/", "_", " ", "_").Replace(name))
 }
+
+// StartCluster starts a Redis Cluster of three masters (no replicas),
+// each owning a third of the slots, stopped when the test ends, and
+// returns their addresses.
+func StartCluster(t testing.TB) []string {
+	t.Helper()
+	Binary(t)
+	const n = 3
+	addrs := make([]string, n)
+	for i := range n {
+		r := &Server{Port: FreePort(t), Dir: t.TempDir()}
+		r.Extra = []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"}
+		if err := r.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(r.Stop)
+		addrs[i] = r.Addr()
+	}
+	ctx := context.Background()
+	per := 16384 / n
+	for i, addr := range addrs {
+		c := redis.NewClient(&redis.Options{Addr: addr})
+		lo, hi := i*per, (i+1)*per-1
+		if i == n-1 {
+			hi = 16383
+		}
+		if err := c.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", lo, hi).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 {
+			host, port, _ := strings.Cut(addrs[0], ":")
+			p, _ := strconv.Atoi(port)
+			if err := c.ClusterMeet(ctx, host, strconv.Itoa(p)).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_ = c.Close()
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for _, addr := range addrs {
+		c := redis.NewClient(&redis.Options{Addr: addr})
+		for {
+			info, err := c.ClusterInfo(ctx).Result()
+			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, fmt.Sprintf("cluster_known_nodes:%d", n)) {
+				break
+			}
+			if time.Now().After(deadline) {
+				_ = c.Close()
+				t.Fatalf("the Redis Cluster did not form: %s %v", info, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		_ = c.Close()
+	}
+	return addrs
+}
