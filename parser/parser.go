@@ -46,6 +46,17 @@ type Parser interface {
 	NewDecoder() Decoder
 }
 
+// A BinaryAppender is a Parser that encodes every packet as one binary
+// message. A Server given one has it write each message straight into the
+// buffer the message is sent from, which saves a copy and an allocation
+// per packet; what it writes must be what Encode returns.
+type BinaryAppender interface {
+	Parser
+	// AppendBinary appends the binary message of p to dst, under the
+	// rules of Encode.
+	AppendBinary(dst []byte, p *Packet) ([]byte, error)
+}
+
 // A Decoder reads the packets of one connection from its messages. It is
 // used by one goroutine at a time.
 type Decoder interface {

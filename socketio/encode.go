@@ -193,7 +193,20 @@ func frame(cd sioparser.Parser, typ parser.Type, nsp string, id uint64, hasID bo
 // data, the JSON form that outgoing listeners, adapters and recovery read.
 func frameWith(cd sioparser.Parser, typ parser.Type, nsp string, id uint64, hasID bool, event string, data []byte, atts [][]byte) (*encoded, error) {
 	e := &encoded{event: event, data: bytes.Clone(data), atts: atts}
-	msgs, err := cd.Encode(nil, &parser.Packet{Type: typ, Namespace: nsp, ID: id, HasID: hasID, Data: e.data, Attachments: atts})
+	pkt := &parser.Packet{Type: typ, Namespace: nsp, ID: id, HasID: hasID, Data: e.data, Attachments: atts}
+	if ba, ok := cd.(sioparser.BinaryAppender); ok {
+		hint := len(data) + len(nsp) + 32
+		for _, a := range atts {
+			hint += len(a) + 5
+		}
+		buf, err := ba.AppendBinary(engine.NewBinaryMessageBuffer(hint), pkt)
+		if err != nil {
+			return e, err
+		}
+		e.pkts = []*engine.Packet{engine.NewBinaryMessageFromBuffer(buf)}
+		return e, nil
+	}
+	msgs, err := cd.Encode(nil, pkt)
 	if err != nil {
 		return e, err
 	}

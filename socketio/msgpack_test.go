@@ -16,15 +16,27 @@ import (
 )
 
 // countingParser is msgpack.Parser that counts the packets it encodes: a
-// parser of one's own, plugged in through the public interface.
+// parser of one's own, plugged in through the public interface, that
+// implements only parser.Parser.
 type countingParser struct {
-	msgpack.Parser
+	mp      msgpack.Parser
 	encoded *atomic.Int64
 }
 
 func (p countingParser) Encode(msgs []parser.Message, pkt *parser.Packet) ([]parser.Message, error) {
 	p.encoded.Add(1)
-	return p.Parser.Encode(msgs, pkt)
+	return p.mp.Encode(msgs, pkt)
+}
+
+func (p countingParser) NewDecoder() parser.Decoder { return p.mp.NewDecoder() }
+
+// countingAppender is countingParser that is a parser.BinaryAppender too,
+// as msgpack.Parser is: the server encodes with AppendBinary.
+type countingAppender struct{ countingParser }
+
+func (p countingAppender) AppendBinary(dst []byte, pkt *parser.Packet) ([]byte, error) {
+	p.encoded.Add(1)
+	return p.mp.AppendBinary(dst, pkt)
 }
 
 // mpClient is a raw client speaking msgpack over testkit.
@@ -59,11 +71,19 @@ func (c *mpClient) read(t *testing.T) (*parser.Packet, []byte) {
 // answered by the client with binary, and a broadcast that is encoded once
 // for all its recipients and reaches them with the same bytes.
 func TestMsgpackParser(t *testing.T) {
-	for _, transport := range []string{"websocket", "polling"} {
-		t.Run(transport, func(t *testing.T) {
+	for _, tc := range []struct {
+		name, transport string
+		appender        bool
+	}{{"websocket", "websocket", true}, {"polling", "polling", true}, {"websocket/Encode", "websocket", false}} {
+		transport := tc.transport
+		t.Run(tc.name, func(t *testing.T) {
 			var encoded atomic.Int64
+			var codec parser.Parser = countingParser{encoded: &encoded}
+			if tc.appender {
+				codec = countingAppender{countingParser{encoded: &encoded}}
+			}
 			io := socketio.NewServer(&socketio.Options{
-				Parser:                  countingParser{encoded: &encoded},
+				Parser:                  codec,
 				ConnectionStateRecovery: &socketio.ConnectionStateRecovery{MaxDisconnectionDuration: time.Minute},
 			})
 			io.OnConnection(func(s *socketio.Socket) {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/gosio/sio/parser"
@@ -31,26 +33,29 @@ func TestMsgpackPackets(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The server's decoder reads it back.
-			got, err := fromMsgpack(msgpack.Parser{}.NewDecoder(), nil, b)
+			got, err := serverText(b)
 			if err != nil {
 				t.Fatalf("decoding %x: %v", b, err)
 			}
 			if !bytes.Equal(got, tc.sent[1:]) {
 				t.Fatalf("round trip: got %q, want %q", got, tc.sent[1:])
 			}
+			// So does the load generator's.
+			if got, err = fromMsgpack(nil, b); err != nil || !bytes.Equal(got, tc.sent[1:]) {
+				t.Fatalf("fromMsgpack: got %q, %v; want %q", got, err, tc.sent[1:])
+			}
 		})
 	}
 
 	t.Run("replies", func(t *testing.T) {
 		t.Parallel()
-		dec := msgpack.Parser{}.NewDecoder()
 		body := string(payload('m', 7, 12345, 20))[len(`42["broadcast",`):]
 		msg, err := msgpack.AppendPacket(nil, &parser.Packet{Type: parser.Event, Namespace: "/", Data: []byte(`["msg",` + body)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var buf []byte
-		if buf, err = fromMsgpack(dec, buf, msg); err != nil {
+		if buf, err = fromMsgpack(buf, msg); err != nil {
 			t.Fatal(err)
 		}
 		if tag, seq, ts, ok := parseMsg(buf, 20, false); !ok || tag != 'm' || seq != 7 || ts != 12345 {
@@ -61,15 +66,67 @@ func TestMsgpackPackets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if buf, err = fromMsgpack(dec, buf, msg); err != nil || !bytes.Equal(buf, ack) {
+		if buf, err = fromMsgpack(buf, msg); err != nil || !bytes.Equal(buf, ack) {
 			t.Fatalf("ack: got %q, %v; want %q", buf, err, ack)
 		}
 		msg, _ = msgpack.AppendPacket(nil, &parser.Packet{Type: parser.Connect, Namespace: "/", Data: []byte(`{"sid":"abc"}`)})
-		if buf, err = fromMsgpack(dec, buf, msg); err != nil || string(buf) != `0{"sid":"abc"}` {
+		if buf, err = fromMsgpack(buf, msg); err != nil || string(buf) != `0{"sid":"abc"}` {
 			t.Fatalf("connect: got %q, %v", buf, err)
 		}
-		if _, err = fromMsgpack(dec, buf, []byte{0xc1}); err == nil {
+		if _, err = fromMsgpack(buf, []byte{0xc1}); err == nil {
 			t.Fatal("no error for a malformed message")
 		}
 	})
+}
+
+// serverText is fromMsgpack done by the server's decoder: the text form
+// of the packet it decodes.
+func serverText(msg []byte) ([]byte, error) {
+	p, err := msgpack.Parser{}.NewDecoder().Add(msg, true)
+	if err != nil {
+		return nil, err
+	}
+	dst := []byte{'0' + byte(p.Type)}
+	if p.HasID {
+		dst = strconv.AppendUint(dst, p.ID, 10)
+	}
+	return append(dst, p.Data...), nil
+}
+
+// TestFromMsgpackAgreesWithTheServer: for the values the scenarios'
+// packets hold, fromMsgpack writes the text the server's decoder makes.
+func TestFromMsgpackAgreesWithTheServer(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("y", 70000)
+	many := "[" + strings.Repeat(`1,`, 20) + `70000,"` + long + `"]`
+	for _, p := range []parser.Packet{
+		{Type: parser.Event, Namespace: "/", Data: []byte(`["msg","a\"b\\c\u0001\n\t\r\b\f\u001f é",0,127,128,65535,65536,4294967296,-1,-33,-200,-40000,-3000000000,true,false,null,{"k":[{}],"":[]}]`)},
+		{Type: parser.Event, Namespace: "/", Data: []byte(many)},
+		{Type: parser.Ack, Namespace: "/", ID: 1 << 40, HasID: true, Data: []byte(`[]`)},
+		{Type: parser.Connect, Namespace: "/", Data: []byte(`{"sid":"x","pid":"y"}`)},
+		{Type: parser.Disconnect, Namespace: "/"},
+	} {
+		msg, err := msgpack.AppendPacket(nil, &p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := serverText(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := fromMsgpack(nil, msg)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%.60s: got %.80q, %v; want %.80q", p.Data, got, err, want)
+		}
+	}
+	for _, bad := range []parser.Packet{
+		{Type: parser.Event, Namespace: "/chat", Data: []byte(`["x"]`)},
+		{Type: parser.BinaryEvent, Namespace: "/", Data: []byte(`["x",{"_placeholder":true,"num":0}]`), Attachments: [][]byte{{1}}},
+		{Type: parser.Event, Namespace: "/", Data: []byte(`["x",1.5]`)},
+	} {
+		msg, _ := msgpack.AppendPacket(nil, &bad)
+		if _, err := fromMsgpack(nil, msg); err == nil {
+			t.Errorf("%s on %s: no error", bad.Data, bad.Namespace)
+		}
+	}
 }

@@ -11,9 +11,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-
-	"github.com/gosio/sio/parser"
-	"github.com/gosio/sio/parser/msgpack"
 )
 
 // wsSocket is one Socket.IO client on the main namespace over a websocket
@@ -23,10 +20,9 @@ type wsSocket struct {
 	ws  *websocket.Conn
 	wmu sync.Mutex
 	buf []byte // read buffer, reused: a returned packet is valid until the next read
-	// With wireMsgpack: the decoder of the server's packets, the text form
-	// next returns them in (reused as buf is) and the encoding buffer of
-	// writePacket (under wmu).
-	dec       parser.Decoder
+	// With wireMsgpack: the text form next returns the server's packets
+	// in (reused as buf is) and the encoding buffer of writePacket (under
+	// wmu).
 	pkt, wbuf []byte
 }
 
@@ -51,9 +47,6 @@ func dialSocket(ctx context.Context, addr string, limit time.Duration) (*wsSocke
 		return nil, fmt.Errorf("dial: %w", err)
 	}
 	s := &wsSocket{ws: ws, buf: make([]byte, 0, 256)}
-	if wireMsgpack {
-		s.dec = msgpack.Parser{}.NewDecoder()
-	}
 	deadline, _ := ctx.Deadline()
 	_ = ws.SetReadDeadline(deadline)
 	fail := func(format string, a ...any) (*wsSocket, error) {
@@ -156,7 +149,7 @@ func (s *wsSocket) next() ([]byte, error) {
 			if !wireMsgpack {
 				return nil, fmt.Errorf("unexpected binary frame of %d bytes", len(b))
 			}
-			s.pkt, err = fromMsgpack(s.dec, s.pkt, b)
+			s.pkt, err = fromMsgpack(s.pkt, b)
 			return s.pkt, err
 		}
 		if len(b) == 0 {

@@ -91,6 +91,26 @@ func NewMessageFromBuffer(buf []byte) *Packet {
 	return finish(buf, opText)
 }
 
+// NewBinaryMessageBuffer returns a buffer in which to build the data of a
+// binary message packet: append the data to it, then pass it to
+// [NewBinaryMessageFromBuffer]. Building in this buffer avoids copying
+// the data again.
+func NewBinaryMessageBuffer(sizeHint int) []byte {
+	return make([]byte, maxFrameHeader, maxFrameHeader+sizeHint)
+}
+
+// NewBinaryMessageFromBuffer returns the binary message packet built in
+// buf, a buffer from [NewBinaryMessageBuffer]. buf must not be used
+// afterwards.
+func NewBinaryMessageFromBuffer(buf []byte) *Packet {
+	if len(buf) < maxFrameHeader {
+		panic("engine: NewBinaryMessageFromBuffer: buffer not from NewBinaryMessageBuffer")
+	}
+	p := finish(buf, opBinary)
+	p.binary = true
+	return p
+}
+
 // NewBinaryMessage returns a binary message packet carrying data. data is
 // copied.
 func NewBinaryMessage(data []byte) *Packet {

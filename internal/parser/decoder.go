@@ -184,9 +184,9 @@ func (d *Decoder) namespace(b []byte) string {
 	return d.nsp
 }
 
-// validate checks that data is a valid payload for a packet of type t with
-// n attachments.
-func (d *Decoder) validate(t Type, data []byte, n int) error {
+// checkTop checks what the packet type t requires of the outermost value
+// of its payload data (nil for none), without looking inside it.
+func checkTop(t Type, data []byte) error {
 	if t == Disconnect {
 		if data != nil {
 			return ErrInvalidPayload
@@ -199,7 +199,6 @@ func (d *Decoder) validate(t Type, data []byte, n int) error {
 		}
 		return ErrInvalidPayload
 	}
-	// Reject the wrong shape before scanning the whole payload.
 	switch c := data[skipSpace(data, 0):]; {
 	case len(c) == 0:
 		return ErrInvalidJSON
@@ -221,7 +220,15 @@ func (d *Decoder) validate(t Type, data []byte, n int) error {
 		}
 		return ErrInvalidJSON
 	}
+	return nil
+}
 
+// validate checks that data is a valid payload for a packet of type t with
+// n attachments.
+func (d *Decoder) validate(t Type, data []byte, n int) error {
+	if err := checkTop(t, data); err != nil || data == nil {
+		return err
+	}
 	maxDepth := d.MaxDepth
 	if maxDepth <= 0 {
 		maxDepth = defaultMaxDepth

@@ -114,6 +114,33 @@ type scanner struct {
 	elems     [][]byte // top-level array elements, when collect is set
 }
 
+// safeRun returns an offset j >= i such that data[i:j] holds only bytes
+// that strSafe accepts (and, with ascii, are below 0x80), looking at
+// eight bytes at a time: the caller goes on byte by byte from j.
+func safeRun[S ~string | ~[]byte](data S, i int, ascii bool) int {
+	const (
+		lsb = 0x0101010101010101
+		msb = 0x8080808080808080
+	)
+	var high uint64
+	if ascii {
+		high = msb
+	}
+	for i+8 <= len(data) {
+		w := uint64(data[i]) | uint64(data[i+1])<<8 | uint64(data[i+2])<<16 | uint64(data[i+3])<<24 |
+			uint64(data[i+4])<<32 | uint64(data[i+5])<<40 | uint64(data[i+6])<<48 | uint64(data[i+7])<<56
+		q := w ^ (lsb * '"')
+		b := w ^ (lsb * '\\')
+		// A byte below 0x20, a quote or a backslash (a zero byte in q or
+		// b) sets its top bit here; with ascii, so does a byte >= 0x80.
+		if ((w-lsb*0x20)&^w|(q-lsb)&^q|(b-lsb)&^b)&msb|w&high != 0 {
+			break
+		}
+		i += 8
+	}
+	return i
+}
+
 // strSafe[c] is true for bytes that may appear unescaped in a JSON string
 // and need no attention from the scanner.
 var strSafe = func() (t [256]bool) {
@@ -144,6 +171,7 @@ func isHex(c byte) bool {
 func scanString(data []byte, i int) (end int, esc, ok bool) {
 	i++
 	for {
+		i = safeRun(data, i, false)
 		for i < len(data) && strSafe[data[i]] {
 			i++
 		}

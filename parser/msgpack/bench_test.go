@@ -45,3 +45,40 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+// smallPacket is the shape of the load generator's messages: an event
+// name and one 100-byte string.
+var smallPacket = &parser.Packet{
+	Type:      parser.Event,
+	Namespace: "/",
+	Data:      []byte(`["msg","a12:1733500000000000000:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"]`),
+}
+
+// BenchmarkAppendPacketSmall is BenchmarkAppendPacket for smallPacket.
+func BenchmarkAppendPacketSmall(b *testing.B) {
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		if buf, err = AppendPacket(buf[:0], smallPacket); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(len(buf)))
+}
+
+// BenchmarkDecodeSmall is BenchmarkDecode for smallPacket.
+func BenchmarkDecodeSmall(b *testing.B) {
+	msg, err := AppendPacket(nil, smallPacket)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := Parser{}.NewDecoder()
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := d.Add(msg, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

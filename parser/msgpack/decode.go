@@ -115,8 +115,16 @@ func (d *decoder) Add(msg []byte, binary bool) (*parser.Packet, error) {
 			p.Type = parser.BinaryAck
 		}
 	}
-	if err := parser.CheckPayload(p.Type, p.Data, len(bins), d.maxDepth); err != nil {
-		return nil, err
+	// The JSON written here is valid, and its placeholders refer to the
+	// bins, unless the client sent a map with a "_placeholder" key: only
+	// then, or near the depth limit (a placeholder is one level deeper
+	// than its bin), does the whole payload need the JSON parser's check.
+	check := iparser.CheckShape(p.Type, p.Data)
+	if r.literalPH || r.deep {
+		check = parser.CheckPayload(p.Type, p.Data, len(bins), d.maxDepth)
+	}
+	if check != nil {
+		return nil, check
 	}
 	return p, nil
 }
@@ -129,6 +137,9 @@ type reader struct {
 	bins     [][]byte // the bin values met, which placeholders refer to
 	maxDepth int
 	maxBins  int
+
+	deep      bool // a value nested within 3 levels of maxDepth
+	literalPH bool // a map has a "_placeholder" key
 }
 
 // undefined reads notepack's undefined (fixext 1 of type 0) if it is next.
@@ -317,6 +328,9 @@ func (r *reader) value(depth int) error {
 	if !r.need(1) {
 		return ErrTruncated
 	}
+	if depth+3 >= r.maxDepth {
+		r.deep = true
+	}
 	c := r.u8()
 	switch {
 	case c < 0x80:
@@ -456,6 +470,12 @@ func (r *reader) string() error {
 // itself, not its escape, so that the JSON form of a packet is the same
 // after it is encoded and decoded again.
 func (r *reader) appendString(s []byte) {
+	if iparser.SafeASCII(s) == len(s) {
+		r.out = append(r.out, '"')
+		r.out = append(r.out, s...)
+		r.out = append(r.out, '"')
+		return
+	}
 	if !utf8.Valid(s) {
 		s = []byte(string([]rune(string(s))))
 	}
@@ -566,6 +586,9 @@ func (r *reader) object(n uint64, depth int) error {
 // keys (floats, containers, bin, extensions) are refused.
 func (r *reader) objectKey() error {
 	if s, ok := r.strAt(); ok {
+		if string(s) == "_placeholder" {
+			r.literalPH = true
+		}
 		r.appendString(s)
 		return nil
 	}

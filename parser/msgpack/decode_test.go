@@ -1,9 +1,12 @@
 package msgpack
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	iparser "github.com/gosio/sio/internal/parser"
@@ -199,6 +202,63 @@ func TestAppendJSON(t *testing.T) {
 	for _, bad := range []string{``, `[`, `]`, `[1,]`, `[1 2]`, `{"a"}`, `{"a":1,}`, `{1:2}`, `tru`, `"`, `[1]]`, `01`, `{"_placeholder":true,"num":1}`} {
 		if _, err := AppendJSON(nil, []byte(bad), [][]byte{{7}}); err == nil {
 			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+// appendJSONCounted is AppendJSON always in two passes, the way it
+// encodes payloads nested deeper than singlePassDepth.
+func appendJSONCounted(data []byte, atts [][]byte) ([]byte, error) {
+	e := encoder{data: data, atts: atts, hasPH: bytes.Contains(data, []byte(`"_placeholder"`)), counted: true}
+	if err := e.count(); err != nil {
+		return nil, err
+	}
+	out, i, err := e.value(nil, skipSpace(data, 0), 0)
+	if err == nil && skipSpace(data, i) != len(data) {
+		err = ErrInvalidJSON
+	}
+	return out, err
+}
+
+// TestAppendJSONOnePassAndTwo checks that the single pass, which moves
+// the elements of containers of 16 elements and more to make room for
+// their header, writes what the counting pass writes.
+func TestAppendJSONOnePassAndTwo(t *testing.T) {
+	t.Parallel()
+	list := func(n int, elem string) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = elem
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	}
+	obj := func(n int, val string) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = fmt.Sprintf(`"k%d":%s`, i, val)
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	}
+	deep := func(levels int, inner string) string {
+		return strings.Repeat(`[1,`, levels) + inner + strings.Repeat(`]`, levels)
+	}
+	cases := []string{
+		list(15, "1"), list(16, "1"), list(17, `"x"`), list(65535, "0"), list(65536, "0"), list(70000, "true"),
+		obj(15, "1"), obj(16, `"v"`), obj(65536, "0"),
+		list(20, list(20, obj(17, `[1,2,{"_placeholder":true,"num":0}]`))),
+		`[{"_placeholder":true,"num":0},` + obj(16, list(16, "null")) + `]`,
+		deep(63, list(16, "1")), deep(64, list(16, "1")), deep(65, list(17, "1")), deep(300, obj(20, list(18, "2.5"))),
+		` [ ` + list(16, ` { } `) + ` , [ ] ] `,
+	}
+	for _, c := range cases {
+		one, err1 := AppendJSON([]byte{0xff}, []byte(c), [][]byte{{7}})
+		two, err2 := appendJSONCounted([]byte(c), [][]byte{{7}})
+		if err1 != nil || err2 != nil {
+			t.Errorf("%.60s: errors %v, %v", c, err1, err2)
+			continue
+		}
+		if !bytes.Equal(one[1:], two) || one[0] != 0xff {
+			t.Errorf("%.60s: one pass and two differ (%d and %d bytes)", c, len(one)-1, len(two))
 		}
 	}
 }

@@ -3,6 +3,7 @@ package msgpack
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -76,12 +77,15 @@ func appendID(dst []byte, id uint64) []byte {
 // returns dst unchanged.
 func AppendJSON(dst, data []byte, atts [][]byte) ([]byte, error) {
 	n0 := len(dst)
-	var counts [16]int // most payloads have few arrays and objects
-	e := encoder{data: data, atts: atts, counts: counts[:0], hasPH: bytes.Contains(data, []byte(`"_placeholder"`))}
-	if err := e.count(); err != nil {
-		return dst, err
-	}
+	e := encoder{data: data, atts: atts, hasPH: bytes.Contains(data, []byte(`"_placeholder"`))}
 	out, i, err := e.value(dst, skipSpace(data, 0), 0)
+	if err == errDeep {
+		// Nested too deep for the single pass: count first.
+		e = encoder{data: data, atts: atts, hasPH: e.hasPH, counted: true}
+		if err = e.count(); err == nil {
+			out, i, err = e.value(dst[:n0], skipSpace(data, 0), 0)
+		}
+	}
 	if err == nil && skipSpace(data, i) != len(data) {
 		err = ErrInvalidJSON
 	}
@@ -91,16 +95,26 @@ func AppendJSON(dst, data []byte, atts [][]byte) ([]byte, error) {
 	return out, nil
 }
 
-// encoder translates one JSON value. A first pass counts the elements of
-// every array and object, in the order they open, since msgpack writes
-// the count before the elements.
+// singlePassDepth is the nesting below which the encoder translates in one
+// pass, writing each array and map header as if it had fewer than 16
+// elements and moving the elements when it has more. Each level may move
+// what it holds once, so deeper payloads are counted first instead.
+const singlePassDepth = 64
+
+// errDeep stops the single pass at singlePassDepth.
+var errDeep = errors.New("msgpack: nested deeper than the single pass goes")
+
+// encoder translates one JSON value: in one pass, or (counted) in two, a
+// first that counts the elements of every array and object, in the order
+// they open, since msgpack writes the count before the elements.
 type encoder struct {
-	data   []byte
-	atts   [][]byte
-	counts []int
-	next   int // index in counts of the next container to open
-	buf    []byte
-	hasPH  bool // data holds "_placeholder": objects must be looked at
+	data    []byte
+	atts    [][]byte
+	counted bool
+	counts  []int
+	next    int // index in counts of the next container to open
+	buf     []byte
+	hasPH   bool // data holds "_placeholder": objects must be looked at
 }
 
 func (e *encoder) count() error {
@@ -185,7 +199,9 @@ func (e *encoder) value(dst []byte, i, depth int) ([]byte, int, error) {
 				if num >= len(e.atts) {
 					return dst, i, iparser.ErrIllegalAttachments
 				}
-				e.next++ // the placeholder object was counted
+				if e.counted {
+					e.next++ // the placeholder object was counted
+				}
 				return appendBin(dst, e.atts[num]), end, nil
 			}
 		}
@@ -234,7 +250,8 @@ func hasLiteral(data []byte, i int, lit string) bool {
 	return len(data)-i >= len(lit) && string(data[i:i+len(lit)]) == lit
 }
 
-// open takes the count of the container that opens next.
+// open takes the count of the container that opens next, in a counted
+// pass.
 func (e *encoder) open(depth int) (int, error) {
 	if e.next >= len(e.counts) || depth >= maxEncodeDepth {
 		return 0, ErrInvalidJSON
@@ -244,73 +261,148 @@ func (e *encoder) open(depth int) (int, error) {
 	return n, nil
 }
 
-func (e *encoder) array(dst []byte, i, depth int) ([]byte, int, error) {
-	n, err := e.open(depth)
-	if err != nil {
-		return dst, i, err
-	}
-	dst = appendArrayHeader(dst, n)
-	i = skipSpace(e.data, i+1)
-	for k := 0; k < n; k++ {
-		if k > 0 {
-			if i >= len(e.data) || e.data[i] != ',' {
-				return dst, i, ErrInvalidJSON
-			}
-			i = skipSpace(e.data, i+1)
+// begin starts an array (or map) at data[i] of which the counted pass
+// knows the element count n; the single pass writes a one-byte header
+// that end fixes.
+func (e *encoder) begin(dst []byte, depth int, isMap bool) ([]byte, int, error) {
+	if e.counted {
+		n, err := e.open(depth)
+		if err != nil {
+			return dst, 0, err
 		}
-		if dst, i, err = e.value(dst, i, depth+1); err != nil {
-			return dst, i, err
+		if isMap {
+			return appendMapHeader(dst, n), n, nil
 		}
-		i = skipSpace(e.data, i)
+		return appendArrayHeader(dst, n), n, nil
 	}
-	if i >= len(e.data) || e.data[i] != ']' {
-		return dst, i, ErrInvalidJSON
+	if depth >= singlePassDepth {
+		return dst, 0, errDeep
 	}
-	return dst, i + 1, nil
+	return append(dst, 0), 0, nil
 }
 
-func (e *encoder) object(dst []byte, i, depth int) ([]byte, int, error) {
-	n, err := e.open(depth)
+// end writes, in the single pass, the header of the container of n
+// elements whose one-byte header is at dst[hdr], moving its elements
+// when the header takes more bytes.
+func (e *encoder) end(dst []byte, hdr, n int, isMap bool) []byte {
+	if e.counted {
+		return dst
+	}
+	fix, code := byte(0x90), byte(0xdc)
+	if isMap {
+		fix, code = 0x80, 0xde
+	}
+	if n < 0x10 {
+		dst[hdr] = fix | byte(n)
+		return dst
+	}
+	extra := 2
+	if n >= 0x10000 {
+		extra = 4
+	}
+	body := len(dst) - hdr - 1
+	dst = append(dst, 0, 0, 0, 0)[:len(dst)+extra]
+	copy(dst[hdr+1+extra:], dst[hdr+1:hdr+1+body])
+	if extra == 2 {
+		dst[hdr] = code
+		binary.BigEndian.PutUint16(dst[hdr+1:], uint16(n))
+	} else {
+		dst[hdr] = code + 1
+		binary.BigEndian.PutUint32(dst[hdr+1:], uint32(n))
+	}
+	return dst
+}
+
+func (e *encoder) array(dst []byte, i, depth int) ([]byte, int, error) {
+	hdr := len(dst)
+	dst, want, err := e.begin(dst, depth, false)
 	if err != nil {
 		return dst, i, err
 	}
-	dst = appendMapHeader(dst, n)
 	data := e.data
 	i = skipSpace(data, i+1)
-	for k := 0; k < n; k++ {
-		if k > 0 {
-			if i >= len(data) || data[i] != ',' {
+	n := 0
+	if i < len(data) && data[i] == ']' {
+		i++
+	} else {
+		for {
+			if dst, i, err = e.value(dst, i, depth+1); err != nil {
+				return dst, i, err
+			}
+			n++
+			i = skipSpace(data, i)
+			if i >= len(data) {
+				return dst, i, ErrInvalidJSON
+			}
+			if data[i] == ']' {
+				i++
+				break
+			}
+			if data[i] != ',' {
 				return dst, i, ErrInvalidJSON
 			}
 			i = skipSpace(data, i+1)
 		}
-		if i >= len(data) || data[i] != '"' {
-			return dst, i, ErrInvalidJSON
-		}
-		end, esc, ok := iparser.ScanString(data, i)
-		if !ok {
-			return dst, i, ErrInvalidJSON
-		}
-		dst = e.appendString(dst, data[i:end], esc)
-		i = skipSpace(data, end)
-		if i >= len(data) || data[i] != ':' {
-			return dst, i, ErrInvalidJSON
-		}
-		if dst, i, err = e.value(dst, skipSpace(data, i+1), depth+1); err != nil {
-			return dst, i, err
-		}
-		i = skipSpace(data, i)
 	}
-	if i >= len(data) || data[i] != '}' {
+	if e.counted && n != want {
 		return dst, i, ErrInvalidJSON
 	}
-	return dst, i + 1, nil
+	return e.end(dst, hdr, n, false), i, nil
+}
+
+func (e *encoder) object(dst []byte, i, depth int) ([]byte, int, error) {
+	hdr := len(dst)
+	dst, want, err := e.begin(dst, depth, true)
+	if err != nil {
+		return dst, i, err
+	}
+	data := e.data
+	i = skipSpace(data, i+1)
+	n := 0
+	if i < len(data) && data[i] == '}' {
+		i++
+	} else {
+		for {
+			if i >= len(data) || data[i] != '"' {
+				return dst, i, ErrInvalidJSON
+			}
+			end, esc, ok := iparser.ScanString(data, i)
+			if !ok {
+				return dst, i, ErrInvalidJSON
+			}
+			dst = e.appendString(dst, data[i:end], esc)
+			i = skipSpace(data, end)
+			if i >= len(data) || data[i] != ':' {
+				return dst, i, ErrInvalidJSON
+			}
+			if dst, i, err = e.value(dst, skipSpace(data, i+1), depth+1); err != nil {
+				return dst, i, err
+			}
+			n++
+			i = skipSpace(data, i)
+			if i >= len(data) {
+				return dst, i, ErrInvalidJSON
+			}
+			if data[i] == '}' {
+				i++
+				break
+			}
+			if data[i] != ',' {
+				return dst, i, ErrInvalidJSON
+			}
+			i = skipSpace(data, i+1)
+		}
+	}
+	if e.counted && n != want {
+		return dst, i, ErrInvalidJSON
+	}
+	return e.end(dst, hdr, n, true), i, nil
 }
 
 // appendString writes the JSON string s (quotes included) as a str.
 func (e *encoder) appendString(dst, s []byte, esc bool) []byte {
 	body := s[1 : len(s)-1]
-	if esc || !utf8.Valid(body) {
+	if esc || !isASCII(body) && !utf8.Valid(body) {
 		e.buf, _ = iparser.AppendUnquote(e.buf[:0], s)
 		body = e.buf
 	}
@@ -318,10 +410,51 @@ func (e *encoder) appendString(dst, s []byte, esc bool) []byte {
 	return append(dst, body...)
 }
 
+// isASCII reports whether b holds only ASCII bytes.
+func isASCII(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 // appendNumber writes a JSON number as notepack writes the JavaScript
 // number JSON.parse makes of it, except that integers beyond 2^53 keep
 // all their digits.
 func appendNumber(dst, num []byte) []byte {
+	if len(num) <= 18 { // fits an int64 whatever its digits
+		neg := num[0] == '-'
+		digits := num
+		if neg {
+			digits = num[1:]
+		}
+		var v int64
+		ok := len(digits) > 0
+		for _, c := range digits {
+			if c < '0' || c > '9' {
+				ok = false
+				break
+			}
+			v = v*10 + int64(c-'0')
+		}
+		if ok {
+			if neg {
+				if v == 0 {
+					return append(dst, 0) // -0, as notepack writes it
+				}
+				return appendInt(dst, -v)
+			}
+			return appendUint(dst, uint64(v))
+		}
+	}
 	integral := true
 	for _, c := range num {
 		if c == '.' || c == 'e' || c == 'E' {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"os"
 	"testing"
+
+	"github.com/gosio/sio/parser"
 )
 
 // FuzzMsgpackDecode feeds the decoder arbitrary messages: it must never
@@ -27,6 +29,11 @@ func FuzzMsgpackDecode(f *testing.F) {
 		p, err := Parser{}.NewDecoder().Add(msg, true)
 		if err != nil {
 			return
+		}
+		// The decoder skips the JSON parser's full check where it knows
+		// what it wrote: the check must agree.
+		if err := parser.CheckPayload(p.Type, p.Data, len(p.Attachments), 0); err != nil {
+			t.Fatalf("accepted a packet the full check refuses: %v\ndata %s", err, p.Data)
 		}
 		again, err := AppendPacket(nil, p)
 		if err != nil {
@@ -54,7 +61,10 @@ func FuzzMsgpackEncode(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_, err := AppendJSON(nil, data, [][]byte{{1}})
+		out, err := AppendJSON(nil, data, [][]byte{{1}})
+		if two, err2 := appendJSONCounted(data, [][]byte{{1}}); (err == nil) != (err2 == nil) || err == nil && !bytes.Equal(out, two) {
+			t.Fatalf("one pass and two differ: %v, %v: %s", err, err2, data)
+		}
 		if err != nil && json.Valid(data) && !bytes.Contains(data, []byte("_placeholder")) && len(data) < 5000 {
 			t.Fatalf("valid JSON refused: %v: %s", err, data)
 		}

@@ -14,15 +14,31 @@ type Parser struct {
 	MaxBinaries int
 }
 
-var _ parser.Parser = Parser{}
+var _ parser.BinaryAppender = Parser{}
 
 // Encode implements [parser.Parser]: it appends one binary message.
 func (Parser) Encode(msgs []parser.Message, p *parser.Packet) ([]parser.Message, error) {
-	b, err := AppendPacket(nil, p)
+	b, err := AppendPacket(make([]byte, 0, sizeHint(p)), p)
 	if err != nil {
 		return msgs, err
 	}
 	return append(msgs, parser.Message{Data: b, Binary: true}), nil
+}
+
+// AppendBinary implements [parser.BinaryAppender]: it is [AppendPacket].
+func (Parser) AppendBinary(dst []byte, p *parser.Packet) ([]byte, error) {
+	return AppendPacket(dst, p)
+}
+
+// sizeHint returns about how many bytes the msgpack form of p takes: the
+// JSON payload's size plus the attachments' and the fields'. Integers and
+// escapes make the msgpack shorter, short strings a little longer.
+func sizeHint(p *parser.Packet) int {
+	n := len(p.Data) + len(p.Namespace) + 32
+	for _, a := range p.Attachments {
+		n += len(a) + 5
+	}
+	return n
 }
 
 // NewDecoder implements [parser.Parser].
