@@ -2,7 +2,7 @@
 // a process that is not a Socket.IO server: a worker, a cron job, an HTTP
 // API. It speaks the protocol of the reference's @socket.io/redis-emitter
 // (5.x), so its messages reach every server of the cluster that uses the
-// classic Redis adapter: Go servers on adapter/redis's [NewAdapter] and
+// classic Redis adapter: Go servers on adapter/redis (NewAdapter) and
 // Node.js servers on @socket.io/redis-adapter's createAdapter alike.
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
