@@ -29,9 +29,9 @@ type Emitter struct {
 }
 
 // New returns an emitter for the main namespace "/" that publishes with
-// client, which stays the caller's to close. client is any go-redis
-// client: a *redis.Client, a *redis.ClusterClient (PUBLISH reaches the
-// subscribers of every node of a Redis Cluster) or a *redis.Ring.
+// client, which stays the caller's to close: a *redis.Client, or a
+// *redis.ClusterClient (a PUBLISH reaches the subscribers of every node of
+// a Redis Cluster), as the servers' adapter/redis takes.
 func New(client redis.UniversalClient, opts *Options) *Emitter {
 	key := defaultKey
 	if opts != nil && opts.Key != "" {
