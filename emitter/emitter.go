@@ -37,10 +37,10 @@ func New(client redis.UniversalClient, opts *Options) *Emitter {
 	if opts != nil && opts.Key != "" {
 		key = opts.Key
 	}
-	return newEmitter(&redisTransport{client: client, key: key}, "/", context.Background())
+	return newEmitter(context.Background(), &redisTransport{client: client, key: key}, "/")
 }
 
-func newEmitter(t transport, nsp string, ctx context.Context) *Emitter {
+func newEmitter(ctx context.Context, t transport, nsp string) *Emitter {
 	return &Emitter{t: t, all: &Operator{t: t, nsp: nsp, ctx: ctx}}
 }
 
@@ -50,7 +50,7 @@ func (e *Emitter) Of(nsp string) *Emitter {
 	if !strings.HasPrefix(nsp, "/") {
 		nsp = "/" + nsp
 	}
-	return newEmitter(e.t, nsp, e.all.ctx)
+	return newEmitter(e.all.ctx, e.t, nsp)
 }
 
 // Namespace returns the name of the emitter's namespace, such as "/".
@@ -60,7 +60,7 @@ func (e *Emitter) Namespace() string { return e.all.nsp }
 // and those of its operators and of its Of, publish under ctx
 // (context.Background by default): its cancellation or deadline cuts the
 // wait for Redis.
-func (e *Emitter) WithContext(ctx context.Context) *Emitter { return newEmitter(e.t, e.all.nsp, ctx) }
+func (e *Emitter) WithContext(ctx context.Context) *Emitter { return newEmitter(ctx, e.t, e.all.nsp) }
 
 // To returns an operator that targets the sockets in rooms (a socket's ID
 // is a room too). Several rooms make a union: a socket in two of them gets
