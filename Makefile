@@ -59,9 +59,14 @@ vet:
 	$(GO) vet ./...
 
 # test/e2e's npm packages: parser/msgpack's golden test runs
-# socket.io-msgpack-parser from there.
-test-go: test/e2e/node_modules/.installed
+# socket.io-msgpack-parser from there. emitter/testdata/node's: the
+# emitter's tests run a Node.js server and the official
+# @socket.io/redis-emitter from there (they would npm ci it themselves).
+test-go: test/e2e/node_modules/.installed emitter/testdata/node/node_modules/.installed
 	$(GO) test -race -count=1 ./...
+
+emitter/testdata/node/node_modules/.installed: emitter/testdata/node/package-lock.json
+	cd emitter/testdata/node && $(NPM_CI) && touch node_modules/.installed
 
 # Every micro-benchmark runs once so that none can rot; `make bench` measures.
 test-bench-once:

@@ -15,7 +15,8 @@
 //     socket.io-response#<nsp># or the requester's
 //     socket.io-response#<nsp>#<uid>#. The number of servers is PUBSUB
 //     NUMSUB of the request channel. @socket.io/redis-emitter (5.x) speaks
-//     this protocol, so an emitter reaches the Go servers too.
+//     this protocol, so an emitter reaches the Go servers too, and so does
+//     package github.com/gosio/sio/emitter, its Go counterpart.
 //   - [NewShardedAdapter] is createShardedAdapter, for Redis 7 sharded
 //     pub/sub (SPUBLISH, SSUBSCRIBE): the ClusterAdapter messages {uid,
 //     nsp, type, data} of socket.io-adapter on socket.io#<nsp>#, answers

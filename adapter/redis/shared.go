@@ -1,6 +1,6 @@
 package redis
 
-import "github.com/gosio/sio/adapter/internal/clustermsg"
+import "github.com/gosio/sio/internal/clustermsg"
 
 // The value tree and message pieces shared with adapter/redisstreams, under
 // the names this package has always used.

@@ -11,8 +11,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gosio/sio/adapter"
-	"github.com/gosio/sio/adapter/internal/clustermsg"
 	"github.com/gosio/sio/adapter/internal/workq"
+	"github.com/gosio/sio/internal/clustermsg"
 	"github.com/gosio/sio/room"
 )
 

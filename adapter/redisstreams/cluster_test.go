@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosio/sio/adapter"
-	"github.com/gosio/sio/adapter/internal/clustermsg"
+	"github.com/gosio/sio/internal/clustermsg"
 	"github.com/gosio/sio/internal/testkit"
 	"github.com/gosio/sio/internal/testkit/redistest"
 	"github.com/gosio/sio/socketio"

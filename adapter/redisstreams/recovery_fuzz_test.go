@@ -4,7 +4,7 @@ import (
 	"encoding/base64"
 	"testing"
 
-	"github.com/gosio/sio/adapter/internal/clustermsg"
+	"github.com/gosio/sio/internal/clustermsg"
 )
 
 // FuzzParseStreamID: an offset parses only in the reference's form

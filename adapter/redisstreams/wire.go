@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"unicode/utf16"
 
-	"github.com/gosio/sio/adapter/internal/clustermsg"
+	"github.com/gosio/sio/internal/clustermsg"
 )
 
 // The message types of socket.io-adapter's ClusterAdapter (MessageType in

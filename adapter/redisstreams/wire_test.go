@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gosio/sio/adapter/internal/clustermsg"
 	redisadapter "github.com/gosio/sio/adapter/redis"
+	"github.com/gosio/sio/internal/clustermsg"
 	"github.com/gosio/sio/internal/testkit"
 	"github.com/gosio/sio/internal/testkit/redistest"
 )

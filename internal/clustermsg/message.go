@@ -1,8 +1,10 @@
-// Package clustermsg holds what the Redis adapters share of the reference's
-// ClusterAdapter messages: a value tree that JSON and msgpack payloads
-// decode to and encode from (binary values kept as []byte), and the
-// pieces of a message every protocol carries alike (a broadcast's packet
-// and options, a FetchSockets socket). It is internal to the adapters.
+// Package clustermsg holds what the Redis adapters and the emitter share
+// of the reference's cluster messages: a value tree that JSON and msgpack
+// payloads decode to and encode from (binary values kept as []byte), and
+// the pieces of a message every protocol carries alike (a broadcast's
+// packet and options, a FetchSockets socket). It is internal to the
+// module: under internal/ rather than adapter/internal/ so that package
+// emitter can use it too.
 package clustermsg
 
 import (
