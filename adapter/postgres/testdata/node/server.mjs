@@ -15,7 +15,11 @@ import { createAdapter } from "@socket.io/postgres-adapter";
 const { PG_URL, KEY, NAME = "node" } = process.env;
 
 const pool = new pg.Pool({ connectionString: PG_URL, max: 4 });
-pool.on("error", () => {}); // Postgres restarts in the tests
+// Postgres restarts in the tests: an idle client's error reaches the
+// pool, but the error of the client the adapter holds for LISTEN would
+// be unhandled (and end the process) without a listener of its own.
+pool.on("error", () => {});
+pool.on("connect", (client) => client.on("error", () => {}));
 
 const httpServer = createServer();
 const io = new Server(httpServer, {
