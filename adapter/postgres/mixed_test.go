@@ -43,9 +43,9 @@ func TestMixedCluster(t *testing.T) {
 	nd := startNodeNode(t, pg.URL(), o.ChannelPrefix, "node1")
 	ctx := context.Background()
 
-	a1 := dialClient(t, g1.url, "a1")  // on go1; rooms a
-	b1 := dialClient(t, g2.url, "b1")  // on go2; rooms a, b
-	n1 := dialClient(t, nd.url, "n1")  // on node1; rooms b
+	a1 := dialClient(t, g1.url, "a1") // on go1; rooms a
+	b1 := dialClient(t, g2.url, "b1") // on go2; rooms a, b
+	n1 := dialClient(t, nd.url, "n1") // on node1; rooms b
 	nc := dialClient(t, nd.url, "nc") // drives the Node server; no room
 	a1.Join(t, "a")
 	b1.Join(t, "a", "b")
