@@ -35,9 +35,8 @@ type hub struct {
 	nsps    map[string]*Adapter // by channel
 	wake    context.CancelFunc  // interrupts the listener's wait, to LISTEN anew
 	cancel  context.CancelFunc  // stops the goroutines; nil while stopped
-	wg      sync.WaitGroup
-	lost    bool // the listening connection was lost (logged once per loss)
-	epoch   int  // connections made so far
+	wg      *sync.WaitGroup     // the goroutines of the current run
+	lost    bool                // the listening connection was lost (logged once per loss)
 	running bool
 }
 
@@ -56,9 +55,11 @@ func (h *hub) register(a *Adapter) {
 		h.running = true
 		ctx, cancel := context.WithCancel(context.Background())
 		h.cancel = cancel
-		h.wg.Add(2)
-		go func() { defer h.wg.Done(); h.listen(ctx) }()
-		go func() { defer h.wg.Done(); h.cleanup(ctx) }()
+		wg := &sync.WaitGroup{}
+		h.wg = wg
+		wg.Add(2)
+		go func() { defer wg.Done(); h.listen(ctx) }()
+		go func() { defer wg.Done(); h.cleanup(ctx) }()
 		return
 	}
 	if h.wake != nil {
@@ -81,11 +82,11 @@ func (h *hub) unregister(a *Adapter) {
 		return
 	}
 	h.running = false
-	cancel := h.cancel
-	h.cancel = nil
+	cancel, wg := h.cancel, h.wg
+	h.cancel, h.wg = nil, nil
 	h.mu.Unlock()
 	cancel()
-	h.wg.Wait()
+	wg.Wait()
 }
 
 // listen keeps a connection that LISTENs to the channels of the

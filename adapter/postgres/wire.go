@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gosio/sio/adapter/internal/clustermsg"
@@ -149,7 +151,7 @@ var tableNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-
 //	);
 //
 // Node servers expect the table to be made this way beforehand; run it
-// once, from any server. It fails with [ErrBadTableName] for a name that
+// once, from any server (servers that run it together are fine). It fails with [ErrBadTableName] for a name that
 // is not a plain identifier (optionally schema-qualified).
 func CreateTable(ctx context.Context, pool *pgxpool.Pool, name string) error {
 	if name == "" {
@@ -160,6 +162,12 @@ func CreateTable(ctx context.Context, pool *pgxpool.Pool, name string) error {
 	}
 	_, err := pool.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+name+
 		" (id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea)")
+	// Two servers that start together race in IF NOT EXISTS: the one
+	// that loses finds the table made.
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "42P07" || pe.Code == "42710") {
+		return nil
+	}
 	return err
 }
 
