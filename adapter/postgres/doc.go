@@ -76,7 +76,11 @@
 // Servers that heard nothing from each other for HeartbeatTimeout during
 // the outage forget each other until their next heartbeat.
 //
-// Publishing never blocks the caller, and Close stops every goroutine the
+// Publishing never blocks the caller: messages wait in a queue per
+// namespace, sent in order by one goroutine, the notifications queued
+// together in one statement while their payloads differ (Postgres
+// delivers the NOTIFYs of one transaction with equal channel and payload
+// once). Close stops every goroutine the
 // adapter started (the listening connection goes with the last namespace
 // of the factory, and is closed, not put back into the pool).
 //

@@ -117,6 +117,19 @@ func TestGoCluster(t *testing.T) {
 		return pool.QueryRow(ctx, "SELECT count(*) FROM "+o.TableName).Scan(&n) == nil && n == 0
 	})
 
+	// A burst: equal payloads all arrive (NOTIFYs of one transaction with
+	// equal payloads would be delivered once), and in order.
+	for i := range 100 {
+		require.NoError(t, g1.io.Emit("burst", i%2))
+	}
+	for i := range 100 {
+		assert.Equal(t, float64(i%2), b.Expect(t, "burst").Arg(0))
+	}
+	for range 100 {
+		a.Expect(t, "burst")
+	}
+	flush(t, g1, a, b)
+
 	// FetchSockets across the two; then go2 closes and is forgotten.
 	socks, err := g1.io.FetchSockets(ctx)
 	require.NoError(t, err)
