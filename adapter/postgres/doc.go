@@ -80,9 +80,9 @@
 // namespace, sent in order by one goroutine, the notifications queued
 // together in one statement while their payloads differ (Postgres
 // delivers the NOTIFYs of one transaction with equal channel and payload
-// once). Close stops every goroutine the
-// adapter started (the listening connection goes with the last namespace
-// of the factory, and is closed, not put back into the pool).
+// once). Close stops every goroutine the adapter started (the listening
+// connection goes with the last namespace of the factory, and is closed,
+// not put back into the pool).
 //
 // # Statistics
 //

@@ -50,7 +50,8 @@
 //	engineio_messages_sent_total                  and binary attachments)
 //
 // The cluster adapter, when the main namespace's adapter reports its
-// traffic (adapter.StatsReporter: adapter/redis and adapter/redisstreams;
+// traffic (adapter.StatsReporter: adapter/redis, adapter/redisstreams and
+// adapter/postgres;
 // the counters of the adapter's factory, every namespace together):
 //
 //	socketio_adapter_published_total              messages written to Redis
