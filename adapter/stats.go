@@ -7,9 +7,8 @@ import (
 
 // A StatsReporter is an adapter that counts its traffic with the other
 // servers of a cluster; adapter/redis, adapter/redisstreams and
-// adapter/postgres are. The
-// counters are those of the adapter's factory: every namespace's adapter
-// made by one factory reports the same totals.
+// adapter/postgres are. The counters are those of the adapter's factory:
+// every namespace's adapter made by one factory reports the same totals.
 type StatsReporter interface {
 	// ClusterStats returns the counters. It takes no lock.
 	ClusterStats() ClusterStats
@@ -20,8 +19,7 @@ type StatsReporter interface {
 type ClusterStats struct {
 	// Published counts the messages written to the cluster's medium
 	// (Redis PUBLISH, SPUBLISH or XADD commands, Postgres NOTIFYs):
-	// broadcasts, requests,
-	// answers, room changes.
+	// broadcasts, requests, answers, room changes.
 	Published uint64
 	// PublishErrors counts the messages that were not: their command
 	// failed, or the queue in front of it was full.

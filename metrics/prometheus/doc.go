@@ -51,8 +51,8 @@
 //
 // The cluster adapter, when the main namespace's adapter reports its
 // traffic (adapter.StatsReporter: adapter/redis, adapter/redisstreams and
-// adapter/postgres;
-// the counters of the adapter's factory, every namespace together):
+// adapter/postgres; the counters of the adapter's factory, every
+// namespace together):
 //
 //	socketio_adapter_published_total              messages written to Redis
 //	socketio_adapter_publish_errors_total         messages that failed or found the
