@@ -13,7 +13,11 @@ import (
 	"github.com/gosio/sio/adapter/internal/clustermsg"
 	"github.com/gosio/sio/internal/testkit"
 	"github.com/gosio/sio/internal/testkit/pgtest"
+	"github.com/gosio/sio/socketio"
 )
+
+// Namespace is the socketio namespace, in the tests.
+type Namespace = socketio.Namespace
 
 // TestEncode checks the notification payloads against the reference's
 // JSON.stringify of the same messages, and when a message goes to the
@@ -130,10 +134,30 @@ func TestGoCluster(t *testing.T) {
 	}
 	flush(t, g1, a, b)
 
+	// A namespace made later is listened to as well (the listening
+	// connection is woken to LISTEN its channel), on both servers.
+	chat1, chat2 := g1.io.Of("/chat"), g2.io.Of("/chat")
+	c2 := dialClient(t, g2.url, "c2")
+	c2.MustConnect(t, "/chat", "")
+	for _, ns := range []*Namespace{chat1, chat2} {
+		select {
+		case <-ns.Adapter().(*Adapter).Listening():
+		case <-time.After(10 * time.Second):
+			t.Fatal("/chat not listened to")
+		}
+	}
+	testkit.Eventually(t, "go1 counts go2 on /chat", func() bool {
+		n, err := chat1.Adapter().ServerCount(ctx)
+		return err == nil && n == 2
+	})
+	require.NoError(t, chat1.Emit("in-chat", 1))
+	ev := c2.Expect(t, "in-chat")
+	assert.Equal(t, "/chat", ev.Nsp)
+
 	// FetchSockets across the two; then go2 closes and is forgotten.
 	socks, err := g1.io.FetchSockets(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, ids(a, b), socketIDs(socks))
+	assert.Equal(t, ids(a, b, c2), socketIDs(socks))
 
 	ad := pgAdapter(t, g2.io)
 	g2.stop()
