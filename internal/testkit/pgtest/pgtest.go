@@ -149,10 +149,25 @@ func Start(tb testing.TB) *Server {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(s.Remove)
-	if err := s.Start(); err != nil {
+	if err := s.startOnFreePort(); err != nil {
 		tb.Fatal(err)
 	}
 	return s
+}
+
+// startOnFreePort starts the server, on another free port when its port
+// was taken meanwhile (up to three times).
+func (s *Server) startOnFreePort() error {
+	var err error
+	for range 3 {
+		if err = s.Start(); err == nil || !strings.Contains(err.Error(), "could not bind") {
+			return err
+		}
+		if s.Port, err = freePort(); err != nil {
+			return err
+		}
+	}
+	return err
 }
 
 // Start runs postgres and waits until it accepts connections.
@@ -285,7 +300,7 @@ func Shared(tb testing.TB) *Server {
 	sharedOnce.Do(func() {
 		shared, sharedErr = New()
 		if sharedErr == nil {
-			if sharedErr = shared.Start(); sharedErr != nil {
+			if sharedErr = shared.startOnFreePort(); sharedErr != nil {
 				shared.Remove()
 				shared = nil
 			}
