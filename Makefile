@@ -127,6 +127,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodePayload$$' -fuzztime=$(FUZZTIME) ./adapter/redis/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeEntry$$' -fuzztime=$(FUZZTIME) ./adapter/redisstreams/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodePubSub$$' -fuzztime=$(FUZZTIME) ./adapter/redisstreams/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeNotification$$' -fuzztime=$(FUZZTIME) ./adapter/postgres/
 	$(GO) test -run='^$$' -fuzz='^FuzzMsgpackDecode$$' -fuzztime=$(FUZZTIME) ./parser/msgpack/
 	$(GO) test -run='^$$' -fuzz='^FuzzMsgpackEncode$$' -fuzztime=$(FUZZTIME) ./parser/msgpack/
 
