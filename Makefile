@@ -40,11 +40,14 @@ examples/chat/test/node-admin/node_modules/.installed: examples/chat/test/node-a
 test: test-deps vet test-go test-bench-once test-e2e test-chat
 
 # The Debian packages the tests use: redis-server for the Redis adapter's
-# tests, Chromium for the chat page's. Installed with apt-get when missing
-# and running as root; otherwise one line says what to install.
+# tests, postgresql for the Postgres adapter's (internal/testkit/pgtest
+# runs its initdb and postgres from /usr/lib/postgresql/*/bin), Chromium
+# for the chat page's. Installed with apt-get when missing and running as
+# root; otherwise one line says what to install.
 test-deps:
 	@need=""; \
 	command -v redis-server >/dev/null || need="$$need redis-server"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || need="$$need postgresql"; \
 	[ -n "$$CHROMIUM" ] || command -v chromium >/dev/null || need="$$need chromium"; \
 	if [ -n "$$need" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -62,11 +65,16 @@ vet:
 # socket.io-msgpack-parser from there. emitter/testdata/node's: the
 # emitter's tests run a Node.js server and the official
 # @socket.io/redis-emitter from there (they would npm ci it themselves).
-test-go: test/e2e/node_modules/.installed emitter/testdata/node/node_modules/.installed
+# adapter/postgres' interop tests run a Node server on
+# @socket.io/postgres-adapter from its testdata/node.
+test-go: test/e2e/node_modules/.installed emitter/testdata/node/node_modules/.installed adapter/postgres/testdata/node/node_modules/.installed
 	$(GO) test -race -count=1 ./...
 
 emitter/testdata/node/node_modules/.installed: emitter/testdata/node/package-lock.json
 	cd emitter/testdata/node && $(NPM_CI) && touch node_modules/.installed
+
+adapter/postgres/testdata/node/node_modules/.installed: adapter/postgres/testdata/node/package-lock.json
+	cd adapter/postgres/testdata/node && $(NPM_CI) && touch node_modules/.installed
 
 # Every micro-benchmark runs once so that none can rot; `make bench` measures.
 test-bench-once:
@@ -125,6 +133,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodePayload$$' -fuzztime=$(FUZZTIME) ./adapter/redis/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeEntry$$' -fuzztime=$(FUZZTIME) ./adapter/redisstreams/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodePubSub$$' -fuzztime=$(FUZZTIME) ./adapter/redisstreams/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeNotification$$' -fuzztime=$(FUZZTIME) ./adapter/postgres/
 	$(GO) test -run='^$$' -fuzz='^FuzzMsgpackDecode$$' -fuzztime=$(FUZZTIME) ./parser/msgpack/
 	$(GO) test -run='^$$' -fuzz='^FuzzMsgpackEncode$$' -fuzztime=$(FUZZTIME) ./parser/msgpack/
 

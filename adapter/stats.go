@@ -6,9 +6,9 @@ import (
 )
 
 // A StatsReporter is an adapter that counts its traffic with the other
-// servers of a cluster; adapter/redis and adapter/redisstreams are. The
-// counters are those of the adapter's factory: every namespace's adapter
-// made by one factory reports the same totals.
+// servers of a cluster; adapter/redis, adapter/redisstreams and
+// adapter/postgres are. The counters are those of the adapter's factory:
+// every namespace's adapter made by one factory reports the same totals.
 type StatsReporter interface {
 	// ClusterStats returns the counters. It takes no lock.
 	ClusterStats() ClusterStats
@@ -18,8 +18,8 @@ type StatsReporter interface {
 // traffic: totals since its factory was made.
 type ClusterStats struct {
 	// Published counts the messages written to the cluster's medium
-	// (Redis PUBLISH, SPUBLISH or XADD commands): broadcasts, requests,
-	// answers, room changes.
+	// (Redis PUBLISH, SPUBLISH or XADD commands, Postgres NOTIFYs):
+	// broadcasts, requests, answers, room changes.
 	Published uint64
 	// PublishErrors counts the messages that were not: their command
 	// failed, or the queue in front of it was full.

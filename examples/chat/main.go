@@ -31,6 +31,10 @@
 // adapters carry the JSON form whatever the clients' codec.
 //
 //	PARSER=msgpack make run
+//
+// With REDIS_URL, chat servers form one chat through Redis (see below);
+// with POSTGRES_URL, through Postgres (adapter/postgres), with Node chat
+// servers on @socket.io/postgres-adapter too.
 package main
 
 import (
@@ -46,9 +50,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/gosio/sio/adapter"
+	pgadapter "github.com/gosio/sio/adapter/postgres"
 	redisadapter "github.com/gosio/sio/adapter/redis"
 	"github.com/gosio/sio/adapter/redisstreams"
 	siometrics "github.com/gosio/sio/metrics/prometheus"
@@ -124,6 +130,30 @@ func main() {
 			log.Fatalf("REDIS_ADAPTER: %q is neither streams (the default) nor pubsub", kind)
 		}
 		hist = &redisHistory{rdb: rdb}
+	}
+	// With POSTGRES_URL (for example
+	// postgres://postgres@127.0.0.1:5432/postgres), several chat servers,
+	// Go or Node on @socket.io/postgres-adapter, form one chat through
+	// Postgres LISTEN/NOTIFY, on the Node adapter's default channel
+	// ("socket.io#/") and table ("socket_io_attachments", made here if
+	// missing). The rooms' history stays per server.
+	if url := os.Getenv("POSTGRES_URL"); url != "" {
+		if os.Getenv("REDIS_URL") != "" {
+			log.Fatal("POSTGRES_URL and REDIS_URL: one cluster uses one adapter; unset one of them")
+		}
+		pool, err := pgxpool.New(context.Background(), url)
+		if err != nil {
+			log.Fatalf("POSTGRES_URL: %v", err)
+		}
+		defer pool.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = pgadapter.CreateTable(ctx, pool, "")
+		cancel()
+		if err != nil {
+			log.Fatalf("POSTGRES_URL: the attachments table: %v", err)
+		}
+		opts.Adapter = pgadapter.NewAdapter(pool, nil)
+		log.Printf("using the Postgres adapter at %s:%d (the rooms' history stays per server)", pool.Config().ConnConfig.Host, pool.Config().ConnConfig.Port)
 	}
 	io := socketio.NewServer(opts)
 	// Whether a dropped socket may come back: the adapter keeps sessions.

@@ -50,8 +50,9 @@
 //	engineio_messages_sent_total                  and binary attachments)
 //
 // The cluster adapter, when the main namespace's adapter reports its
-// traffic (adapter.StatsReporter: adapter/redis and adapter/redisstreams;
-// the counters of the adapter's factory, every namespace together):
+// traffic (adapter.StatsReporter: adapter/redis, adapter/redisstreams and
+// adapter/postgres; the counters of the adapter's factory, every
+// namespace together):
 //
 //	socketio_adapter_published_total              messages written to Redis
 //	socketio_adapter_publish_errors_total         messages that failed or found the
