@@ -1,13 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
-
-	"github.com/gosio/sio/parser"
-	"github.com/gosio/sio/parser/msgpack"
 )
 
 // wireMsgpack is set by -msgpack: Socket.IO packets travel as binary
@@ -17,32 +15,150 @@ var wireMsgpack bool
 
 // toMsgpack appends to dst the msgpack form of pkt, a Socket.IO packet on
 // the main namespace in its text form without the Engine.IO '4':
-// <type>[<ack id>][<JSON data>], as the scenarios build them.
+// <type>[<ack id>][<JSON data>], as the scenarios build them. Like
+// fromMsgpack, it translates only what the scenarios send (arrays and
+// objects of fewer than 16 elements, strings, integers, booleans, null),
+// with socket.io-msgpack-parser's key order, and leaves the library under
+// test out of the load generator.
 func toMsgpack(dst, pkt []byte) ([]byte, error) {
 	if len(pkt) == 0 || pkt[0] < '0' || pkt[0] > '6' {
 		return dst, fmt.Errorf("not a Socket.IO packet: %q", trunc(pkt))
 	}
-	p := parser.Packet{Type: parser.Type(pkt[0] - '0'), Namespace: "/"}
+	typ := pkt[0] - '0'
 	i := 1
 	for i < len(pkt) && '0' <= pkt[i] && pkt[i] <= '9' {
 		i++
 	}
-	if i > 1 {
-		id, err := strconv.ParseUint(string(pkt[1:i]), 10, 64)
-		if err != nil {
+	var id uint64
+	hasID := i > 1
+	if hasID {
+		var err error
+		if id, err = strconv.ParseUint(string(pkt[1:i]), 10, 64); err != nil {
 			return dst, err
 		}
-		p.ID, p.HasID = id, true
 	}
-	if i < len(pkt) {
-		p.Data = pkt[i:]
+	data := pkt[i:]
+	n := 2
+	if len(data) > 0 {
+		n++
 	}
-	n := len(dst)
-	dst, err := msgpack.AppendPacket(dst, &p)
-	if err == nil && len(dst) == n {
-		err = errors.New("msgpack: nothing encoded")
+	if hasID {
+		n++
 	}
-	return dst, err
+	n0 := len(dst)
+	dst = append(dst, 0x80|byte(n))
+	if typ == 3 && hasID { // an ack: {id, type, data, nsp}
+		dst = appendMsgpackUint(append(dst, 0xa2, 'i', 'd'), id)
+	}
+	dst = append(dst, 0xa4, 't', 'y', 'p', 'e', typ)
+	if len(data) > 0 {
+		dst = append(dst, 0xa4, 'd', 'a', 't', 'a')
+		var j int
+		var ok bool
+		if dst, j, ok = jsonToMsgpack(dst, data, 0, 0); !ok || j != len(data) {
+			return dst[:n0], fmt.Errorf("cannot translate %q to msgpack", trunc(data))
+		}
+	}
+	if typ != 3 && hasID { // an event: {type, data, id, nsp}
+		dst = appendMsgpackUint(append(dst, 0xa2, 'i', 'd'), id)
+	}
+	return append(dst, 0xa3, 'n', 's', 'p', 0xa1, '/'), nil
+}
+
+// jsonToMsgpack translates the JSON value at data[i] (no white space) and
+// returns the offset just past it.
+func jsonToMsgpack(dst, data []byte, i, depth int) ([]byte, int, bool) {
+	if i >= len(data) || depth > 16 {
+		return dst, i, false
+	}
+	switch c := data[i]; {
+	case c == '[' || c == '{':
+		hdr := len(dst)
+		dst = append(dst, 0)
+		closing := byte(']')
+		if c == '{' {
+			closing = '}'
+		}
+		i++
+		n := 0
+		for i < len(data) && data[i] != closing {
+			if n > 0 {
+				if data[i] != ',' {
+					return dst, i, false
+				}
+				i++
+			}
+			var ok bool
+			if c == '{' {
+				if dst, i, ok = jsonToMsgpack(dst, data, i, depth+1); !ok || i >= len(data) || data[i] != ':' {
+					return dst, i, false
+				}
+				i++
+			}
+			if dst, i, ok = jsonToMsgpack(dst, data, i, depth+1); !ok {
+				return dst, i, false
+			}
+			n++
+		}
+		if i >= len(data) || n >= 16 {
+			return dst, i, false
+		}
+		dst[hdr] = 0x90 | byte(n)
+		if c == '{' {
+			dst[hdr] = 0x80 | byte(n)
+		}
+		return dst, i + 1, true
+	case c == '"':
+		j := i + 1
+		for j < len(data) && data[j] != '"' {
+			if data[j] == '\\' || data[j] < 0x20 {
+				return dst, j, false // no escapes in what the scenarios send
+			}
+			j++
+		}
+		if j >= len(data) {
+			return dst, j, false
+		}
+		s := data[i+1 : j]
+		switch n := len(s); {
+		case n < 32:
+			dst = append(dst, 0xa0|byte(n))
+		case n < 256:
+			dst = append(dst, 0xd9, byte(n))
+		case n < 65536:
+			dst = append(dst, 0xda, byte(n>>8), byte(n))
+		default:
+			dst = binary.BigEndian.AppendUint32(append(dst, 0xdb), uint32(n))
+		}
+		return append(dst, s...), j + 1, true
+	case c >= '0' && c <= '9':
+		j := i
+		for j < len(data) && data[j] >= '0' && data[j] <= '9' {
+			j++
+		}
+		v, err := strconv.ParseUint(string(data[i:j]), 10, 64)
+		return appendMsgpackUint(dst, v), j, err == nil
+	}
+	for lit, code := range map[string]byte{"true": 0xc3, "false": 0xc2, "null": 0xc0} {
+		if bytes.HasPrefix(data[i:], []byte(lit)) {
+			return append(dst, code), i + len(lit), true
+		}
+	}
+	return dst, i, false
+}
+
+func appendMsgpackUint(dst []byte, v uint64) []byte {
+	switch {
+	case v < 0x80:
+		return append(dst, byte(v))
+	case v < 0x100:
+		return append(dst, 0xcc, byte(v))
+	case v < 0x10000:
+		return binary.BigEndian.AppendUint16(append(dst, 0xcd), uint16(v))
+	case v < 0x100000000:
+		return binary.BigEndian.AppendUint32(append(dst, 0xce), uint32(v))
+	}
+	return binary.BigEndian.AppendUint64(append(dst, 0xcf), v)
 }
 
 // fromMsgpack appends to dst[:0] the text form of msg, one binary message

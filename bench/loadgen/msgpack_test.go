@@ -32,6 +32,12 @@ func TestMsgpackPackets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Byte for byte what the library (socket.io-msgpack-parser's
+			// twin, golden-tested against it) writes.
+			want, err := msgpack.AppendPacket(nil, textPacket(t, tc.sent[1:]))
+			if err != nil || !bytes.Equal(b, want) {
+				t.Fatalf("toMsgpack: % x\nthe library: % x (%v)", b, want, err)
+			}
 			// The server's decoder reads it back.
 			got, err := serverText(b)
 			if err != nil {
@@ -127,6 +133,47 @@ func TestFromMsgpackAgreesWithTheServer(t *testing.T) {
 		msg, _ := msgpack.AppendPacket(nil, &bad)
 		if _, err := fromMsgpack(nil, msg); err == nil {
 			t.Errorf("%s on %s: no error", bad.Data, bad.Namespace)
+		}
+	}
+}
+
+// textPacket parses the text form the scenarios send.
+func textPacket(t *testing.T, pkt []byte) *parser.Packet {
+	p := &parser.Packet{Type: parser.Type(pkt[0] - '0'), Namespace: "/"}
+	i := 1
+	for i < len(pkt) && '0' <= pkt[i] && pkt[i] <= '9' {
+		i++
+	}
+	if i > 1 {
+		id, err := strconv.ParseUint(string(pkt[1:i]), 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.ID, p.HasID = id, true
+	}
+	if i < len(pkt) {
+		p.Data = pkt[i:]
+	}
+	return p
+}
+
+// TestToMsgpack: the load generator's encoder writes what the library
+// writes, for packets like the scenarios', and refuses what it does not
+// translate.
+func TestToMsgpack(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("z", 70000)
+	for _, text := range []string{`0`, `0{"token":"abc","n":[1,2]}`, `2["a"]`, `2123["echo","x",0,127,128,65536,4294967296,true,false,null]`,
+		`3123["x"]`, `2["b","` + long + `"]`, `2["c","` + long[:300] + `",{}]`, `1`} {
+		got, err := toMsgpack(nil, []byte(text))
+		want, err2 := msgpack.AppendPacket(nil, textPacket(t, []byte(text)))
+		if err != nil || err2 != nil || !bytes.Equal(got, want) {
+			t.Errorf("%.40s: % .40x (%v), the library % .40x (%v)", text, got, err, want, err2)
+		}
+	}
+	for _, bad := range []string{`x`, `2["a\"b"]`, `2[1.5]`, `2[-1]`, `2[` + strings.Repeat(`1,`, 16) + `1]`, `2["a"`, `2["a"]x`} {
+		if _, err := toMsgpack(nil, []byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
 		}
 	}
 }
