@@ -104,4 +104,5 @@ func (c *Client) Join(t testing.TB, rooms ...string) {
 	}
 }
 
+// String names the client in test messages: its name and socket ID.
 func (c *Client) String() string { return fmt.Sprintf("%s(%s)", c.Name, c.ID) }
