@@ -1,13 +1,19 @@
 package emitter_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -236,4 +242,138 @@ func TestPostgresEmitter(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestPostgresWireMatchesReference sends each operation with the official
+// Node.js emitter (@socket.io/postgres-emitter 0.1.1) and with ours, and
+// compares what Postgres carried, byte for byte: the same channel, and
+// the same JSON notification, or the same msgpack in the attachments
+// table under the same {uid, type, attachmentId} header, but for the
+// "nsp" member ours adds at the end of the message.
+func TestPostgresWireMatchesReference(t *testing.T) {
+	s := pgtest.Shared(t)
+	pool := s.NewPool(t)
+	key := pgtest.UniqueName(t.Name())
+	ctx := context.Background()
+	require.NoError(t, postgres.CreateTable(ctx, pool, key))
+	n := startNodeScript(t, "pgserver.mjs", "PG_URL="+s.URL(), "KEY="+key)
+	nc := clustertest.Dial(t, n.url, "nc")
+	nc.Join(t, "keep") // out of the disconnections below
+
+	conn, err := pgx.Connect(ctx, s.URL())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	for _, nsp := range []string{"/", "/admin"} {
+		_, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{key + "#" + nsp}.Sanitize())
+		require.NoError(t, err)
+	}
+	// next returns the next notification of an emitter (the Node
+	// server's adapter sends its heartbeats on the same channels), with
+	// its attachment if it has one.
+	next := func(t *testing.T) (channel, payload string, attachment []byte) {
+		t.Helper()
+		for {
+			wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			nt, err := conn.WaitForNotification(wctx)
+			cancel()
+			require.NoError(t, err, "nothing notified")
+			if !strings.Contains(nt.Payload, `"uid":"emitter"`) {
+				continue
+			}
+			var h struct {
+				AttachmentID string `json:"attachmentId"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(nt.Payload), &h), nt.Payload)
+			if h.AttachmentID != "" {
+				require.NoError(t, pool.QueryRow(ctx, "SELECT payload FROM "+key+" WHERE id = $1", h.AttachmentID).Scan(&attachment))
+			}
+			return nt.Channel, nt.Payload, attachment
+		}
+	}
+
+	long := strings.Repeat("x", 300)
+	big := make([]byte, 300)
+	for i := range big {
+		big[i] = byte(i)
+	}
+	huge := strings.Repeat("é✓", 1500) // 7,500 bytes of UTF-8
+	cases := []struct {
+		name string
+		op   op
+	}{
+		{"emit to all", op{"op": "emit", "event": "hello", "args": []any{1, "two", 1.5, -3, true, nil, map[string]any{"a": 1, "b": []any{"c"}}}}},
+		{"emit without arguments", op{"op": "emit", "event": "ping"}},
+		{"emit numbers and strings", op{"op": "emit", "event": "sizes", "args": []any{127, 128, 65536, 1 << 40, -33, -1 << 40, 1 << 53, 0.1, -2.5e-7, 1e21, long, "é✓😀\n\"'\\"}}},
+		{"emit to one room", op{"op": "emit", "event": "e", "rooms": []string{"a"}}},
+		{"emit to one room named twice", op{"op": "emit", "event": "e", "rooms": []string{"a", "a"}}},
+		{"emit to rooms except rooms", op{"op": "emit", "event": "e", "rooms": []string{"a", "b"}, "except": []string{"c", "d", "c"}}},
+		{"emit volatile uncompressed", op{"op": "emit", "event": "e", "volatile": true, "compress": false}},
+		{"emit to a namespace", op{"op": "emit", "event": "e", "nsp": "admin", "rooms": []string{"r"}}},
+		{"emit binary", op{"op": "emit", "event": "bin", "args": []any{"text", 1.5, 1 << 40, long}, "binary": big, "nestedBinary": []byte{1, 2}}},
+		{"emit over the threshold", op{"op": "emit", "event": "big", "args": []any{huge, 1, 0.5, map[string]any{"k": nil}}}},
+		{"socketsJoin", op{"op": "socketsJoin", "rooms": []string{"a"}, "except": []string{"b"}, "join": "c"}},
+		{"socketsJoin everyone", op{"op": "socketsJoin", "join": "c"}},
+		{"socketsLeave", op{"op": "socketsLeave", "nsp": "/admin", "rooms": []string{"a", "b"}, "leave": "c"}},
+		{"disconnectSockets", op{"op": "disconnectSockets", "rooms": []string{"a"}, "except": []string{"keep"}}},
+		{"disconnectSockets and close", op{"op": "disconnectSockets", "except": []string{"keep"}, "close": true}},
+		{"serverSideEmit", op{"op": "serverSideEmit", "event": "note", "args": []any{1, 1.5, "é✓😀\n\"", map[string]any{"k": nil}}}},
+		{"serverSideEmit binary", op{"op": "serverSideEmit", "nsp": "/admin", "event": "note", "binary": []byte{0, 1, 255}}},
+		{"serverSideEmit over the threshold", op{"op": "serverSideEmit", "event": "note", "args": []any{huge, huge}}},
+	}
+	em := emitter.NewPostgres(pool, &emitter.PostgresOptions{ChannelPrefix: key, TableName: key})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := maps(c.op)
+			for _, k := range []string{"binary", "nestedBinary"} {
+				if b, ok := o[k].([]byte); ok {
+					o[k] = ints(b)
+				}
+			}
+			nodeDo(t, nc, o, nil)
+			wantCh, wantPl, wantAtt := next(t)
+			goDo(t, em, c.op)
+			gotCh, gotPl, gotAtt := next(t)
+			assert.Equal(t, wantCh, gotCh)
+			nsp := strings.TrimPrefix(wantCh, key+"#")
+			if wantAtt == nil {
+				require.Nil(t, gotAtt, "ours went to the table: %s", gotPl)
+				// {type, data, uid} and ours {type, data, uid, nsp}.
+				want := strings.TrimSuffix(wantPl, "}") + `,"nsp":` + strconv.Quote(nsp) + "}"
+				assert.Equal(t, want, gotPl)
+				return
+			}
+			require.NotNil(t, gotAtt, "ours was notified: %s", gotPl)
+			idRE := regexp.MustCompile(`"attachmentId":"\d+"`)
+			assert.Equal(t, idRE.ReplaceAllString(wantPl, `"attachmentId":"N"`), idRE.ReplaceAllString(gotPl, `"attachmentId":"N"`))
+			// A fixmap of three members, and ours of four ending with
+			// "nsp": nsp (fixstr).
+			require.Equal(t, byte(0x83), wantAtt[0])
+			want := append([]byte{0x84}, wantAtt[1:]...)
+			want = append(want, 0xa3, 'n', 's', 'p', 0xa0|byte(len(nsp)))
+			want = append(want, nsp...)
+			if !bytes.Equal(want, gotAtt) {
+				t.Errorf("attachment differs:\nnode %x\ngo   %x", want, gotAtt)
+			}
+		})
+	}
+}
+
+// TestPostgresErrors checks the errors of an emitter on Postgres.
+func TestPostgresErrors(t *testing.T) {
+	s := pgtest.Shared(t)
+	pool := s.NewPool(t)
+	bad := emitter.NewPostgres(pool, &emitter.PostgresOptions{TableName: "x; DROP TABLE y"})
+	assert.NoError(t, bad.Emit("small")) // no table needed
+	assert.ErrorIs(t, bad.Emit("bin", []byte{1}), emitter.ErrBadTableName)
+	assert.ErrorIs(t, bad.Emit("e", func() {}), emitter.ErrEncoding)
+
+	missing := emitter.NewPostgres(pool, &emitter.PostgresOptions{TableName: pgtest.UniqueName("missing")})
+	var pe *pgconn.PgError
+	require.ErrorAs(t, missing.ServerSideEmit("bin", []byte{1}), &pe)
+	assert.Equal(t, "42P01", pe.Code) // undefined_table
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.ErrorIs(t, emitter.NewPostgres(pool, nil).WithContext(ctx).Emit("e"), context.Canceled)
+	assert.Equal(t, "/admin", emitter.NewPostgres(pool, nil).Of("admin").Namespace())
 }
