@@ -4,6 +4,9 @@
 // (5.x), so its messages reach every server of the cluster that uses the
 // classic Redis adapter: Go servers on adapter/redis (NewAdapter) and
 // Node.js servers on @socket.io/redis-adapter's createAdapter alike.
+// [NewPostgres] makes an emitter for a cluster on Postgres instead
+// (adapter/postgres, @socket.io/postgres-adapter 0.5.x), in the protocol
+// of the reference's @socket.io/postgres-emitter: see "On Postgres".
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
 //	e := emitter.New(rdb, nil)
@@ -17,7 +20,7 @@
 //
 // # On the wire
 //
-// With the default key "socket.io" and namespace nsp:
+// On Redis, with the default key "socket.io" and namespace nsp:
 //
 //   - Emit publishes the msgpack array ["emitter", packet, opts] on
 //     socket.io#<nsp># (socket.io#<nsp>#<room># when it targets exactly
