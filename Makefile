@@ -63,8 +63,9 @@ vet:
 
 # test/e2e's npm packages: parser/msgpack's golden test runs
 # socket.io-msgpack-parser from there. emitter/testdata/node's: the
-# emitter's tests run a Node.js server and the official
-# @socket.io/redis-emitter from there (they would npm ci it themselves).
+# emitter's tests run Node.js servers (Redis and Postgres adapters) and
+# the official @socket.io/redis-emitter and @socket.io/postgres-emitter
+# from there (they would npm ci it themselves).
 # adapter/postgres' interop tests run a Node server on
 # @socket.io/postgres-adapter from its testdata/node.
 test-go: test/e2e/node_modules/.installed emitter/testdata/node/node_modules/.installed adapter/postgres/testdata/node/node_modules/.installed

@@ -16,6 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gosio/sio/adapter"
 	redisadapter "github.com/gosio/sio/adapter/redis"
 	"github.com/gosio/sio/internal/testkit"
 	"github.com/gosio/sio/internal/testkit/clustertest"
@@ -40,8 +41,14 @@ type goServer struct {
 
 func startGoServer(t testing.TB, client redis.UniversalClient, key string) *goServer {
 	t.Helper()
+	return startGoServerOn(t, redisadapter.NewAdapter(client, &redisadapter.Options{Key: key}))
+}
+
+// startGoServerOn starts a goServer on the adapter of factory.
+func startGoServerOn(t testing.TB, factory adapter.Factory) *goServer {
+	t.Helper()
 	g := &goServer{notes: make(chan note, 16)}
-	g.io = socketio.NewServer(&socketio.Options{Adapter: redisadapter.NewAdapter(client, &redisadapter.Options{Key: key})})
+	g.io = socketio.NewServer(&socketio.Options{Adapter: factory})
 	for _, nsp := range []*socketio.Namespace{g.io.Sockets(), g.io.Of("/admin")} {
 		name := nsp.Name()
 		nsp.OnConnection(func(s *socketio.Socket) {
@@ -128,10 +135,17 @@ type nodeServer struct {
 
 func startNodeServer(t testing.TB, redisURL, key string) *nodeServer {
 	t.Helper()
+	return startNodeScript(t, "server.mjs", "REDIS_URL="+redisURL, "KEY="+key)
+}
+
+// startNodeScript runs script of testdata/node with env added to the
+// test's, and waits for its "READY <port>".
+func startNodeScript(t testing.TB, script string, env ...string) *nodeServer {
+	t.Helper()
 	npmInstall(t)
-	cmd := exec.Command("node", "server.mjs")
+	cmd := exec.Command("node", script)
 	cmd.Dir = nodeDir
-	cmd.Env = append(os.Environ(), "REDIS_URL="+redisURL, "KEY="+key)
+	cmd.Env = append(os.Environ(), env...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -44,8 +44,9 @@ func newEmitter(ctx context.Context, t transport, nsp string) *Emitter {
 	return &Emitter{t: t, all: &Operator{t: t, nsp: nsp, ctx: ctx}}
 }
 
-// Of returns an emitter for namespace nsp, on the same Redis client and
-// options; a missing leading "/" is added, as the reference does.
+// Of returns an emitter for namespace nsp, on the same Redis client or
+// Postgres pool and options (the reference's Postgres emitter forgets its
+// options there; this one keeps them); a missing leading "/" is added, as the reference does.
 func (e *Emitter) Of(nsp string) *Emitter {
 	if !strings.HasPrefix(nsp, "/") {
 		nsp = "/" + nsp
@@ -59,7 +60,7 @@ func (e *Emitter) Namespace() string { return e.all.nsp }
 // WithContext returns an emitter of the same namespace whose operations,
 // and those of its operators and of its Of, publish under ctx
 // (context.Background by default): its cancellation or deadline cuts the
-// wait for Redis.
+// wait for Redis or Postgres.
 func (e *Emitter) WithContext(ctx context.Context) *Emitter { return newEmitter(ctx, e.t, e.all.nsp) }
 
 // To returns an operator that targets the sockets in rooms (a socket's ID
@@ -139,7 +140,8 @@ func (o *Operator) clone() *Operator {
 }
 
 // WithContext returns an operator whose operations publish under ctx: its
-// cancellation or deadline cuts the wait for Redis.
+// cancellation or deadline cuts the wait for Redis or
+// Postgres.
 func (o *Operator) WithContext(ctx context.Context) *Operator {
 	c := o.clone()
 	c.ctx = ctx
@@ -203,7 +205,7 @@ func appendUnique(dst, add []string) []string {
 // values (at any depth of []any and map[string]any) travel as binary,
 // json.RawMessage as it is, anything else through encoding/json. It
 // returns an error wrapping [ErrReservedEvent] or [ErrEncoding] without
-// publishing, or Redis's error.
+// publishing, or Redis's or Postgres' error.
 func (o *Operator) Emit(event string, args ...any) error {
 	if reservedEvents[event] {
 		return fmt.Errorf("%w: %q", ErrReservedEvent, event)

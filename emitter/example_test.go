@@ -7,6 +7,7 @@ import (
 	"log"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/gosio/sio/emitter"
@@ -35,6 +36,31 @@ func Example() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	if err := e.WithContext(ctx).Of("/admin").Volatile().Emit("load", 0.42); err != nil {
+		log.Print(err)
+	}
+}
+
+// The same, to a cluster on Postgres (adapter/postgres, or Node's
+// @socket.io/postgres-adapter): the emitter sends with pg_notify, and
+// puts what has binary data or is too large for a notification in the
+// servers' attachments table.
+func ExampleNewPostgres() {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, "postgres://postgres:changeit@localhost:5432/postgres")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+	// The ChannelPrefix and TableName of the servers' adapters; these are
+	// the defaults.
+	e := emitter.NewPostgres(pool, &emitter.PostgresOptions{
+		ChannelPrefix: "socket.io",
+		TableName:     "socket_io_attachments",
+	})
+	if err := e.To("user:7").Emit("report", []byte{0x25, 0x50, 0x44, 0x46}); err != nil {
+		log.Print(err)
+	}
+	if err := e.Of("/admin").In("game:1").DisconnectSockets(true); err != nil {
 		log.Print(err)
 	}
 }

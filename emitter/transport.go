@@ -8,9 +8,9 @@ import (
 )
 
 // transport carries the emitter's operations to the servers in one
-// adapter's protocol. Each backend (Redis pub/sub here; a Postgres one,
-// as @socket.io/postgres-emitter, could be another) encodes the same two
-// messages its own way; the Emitter and Operator API above it stays the
+// adapter's protocol. Each backend (Redis pub/sub in redis.go, Postgres
+// LISTEN/NOTIFY in postgres.go) encodes the same two messages its own
+// way; the Emitter and Operator API above it stays the
 // same.
 type transport interface {
 	// broadcast publishes an event for the servers to send to their

@@ -570,7 +570,13 @@ func (a *Adapter) Close() error {
 // onMessage applies another server's message, on the listening
 // goroutine.
 func (a *Adapter) onMessage(m *message) {
-	if m.uid == a.uid || m.nsp != a.nsp.Name() {
+	if m.uid == a.uid {
+		return
+	}
+	// @socket.io/postgres-emitter (0.1.x) sends no nsp: its messages are
+	// taken for the channel's namespace, which is theirs, where the
+	// reference's servers (0.5.x) drop them.
+	if m.nsp != a.nsp.Name() && !(m.nsp == "" && m.uid == emitterUID) {
 		return
 	}
 	a.mu.Lock()

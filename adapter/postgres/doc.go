@@ -32,6 +32,12 @@
 //     and FetchSockets and ServerSideEmitWithAck wait for an answer from
 //     each of them (one that goes meanwhile is no longer waited for).
 //
+// Messages from emitters (uid "emitter": package emitter's NewPostgres,
+// Node's @socket.io/postgres-emitter) are applied like the servers'. The
+// official emitter (0.1.x) sends no nsp, and the reference's servers
+// ignore its messages; these take them for the namespace of their
+// channel.
+//
 // Use it as the server's adapter factory:
 //
 //	pool, err := pgxpool.New(ctx, "postgres://user:password@localhost:5432/db")

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -88,4 +89,28 @@ func FuzzDecodeNotification(f *testing.F) {
 			t.Fatal("nil message without error")
 		}
 	})
+}
+
+// TestEmitterWithoutNsp applies the messages of @socket.io/postgres-emitter
+// 0.1.x, which have no nsp, to the channel's namespace, and only theirs:
+// a server's message without nsp is ignored.
+func TestEmitterWithoutNsp(t *testing.T) {
+	pg := pgtest.Shared(t)
+	pool := pg.NewPool(t)
+	o := testOptions(t, pool)
+	g := startGoNode(t, "go1", NewAdapter(pool, o))
+	waitListening(t, g.io)
+	c := dialClient(t, g.url, "c")
+	notify := func(payload string) {
+		t.Helper()
+		_, err := pool.Exec(context.Background(), "SELECT pg_notify($1, $2)", channelName(o.ChannelPrefix, "/"), payload)
+		require.NoError(t, err)
+	}
+	const emit = `{"type":3,"data":{"packet":{"type":2,"data":["%s"],"nsp":"/"},"opts":{"rooms":[],"flags":{},"except":[]}},"uid":"%s"%s}`
+	notify(fmt.Sprintf(emit, "ghost", "ghost", ""))
+	notify(fmt.Sprintf(emit, "other nsp", "emitter", `,"nsp":"/admin"`))
+	notify(fmt.Sprintf(emit, "official", "emitter", ""))
+	c.Expect(t, "official")
+	notify(fmt.Sprintf(emit, "ours", "emitter", `,"nsp":"/"`))
+	c.Expect(t, "ours")
 }

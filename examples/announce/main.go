@@ -9,6 +9,14 @@
 //	REDIS_URL=redis://127.0.0.1:6379 REDIS_ADAPTER=pubsub make run
 //	REDIS_URL=redis://127.0.0.1:6379 go run ./examples/announce -room general -text "Maintenance at 18:00"
 //
+// With POSTGRES_URL instead, it posts through Postgres to chat servers
+// on the Postgres adapter (the chat's adapter when POSTGRES_URL is set),
+// on the default channel prefix ("socket.io", -key) and attachments
+// table ("socket_io_attachments", -table):
+//
+//	POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres make run
+//	POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres go run ./examples/announce -room general -text "Maintenance at 18:00"
+//
 // The announcement is not kept in the room's history: pages that join
 // the room later do not see it.
 package main
@@ -23,6 +31,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/gosio/sio/emitter"
@@ -42,18 +51,28 @@ func main() {
 	room := flag.String("room", "general", "the chat room to post to")
 	text := flag.String("text", "", "the announcement (required)")
 	from := flag.String("from", "📢 announcement", "the sender name the pages show")
-	key := flag.String("key", "socket.io", "the Key of the chat servers' Redis adapter")
+	key := flag.String("key", "socket.io", "the Key of the chat servers' Redis adapter, or the ChannelPrefix of their Postgres adapter")
+	table := flag.String("table", "socket_io_attachments", "the attachments table of the chat servers' Postgres adapter")
 	flag.Parse()
 	if *text == "" || *room == "" {
 		flag.Usage()
 		os.Exit(2)
 	}
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379"
-	}
 	m := chatMessage{ID: newID(), From: *from, Text: *text, Room: *room, TS: time.Now().UnixMilli()}
-	if err := announce(url, *key, m); err != nil {
+	var err error
+	if pgURL := os.Getenv("POSTGRES_URL"); pgURL != "" {
+		if os.Getenv("REDIS_URL") != "" {
+			log.Fatal("POSTGRES_URL and REDIS_URL: the chat uses one adapter; unset one of them")
+		}
+		err = announcePostgres(pgURL, *key, *table, m)
+	} else {
+		url := os.Getenv("REDIS_URL")
+		if url == "" {
+			url = "redis://127.0.0.1:6379"
+		}
+		err = announce(url, *key, m)
+	}
+	if err != nil {
 		log.Fatal(err)
 	}
 	log.Printf("announced to room %q", *room)
@@ -70,6 +89,19 @@ func announce(url, key string, m chatMessage) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	e := emitter.New(rdb, &emitter.Options{Key: key}).WithContext(ctx)
+	return e.To(m.Room).Emit("chat message", m)
+}
+
+// announcePostgres emits m to its room through the Postgres at url.
+func announcePostgres(url, prefix, table string, m chatMessage) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return fmt.Errorf("POSTGRES_URL: %w", err)
+	}
+	defer pool.Close()
+	e := emitter.NewPostgres(pool, &emitter.PostgresOptions{ChannelPrefix: prefix, TableName: table}).WithContext(ctx)
 	return e.To(m.Room).Emit("chat message", m)
 }
 
