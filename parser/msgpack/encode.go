@@ -314,18 +314,36 @@ func (e *encoder) end(dst []byte, hdr, n int, isMap bool) []byte {
 }
 
 func (e *encoder) array(dst []byte, i, depth int) ([]byte, int, error) {
+	return e.container(dst, i, depth, false)
+}
+
+func (e *encoder) object(dst []byte, i, depth int) ([]byte, int, error) {
+	return e.container(dst, i, depth, true)
+}
+
+// container translates the array (or, with isMap, the object) at data[i].
+func (e *encoder) container(dst []byte, i, depth int, isMap bool) ([]byte, int, error) {
 	hdr := len(dst)
-	dst, want, err := e.begin(dst, depth, false)
+	dst, want, err := e.begin(dst, depth, isMap)
 	if err != nil {
 		return dst, i, err
+	}
+	closing := byte(']')
+	if isMap {
+		closing = '}'
 	}
 	data := e.data
 	i = skipSpace(data, i+1)
 	n := 0
-	if i < len(data) && data[i] == ']' {
+	if i < len(data) && data[i] == closing {
 		i++
 	} else {
 		for {
+			if isMap {
+				if dst, i, err = e.key(dst, i); err != nil {
+					return dst, i, err
+				}
+			}
 			if dst, i, err = e.value(dst, i, depth+1); err != nil {
 				return dst, i, err
 			}
@@ -334,7 +352,7 @@ func (e *encoder) array(dst []byte, i, depth int) ([]byte, int, error) {
 			if i >= len(data) {
 				return dst, i, ErrInvalidJSON
 			}
-			if data[i] == ']' {
+			if data[i] == closing {
 				i++
 				break
 			}
@@ -347,56 +365,26 @@ func (e *encoder) array(dst []byte, i, depth int) ([]byte, int, error) {
 	if e.counted && n != want {
 		return dst, i, ErrInvalidJSON
 	}
-	return e.end(dst, hdr, n, false), i, nil
+	return e.end(dst, hdr, n, isMap), i, nil
 }
 
-func (e *encoder) object(dst []byte, i, depth int) ([]byte, int, error) {
-	hdr := len(dst)
-	dst, want, err := e.begin(dst, depth, true)
-	if err != nil {
-		return dst, i, err
-	}
+// key translates the member name at data[i] and passes the colon after
+// it: it returns the offset of the member's value.
+func (e *encoder) key(dst []byte, i int) ([]byte, int, error) {
 	data := e.data
-	i = skipSpace(data, i+1)
-	n := 0
-	if i < len(data) && data[i] == '}' {
-		i++
-	} else {
-		for {
-			if i >= len(data) || data[i] != '"' {
-				return dst, i, ErrInvalidJSON
-			}
-			end, esc, ok := iparser.ScanString(data, i)
-			if !ok {
-				return dst, i, ErrInvalidJSON
-			}
-			dst = e.appendString(dst, data[i:end], esc)
-			i = skipSpace(data, end)
-			if i >= len(data) || data[i] != ':' {
-				return dst, i, ErrInvalidJSON
-			}
-			if dst, i, err = e.value(dst, skipSpace(data, i+1), depth+1); err != nil {
-				return dst, i, err
-			}
-			n++
-			i = skipSpace(data, i)
-			if i >= len(data) {
-				return dst, i, ErrInvalidJSON
-			}
-			if data[i] == '}' {
-				i++
-				break
-			}
-			if data[i] != ',' {
-				return dst, i, ErrInvalidJSON
-			}
-			i = skipSpace(data, i+1)
-		}
-	}
-	if e.counted && n != want {
+	if i >= len(data) || data[i] != '"' {
 		return dst, i, ErrInvalidJSON
 	}
-	return e.end(dst, hdr, n, true), i, nil
+	end, esc, ok := iparser.ScanString(data, i)
+	if !ok {
+		return dst, i, ErrInvalidJSON
+	}
+	dst = e.appendString(dst, data[i:end], esc)
+	i = skipSpace(data, end)
+	if i >= len(data) || data[i] != ':' {
+		return dst, i, ErrInvalidJSON
+	}
+	return dst, skipSpace(data, i+1), nil
 }
 
 // appendString writes the JSON string s (quotes included) as a str.
