@@ -200,6 +200,14 @@ if [ -n "$PG_BIN" ] && [ "$(id -u)" = 0 ]; then
   PG_AS=(setpriv --reuid=postgres --regid=postgres --init-groups --)
 fi
 PG_DIR="" PG_PID="" PG_NODES=()
+PG_V="" PGX_V=""
+if [ -n "$PG_BIN" ]; then
+  PG_V=$("$PG_BIN/postgres" --version | awk '{ print $3 }')
+  PGX_V=$(awk '$1 == "github.com/jackc/pgx/v5" { print $2 } $1 == "require" && $2 == "github.com/jackc/pgx/v5" { print $3 }' "$ROOT/go.mod" | head -1)
+fi
+pg_adapter_v() { # once npm ci ran
+  (cd "$NODE_DIR" && node -p 'require("@socket.io/postgres-adapter/package.json").version + " on pg " + require("pg/package.json").version' 2>/dev/null) || echo "?"
+}
 # pg_start LOG: initdb on a fresh temporary directory and postgres on a
 # free loopback port (no fsync, trust auth, unix socket in that directory);
 # sets PG_DIR, PG_PORT and PG_PID (the postmaster, whose process tree the
@@ -352,12 +360,14 @@ GO_REDIS_V=$(awk '$1 == "github.com/redis/go-redis/v9" { print $2 } $1 == "requi
 ZS_V=$(awk '$1 == "require" && $2 ~ /servers\/socket\/v3/ { print $3 } $1 ~ /servers\/socket\/v3$/ { print $2 }' "$BENCH/servers/zishang/go.mod" | head -1)
 PARAMS="REPEATS=$REPEATS IDLE_N=$IDLE_N CONNECT_N=$CONNECT_N CONNECT_CONC=$CONNECT_CONC FANOUT_N=$FANOUT_N FANOUT_M=$FANOUT_M SIZE=$SIZE ECHO_K=$ECHO_K ECHO_R=$ECHO_R POLL_K=$POLL_K POLL_R=$POLL_R"
 CLUSTER_PARAMS="REPEATS=$REPEATS CLUSTER_N=$CLUSTER_N CLUSTER_M=$CLUSTER_M CLUSTER_WINDOW=$CLUSTER_WINDOW CLUSTER_WARMUP=$CLUSTER_WARMUP SIZE=$SIZE"
+[[ " $CLUSTER_CASES " != *" cluster_pg "* ]] || CLUSTER_PARAMS="$CLUSTER_PARAMS CLUSTER_PG_M=$CLUSTER_PG_M"
 {
   echo "machine: nproc $(nproc), $CPU_MODEL, $MEM_GIB GiB RAM, Linux $(uname -r), ulimit -n $NOFILE"
   echo "toolchains: $("$GO" version | cut -d' ' -f3), node $NODE_V; socket.io $SIO_V; zishang520/socket.io servers/socket/v3 $ZS_V"
   if [ $CLUSTER_RUN = 1 ]; then
     echo "cluster: redis-server $REDIS_V; go-redis $GO_REDIS_V; @socket.io/redis-adapter $REDIS_ADAPTER_V; @socket.io/redis-streams-adapter $STREAMS_ADAPTER_V"
   fi
+  [ -z "$PG_BIN" ] || echo "cluster_pg: PostgreSQL $PG_V ($PG_BIN); pgx $PGX_V; @socket.io/postgres-adapter $(pg_adapter_v)"
   echo "servers: ${SERVERS[*]}"
   echo "cases: $CASES"
   [ -z "$SINGLE_CASES" ] || echo "params: $PARAMS"
@@ -522,7 +532,7 @@ if [ $CLUSTER_RUN = 1 ]; then
   [[ ",$corder," == *",node,"* ]] || cref=${corder%%,*}
   "$BIN/summarize" -ref "$cref" -order "$corder" "$OUT/cluster.raw.jsonl" >"$OUT/cluster.md"
   echo
-  echo "Cluster (Redis adapters): pairs of server processes joined by one redis-server"
+  echo "Cluster (Redis and Postgres adapters): pairs of server processes joined by one redis-server or PostgreSQL"
   echo
   cat "$OUT/cluster.md"
 fi
@@ -584,12 +594,20 @@ cluster_report() {
   echo "\`createAdapter(pub, sub)\` with default options). Case \`cluster_streams\` (Redis Streams, \`REDIS_ADAPTER=streams\`):"
   echo "the same processes on \`adapter/redisstreams\` \`NewAdapter\` and on @socket.io/redis-streams-adapter $STREAMS_ADAPTER_V"
   echo "(\`createAdapter(client)\`), both with default options (stream \`socket.io\`, \`MAXLEN ~ 10000\`)."
+  if [[ " $CLUSTER_CASES " == *" cluster_pg "* ]]; then
+    echo "Case \`cluster_pg\` (PostgreSQL, \`POSTGRES_URL\`): a fresh PostgreSQL $PG_V instead of Redis (\`initdb\` on a temporary"
+    echo "directory, a free loopback port, \`fsync=off\`, \`synchronous_commit=off\`; removed after the run), the same processes"
+    echo "on \`adapter/postgres\` \`NewAdapter\` (default options, a pgxpool with its defaults, pgx $PGX_V) and on"
+    echo "@socket.io/postgres-adapter $(pg_adapter_v) (\`createAdapter(pool)\`, default options): every broadcast is one"
+    echo "\`pg_notify\` on channel \`socket.io#/\`, which B LISTENs to; $CLUSTER_PG_M measured broadcasts (\`CLUSTER_PG_M\`). The"
+    echo "\"PostgreSQL CPU\" row is the postmaster and every process below it (backends, background workers)."
+  fi
   echo "The load generator connects $na subscribers to node A and $nb to node B, and the publisher to node A: every"
   echo "\`broadcast\` enters at A, which emits \`msg\` to all $((CLUSTER_N + 1)) sockets of the cluster (its own $((na + 1))"
-  echo "directly, B's $nb through one Redis message, pub/sub or stream entry, that B delivers). $CLUSTER_WARMUP warm-up then $CLUSTER_M measured"
+  echo "directly, B's $nb through one Redis message, pub/sub or stream entry, or one Postgres notification, that B delivers). $CLUSTER_WARMUP warm-up then $CLUSTER_M measured"
   echo "broadcasts of a $SIZE-byte string, at most $CLUSTER_WINDOW not yet received by every socket (as fan-out w10); every"
   echo "receiver must get every broadcast exactly once. Delivered msgs/s = deliveries to all $((CLUSTER_N + 1)) sockets / time from"
-  echo "the first send to the last delivery; server CPU is the sum of both nodes (redis-server's is shown apart); all"
+  echo "the first send to the last delivery; server CPU is the sum of both nodes (redis-server's and PostgreSQL's are shown apart); all"
   echo "of it shares the machine's $(nproc) cores with the load generator. Node: $NODE_V, $("$GO" version | cut -d' ' -f3)."
   echo
   echo "    $SHOWN"
