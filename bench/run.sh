@@ -178,7 +178,7 @@ for c in $CASES; do
   case_args "$c" >/dev/null
   if is_cluster "$c"; then CLUSTER_RUN=1; CLUSTER_CASES="${CLUSTER_CASES:+$CLUSTER_CASES }$c"; else SINGLE_CASES="${SINGLE_CASES:+$SINGLE_CASES }$c"; fi
 done
-if [[ " $CLUSTER_CASES " == *" cluster "* || " $CLUSTER_CASES " == *" cluster_streams "* ]]; then
+if [ -n "$(echo " $CLUSTER_CASES " | sed 's/ cluster_pg / /g' | tr -d ' ')" ]; then # a cluster case on Redis
   for t in redis-server redis-cli; do
     command -v $t >/dev/null || { echo "run.sh: the cluster case needs $t (Debian: apt-get install redis-server)" >&2; exit 1; }
   done
