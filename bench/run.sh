@@ -19,6 +19,13 @@
 # cluster runs the pairs on the classic pub/sub adapter (REDIS_ADAPTER=pubsub),
 # cluster_streams on the Redis Streams adapter (REDIS_ADAPTER=streams).
 #
+# cluster_pg runs the pairs joined by a fresh local PostgreSQL instead
+# (POSTGRES_URL set: adapter/postgres and @socket.io/postgres-adapter, over
+# LISTEN/NOTIFY): initdb on a temporary directory, a free loopback port,
+# run as the postgres user when run.sh runs as root; stopped and removed
+# after each run. It needs Debian's PostgreSQL (initdb, postgres and psql in
+# /usr/lib/postgresql/*/bin, newest first, or on the PATH).
+#
 # fanout_w10_csr is fanout_w10 with connection-state recovery on in the
 # server (RECOVERY=1; zishang is skipped): every broadcast then carries an
 # offset, which the load generator requires (-offsets). Run it with
@@ -40,10 +47,11 @@
 # Knobs (environment), with their defaults:
 #   REPEATS=3  CASES="idle connect fanout_w10 fanout_w10_csr fanout_w10_metrics fanout_w10_msgpack
 #                     fanout_burst fanout_w1 echo echo_metrics echo_msgpack polling_echo cluster
-#                     cluster_streams"
+#                     cluster_streams cluster_pg"
 #   IDLE_N=5000 CONNECT_N=2000 CONNECT_CONC=50 FANOUT_N=1000 FANOUT_M=200 SIZE=100
 #   ECHO_K=50 ECHO_R=2000 POLL_K=50 POLL_R=500 BASE_PORT=22000
 #   CLUSTER_N=1000 CLUSTER_M=200 CLUSTER_WINDOW=10 CLUSTER_WARMUP=20
+#   CLUSTER_PG_M=200               cluster_pg's measured broadcasts
 #   OUT=bench/results/<UTC time>   where raw.jsonl (cluster.raw.jsonl),
 #                                  table.md (cluster.md) and logs/ go
 #   RESULTS_MD=bench/RESULTS.md    the report; set it empty to skip it. The
@@ -65,7 +73,7 @@ export PATH="$PATH:/usr/local/go/bin"
 GO=${GO:-go}
 
 REPEATS=${REPEATS:-3}
-DEFAULT_CASES="idle connect fanout_w10 fanout_w10_csr fanout_w10_metrics fanout_w10_msgpack fanout_burst fanout_w1 echo echo_metrics echo_msgpack polling_echo cluster cluster_streams"
+DEFAULT_CASES="idle connect fanout_w10 fanout_w10_csr fanout_w10_metrics fanout_w10_msgpack fanout_burst fanout_w1 echo echo_metrics echo_msgpack polling_echo cluster cluster_streams cluster_pg"
 CASES=${CASES:-$DEFAULT_CASES}
 IDLE_N=${IDLE_N:-5000}
 CONNECT_N=${CONNECT_N:-2000}
@@ -81,6 +89,7 @@ CLUSTER_N=${CLUSTER_N:-1000}
 CLUSTER_M=${CLUSTER_M:-200}
 CLUSTER_WINDOW=${CLUSTER_WINDOW:-10}
 CLUSTER_WARMUP=${CLUSTER_WARMUP:-20}
+CLUSTER_PG_M=${CLUSTER_PG_M:-200} # cluster_pg
 BASE_PORT=${BASE_PORT:-22000} # below the ephemeral port range, so no client socket holds it
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=${OUT:-"$BENCH/results/$STAMP"}
@@ -134,6 +143,7 @@ case_args() { # case -> loadgen flags
     echo_msgpack) echo "-scenario echo -k $ECHO_K -r $ECHO_R -size $SIZE -warmup 100 -msgpack" ;;
     polling_echo) echo "-scenario polling-echo -k $POLL_K -r $POLL_R -size $SIZE -warmup 20" ;;
     cluster | cluster_streams) echo "-scenario cluster-fanout -n $CLUSTER_N -m $CLUSTER_M -size $SIZE -window $CLUSTER_WINDOW -warmup $CLUSTER_WARMUP" ;;
+    cluster_pg) echo "-scenario cluster-fanout -n $CLUSTER_N -m $CLUSTER_PG_M -size $SIZE -window $CLUSTER_WINDOW -warmup $CLUSTER_WARMUP" ;;
     *) echo "run.sh: unknown case '$1'" >&2; return 1 ;;
   esac
 }
@@ -146,7 +156,7 @@ case_env() { # case -> the server's extra environment (the server contract's kno
     cluster_streams) echo "REDIS_ADAPTER=streams" ;;
   esac
 }
-is_cluster() { [ "$1" = cluster ] || [ "$1" = cluster_streams ]; }
+is_cluster() { [ "$1" = cluster ] || [ "$1" = cluster_streams ] || [ "$1" = cluster_pg ]; }
 is_metrics() { [ "$1" = fanout_w10_metrics ] || [ "$1" = echo_metrics ]; }
 is_msgpack() { [ "$1" = fanout_w10_msgpack ] || [ "$1" = echo_msgpack ]; }
 case_servers() { # case -> the servers it runs against
@@ -168,11 +178,122 @@ for c in $CASES; do
   case_args "$c" >/dev/null
   if is_cluster "$c"; then CLUSTER_RUN=1; CLUSTER_CASES="${CLUSTER_CASES:+$CLUSTER_CASES }$c"; else SINGLE_CASES="${SINGLE_CASES:+$SINGLE_CASES }$c"; fi
 done
-if [ $CLUSTER_RUN = 1 ]; then
+if [ -n "$(echo " $CLUSTER_CASES " | sed 's/ cluster_pg / /g' | tr -d ' ')" ]; then # a cluster case on Redis
   for t in redis-server redis-cli; do
     command -v $t >/dev/null || { echo "run.sh: the cluster case needs $t (Debian: apt-get install redis-server)" >&2; exit 1; }
   done
 fi
+# --- cluster_pg: a PostgreSQL of its own per run (self-contained block) ---
+PG_BIN=""
+if [[ " $CLUSTER_CASES " == *" cluster_pg "* ]]; then
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5,5 -rn); do
+    if [ -x "$d/initdb" ] && [ -x "$d/postgres" ] && [ -x "$d/psql" ]; then PG_BIN=$d; break; fi
+  done
+  if [ -z "$PG_BIN" ] && command -v initdb >/dev/null && command -v postgres >/dev/null && command -v psql >/dev/null; then
+    PG_BIN=$(dirname "$(command -v initdb)")
+  fi
+  [ -n "$PG_BIN" ] || { echo "run.sh: cluster_pg needs PostgreSQL's initdb, postgres and psql (Debian: apt-get install postgresql)" >&2; exit 1; }
+fi
+PG_AS=() # as root, PostgreSQL runs as the postgres user (initdb refuses root)
+if [ -n "$PG_BIN" ] && [ "$(id -u)" = 0 ]; then
+  id postgres >/dev/null 2>&1 || { echo "run.sh: cluster_pg runs PostgreSQL as the postgres user when run as root; there is none" >&2; exit 1; }
+  PG_AS=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+fi
+PG_DIR="" PG_PID="" PG_NODES=()
+PG_V="" PGX_V=""
+if [ -n "$PG_BIN" ]; then
+  PG_V=$("$PG_BIN/postgres" --version | awk '{ print $3 }')
+  PGX_V=$(awk '$1 == "github.com/jackc/pgx/v5" { print $2 } $1 == "require" && $2 == "github.com/jackc/pgx/v5" { print $3 }' "$ROOT/go.mod" | head -1)
+fi
+pg_adapter_v() { # once npm ci ran
+  (cd "$NODE_DIR" && node -p 'require("@socket.io/postgres-adapter/package.json").version + " on pg " + require("pg/package.json").version' 2>/dev/null) || echo "?"
+}
+# pg_start LOG: initdb on a fresh temporary directory and postgres on a
+# free loopback port (no fsync, trust auth, unix socket in that directory);
+# sets PG_DIR, PG_PORT and PG_PID (the postmaster, whose process tree the
+# load generator measures); false if it did not accept connections within
+# ~20 s.
+pg_start() {
+  PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sio-bench-pg.XXXXXX")
+  [ ${#PG_AS[@]} = 0 ] || chown postgres: "$PG_DIR"
+  (cd "$PG_DIR" && LC_ALL=C "${PG_AS[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 \
+    --no-sync --no-instructions) >"$1" 2>&1 || return 1
+  free_port
+  PG_PORT=$PORT_OUT
+  (cd "$PG_DIR" && LC_ALL=C exec "${PG_AS[@]}" "$PG_BIN/postgres" -D "$PG_DIR/data" -p "$PG_PORT" \
+    -c listen_addresses=127.0.0.1 -c unix_socket_directories="$PG_DIR" -c fsync=off -c synchronous_commit=off \
+    -c full_page_writes=off -c max_connections=100) >>"$1" 2>&1 &
+  PG_PID=$! # the subshell execs setpriv, which execs postgres: the postmaster's PID
+  for _ in $(seq 200); do
+    [ "$(pg_sql "SELECT 1")" = 1 ] && return 0
+    proc_alive "$PG_PID" || return 1
+    sleep 0.1
+  done
+  return 1
+}
+pg_sql() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -XAtqc "$1" 2>/dev/null; }
+# pg_stop: fast shutdown (SIGINT), SIGKILL after 10 s, and the data go.
+pg_stop() {
+  if [ -n "$PG_PID" ]; then
+    kill -INT "$PG_PID" 2>/dev/null || true
+    for _ in $(seq 100); do proc_alive "$PG_PID" || break; sleep 0.1; done
+    kill -KILL "$PG_PID" 2>/dev/null || true
+    wait "$PG_PID" 2>/dev/null || true
+  fi
+  [ -z "$PG_DIR" ] || rm -rf "$PG_DIR"
+  PG_PID="" PG_DIR=""
+}
+# pg_listening: both nodes' listening connections have run their LISTEN
+# (the last statement of a backend that waits for notifications; a
+# notification sent before a node listens never reaches it).
+pg_listening() {
+  local n
+  n=$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle' AND query LIKE 'LISTEN %'") || true
+  [ "${n:-0}" -ge 2 ]
+}
+# run_cluster_pg CASE SPEC NAME REP LOG: run_cluster with a fresh
+# PostgreSQL instead of Redis (POSTGRES_URL set for both nodes).
+run_cluster_pg() {
+  local c=$1 spec=$2 name=$3 rep=$4 log=$5 apid="" bpid="" line="" ok=1 url
+  PG_NODES=()
+  trap '[ ${#PG_NODES[@]} = 0 ] || stop "${PG_NODES[@]}"; pg_stop' EXIT # run.sh interrupted
+  pg_start "$log.postgres.log" || { ok=0; echo "run.sh: PostgreSQL did not start: see $log.postgres.log" >>"$log.loadgen.log"; }
+  url="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
+  free_port
+  local ap=$PORT_OUT
+  free_port
+  local bp=$PORT_OUT
+  if [ $ok = 1 ]; then
+    # shellcheck disable=SC2046
+    env $(case_env "$c") POSTGRES_URL="$url" PORT=$ap HOST=127.0.0.1 bash -c "$(server_cmd "$spec")" >"$log.a.server.log" 2>&1 &
+    apid=$!
+    # shellcheck disable=SC2046
+    env $(case_env "$c") POSTGRES_URL="$url" PORT=$bp HOST=127.0.0.1 bash -c "$(server_cmd "$spec")" >"$log.b.server.log" 2>&1 &
+    bpid=$!
+    PG_NODES=("$apid" "$bpid")
+    wait_port "$ap" "$apid" && wait_port "$bp" "$bpid" || ok=0
+  fi
+  if [ $ok = 1 ]; then
+    ok=0
+    for _ in $(seq 100); do # at most ~10 s
+      if pg_listening; then ok=1; break; fi
+      sleep 0.1
+    done
+    [ $ok = 1 ] || echo "run.sh: the pair did not LISTEN within 10 s" >>"$log.loadgen.log"
+  fi
+  if [ $ok = 1 ]; then
+    # shellcheck disable=SC2046
+    line=$(timeout 180 "$BIN/loadgen" -addrs "127.0.0.1:$ap,127.0.0.1:$bp" -pid "$apid,$bpid" -db-pid "$PG_PID" \
+      -server "$name" -case "$c" -repeat "$rep" -timeout 150s $(case_args "$c") 2>>"$log.loadgen.log" || true)
+  fi
+  [ -z "$apid" ] || stop "$apid" "$bpid"
+  PG_NODES=()
+  pg_stop
+  trap - EXIT
+  RUN_LINE=$line
+}
+# --- end of cluster_pg block ---
+
 for c in $CASES; do
   if [ -z "$(case_servers "$c")" ]; then
     echo "run.sh: none of the servers ($*) takes part in the case $c" >&2
@@ -239,12 +360,14 @@ GO_REDIS_V=$(awk '$1 == "github.com/redis/go-redis/v9" { print $2 } $1 == "requi
 ZS_V=$(awk '$1 == "require" && $2 ~ /servers\/socket\/v3/ { print $3 } $1 ~ /servers\/socket\/v3$/ { print $2 }' "$BENCH/servers/zishang/go.mod" | head -1)
 PARAMS="REPEATS=$REPEATS IDLE_N=$IDLE_N CONNECT_N=$CONNECT_N CONNECT_CONC=$CONNECT_CONC FANOUT_N=$FANOUT_N FANOUT_M=$FANOUT_M SIZE=$SIZE ECHO_K=$ECHO_K ECHO_R=$ECHO_R POLL_K=$POLL_K POLL_R=$POLL_R"
 CLUSTER_PARAMS="REPEATS=$REPEATS CLUSTER_N=$CLUSTER_N CLUSTER_M=$CLUSTER_M CLUSTER_WINDOW=$CLUSTER_WINDOW CLUSTER_WARMUP=$CLUSTER_WARMUP SIZE=$SIZE"
+[[ " $CLUSTER_CASES " != *" cluster_pg "* ]] || CLUSTER_PARAMS="$CLUSTER_PARAMS CLUSTER_PG_M=$CLUSTER_PG_M"
 {
   echo "machine: nproc $(nproc), $CPU_MODEL, $MEM_GIB GiB RAM, Linux $(uname -r), ulimit -n $NOFILE"
   echo "toolchains: $("$GO" version | cut -d' ' -f3), node $NODE_V; socket.io $SIO_V; zishang520/socket.io servers/socket/v3 $ZS_V"
   if [ $CLUSTER_RUN = 1 ]; then
     echo "cluster: redis-server $REDIS_V; go-redis $GO_REDIS_V; @socket.io/redis-adapter $REDIS_ADAPTER_V; @socket.io/redis-streams-adapter $STREAMS_ADAPTER_V"
   fi
+  [ -z "$PG_BIN" ] || echo "cluster_pg: PostgreSQL $PG_V ($PG_BIN); pgx $PGX_V; @socket.io/postgres-adapter $(pg_adapter_v)"
   echo "servers: ${SERVERS[*]}"
   echo "cases: $CASES"
   [ -z "$SINGLE_CASES" ] || echo "params: $PARAMS"
@@ -324,6 +447,7 @@ run_single() {
 # generator spreads the subscribers over both and measures the CPU of both
 # (and of Redis).
 run_cluster() {
+  if [ "$1" = cluster_pg ]; then run_cluster_pg "$@"; return; fi
   local c=$1 spec=$2 name=$3 rep=$4 log=$5 rpid apid bpid line="" ok=1
   free_port
   local rp=$PORT_OUT
@@ -408,7 +532,7 @@ if [ $CLUSTER_RUN = 1 ]; then
   [[ ",$corder," == *",node,"* ]] || cref=${corder%%,*}
   "$BIN/summarize" -ref "$cref" -order "$corder" "$OUT/cluster.raw.jsonl" >"$OUT/cluster.md"
   echo
-  echo "Cluster (Redis adapters): pairs of server processes joined by one redis-server"
+  echo "Cluster (Redis and Postgres adapters): pairs of server processes joined by one redis-server or PostgreSQL"
   echo
   cat "$OUT/cluster.md"
 fi
@@ -470,12 +594,20 @@ cluster_report() {
   echo "\`createAdapter(pub, sub)\` with default options). Case \`cluster_streams\` (Redis Streams, \`REDIS_ADAPTER=streams\`):"
   echo "the same processes on \`adapter/redisstreams\` \`NewAdapter\` and on @socket.io/redis-streams-adapter $STREAMS_ADAPTER_V"
   echo "(\`createAdapter(client)\`), both with default options (stream \`socket.io\`, \`MAXLEN ~ 10000\`)."
+  if [[ " $CLUSTER_CASES " == *" cluster_pg "* ]]; then
+    echo "Case \`cluster_pg\` (PostgreSQL, \`POSTGRES_URL\`): a fresh PostgreSQL $PG_V instead of Redis (\`initdb\` on a temporary"
+    echo "directory, a free loopback port, \`fsync=off\`, \`synchronous_commit=off\`; removed after the run), the same processes"
+    echo "on \`adapter/postgres\` \`NewAdapter\` (default options, a pgxpool with its defaults, pgx $PGX_V) and on"
+    echo "@socket.io/postgres-adapter $(pg_adapter_v) (\`createAdapter(pool)\`, default options): every broadcast is one"
+    echo "\`pg_notify\` on channel \`socket.io#/\`, which B LISTENs to; $CLUSTER_PG_M measured broadcasts (\`CLUSTER_PG_M\`). The"
+    echo "\"PostgreSQL CPU\" row is the postmaster and every process below it (backends, background workers)."
+  fi
   echo "The load generator connects $na subscribers to node A and $nb to node B, and the publisher to node A: every"
   echo "\`broadcast\` enters at A, which emits \`msg\` to all $((CLUSTER_N + 1)) sockets of the cluster (its own $((na + 1))"
-  echo "directly, B's $nb through one Redis message, pub/sub or stream entry, that B delivers). $CLUSTER_WARMUP warm-up then $CLUSTER_M measured"
+  echo "directly, B's $nb through one Redis message, pub/sub or stream entry, or one Postgres notification, that B delivers). $CLUSTER_WARMUP warm-up then $CLUSTER_M measured"
   echo "broadcasts of a $SIZE-byte string, at most $CLUSTER_WINDOW not yet received by every socket (as fan-out w10); every"
   echo "receiver must get every broadcast exactly once. Delivered msgs/s = deliveries to all $((CLUSTER_N + 1)) sockets / time from"
-  echo "the first send to the last delivery; server CPU is the sum of both nodes (redis-server's is shown apart); all"
+  echo "the first send to the last delivery; server CPU is the sum of both nodes (redis-server's and PostgreSQL's are shown apart); all"
   echo "of it shares the machine's $(nproc) cores with the load generator. Node: $NODE_V, $("$GO" version | cut -d' ' -f3)."
   echo
   echo "    $SHOWN"

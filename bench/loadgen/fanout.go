@@ -272,7 +272,7 @@ func runFanout(ctx context.Context, c config, r *result) {
 	okMeas := false
 	if okWarm {
 		time.Sleep(100 * time.Millisecond)
-		cpu = startCPU(c.pids, c.redisPID)
+		cpu = startCPU(c.pids, c.redisPID).withDB(c.dbPID)
 		okMeas = run(phases[1])
 		cpu.stop()
 	}

@@ -20,7 +20,9 @@
 //	cluster-fanout  the same against the servers of a cluster (-addrs A,B,...:
 //	         subscriber i on address i mod len, the publisher on the first);
 //	         every broadcast enters at the first server, which must relay it
-//	         to the others (Redis adapter); CPU is the sum over -pid A,B,...
+//	         to the others (Redis or Postgres adapter); CPU is the sum over
+//	         -pid A,B,...; Redis's (-redis-pid) and Postgres's (-db-pid, its
+//	         whole process tree) apart
 //	echo     -k websocket clients x -r sequential "echo" emits with an ack
 //	polling-echo  the same over HTTP long-polling (clients never upgrade)
 //
@@ -51,6 +53,7 @@ type config struct {
 	pid, repeat                     int      // pid: the first of pids
 	pids                            []int    // server processes (a cluster's nodes)
 	redisPID                        int
+	dbPID                           int // a database server's main process (its children counted too)
 	n, m, k, r, size                int
 	window, warmup                  int
 	offsets                         bool // fanout: every msg carries a recovery offset
@@ -82,6 +85,7 @@ func main() {
 		return nil
 	})
 	flag.IntVar(&c.redisPID, "redis-pid", 0, "cluster-fanout: the redis-server's process ID, for its CPU (reported apart)")
+	flag.IntVar(&c.dbPID, "db-pid", 0, "cluster-fanout: a database server's main process ID (PostgreSQL's postmaster), for the CPU of it and every process below it, reported apart as db_cpu_cores")
 	flag.IntVar(&c.repeat, "repeat", 0, "repeat number, copied into the output")
 	flag.IntVar(&c.n, "n", 0, "idle/connect: sockets (5000/2000); fanout: subscribers (1000)")
 	flag.IntVar(&c.m, "m", 200, "fanout: measured broadcasts")

@@ -187,6 +187,7 @@ type cpuWindow struct {
 	wall             time.Duration
 	server, redisCPU time.Duration // -1: unknown
 	self             time.Duration
+	db               *treeCPU // a database server's process tree (-db-pid), or nil
 }
 
 // startCPU starts a window over the server processes pids (none or 0:
@@ -207,6 +208,15 @@ func startCPU(pids []int, redis ...int) *cpuWindow {
 	return w
 }
 
+// withDB adds a database server's process tree (root: its main process)
+// to the window, measured apart like Redis; root 0 adds nothing.
+func (w *cpuWindow) withDB(root int) *cpuWindow {
+	if root > 0 {
+		w.db = startTree(root)
+	}
+	return w
+}
+
 // stop ends the window.
 func (w *cpuWindow) stop() {
 	w.wall = time.Since(w.t0)
@@ -219,6 +229,9 @@ func (w *cpuWindow) stop() {
 		w.redis[i].stop()
 	}
 	w.server, w.redisCPU = sumCPU(w.servers), sumCPU(w.redis)
+	if w.db != nil {
+		w.db.stop()
+	}
 	// What the rest of the machine used meanwhile: a busy neighbour makes
 	// the run's figures unreliable.
 	if w.busy0 < 0 || busy < 0 || total <= w.total0 || w.server < 0 {
@@ -227,6 +240,9 @@ func (w *cpuWindow) stop() {
 	ours := w.server + w.self
 	if w.redisCPU > 0 {
 		ours += w.redisCPU
+	}
+	if w.db != nil && w.db.used > 0 {
+		ours += w.db.used
 	}
 	cores := float64(runtime.NumCPU()) * float64(busy-w.busy0) / float64(total-w.total0)
 	w.otherCores = max(0, cores-ours.Seconds()/w.wall.Seconds())
@@ -239,6 +255,10 @@ func (w *cpuWindow) report(r *result, opName string, ops int) {
 	r.set("loadgen_cpu_cores", round(w.self.Seconds()/w.wall.Seconds(), 3))
 	if w.redisCPU >= 0 {
 		r.set("redis_cpu_cores", round(w.redisCPU.Seconds()/w.wall.Seconds(), 3))
+	}
+	if w.db != nil && w.db.used >= 0 {
+		r.set("db_cpu_cores", round(w.db.used.Seconds()/w.wall.Seconds(), 3))
+		r.set("db_processes", w.db.count)
 	}
 	if w.server < 0 {
 		return
@@ -258,4 +278,86 @@ func (w *cpuWindow) report(r *result, opName string, ops int) {
 	if ops > 0 && opName != "" {
 		r.set("server_cpu_us_per_"+opName, round(w.server.Seconds()*1e6/float64(ops), 3))
 	}
+}
+
+// processTree returns root and every process below it (children,
+// grandchildren, ...), from the parent IDs in /proc/*/stat: a database
+// server that forks a process per connection, such as PostgreSQL's
+// postmaster and its backends.
+func processTree(root int) []int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return []int{root}
+	}
+	children := map[int][]int{}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 2 {
+			continue
+		}
+		if ppid, err := strconv.Atoi(f[1]); err == nil {
+			children[ppid] = append(children[ppid], pid)
+		}
+	}
+	tree := []int{root}
+	for i := 0; i < len(tree); i++ {
+		tree = append(tree, children[tree[i]]...)
+	}
+	return tree
+}
+
+// treeCPU is the CPU time of a process tree over a window: the processes
+// found at its start measured as procCPU, those that appeared meanwhile
+// counted with all their CPU time (they began within the window). A
+// process that exits within the window loses what it used in it.
+type treeCPU struct {
+	root  int
+	procs []procCPU
+	known map[int]bool
+	used  time.Duration // -1: unknown
+	count int           // processes measured at the end
+}
+
+func startTree(root int) *treeCPU {
+	t := &treeCPU{root: root, known: map[int]bool{}, used: -1}
+	for _, pid := range processTree(root) {
+		t.procs = append(t.procs, startProc(pid))
+		t.known[pid] = true
+	}
+	return t
+}
+
+func (t *treeCPU) stop() {
+	t.used, t.count = -1, 0
+	var sum time.Duration
+	for i := range t.procs {
+		t.procs[i].stop()
+		if t.procs[i].used >= 0 {
+			sum += t.procs[i].used
+			t.count++
+		} else if t.procs[i].pid == t.root {
+			return // the root is gone: unknown
+		}
+	}
+	for _, pid := range processTree(t.root) {
+		if !t.known[pid] {
+			if v := procTicks(pid); v >= 0 {
+				sum += v
+				t.count++
+			}
+		}
+	}
+	t.used = sum
 }

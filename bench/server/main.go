@@ -24,6 +24,13 @@
 //	       adapter above, "streams" for the Redis Streams adapter
 //	       (adapter/redisstreams NewAdapter, default options: stream
 //	       "socket.io"), which Node's @socket.io/redis-streams-adapter joins.
+//	POSTGRES_URL  postgres://user@host:port/db (any URL pgxpool.ParseConfig
+//	       takes): join a cluster through the Postgres adapter
+//	       (adapter/postgres NewAdapter, default options, diagnostics to the
+//	       log, on a pgxpool with its defaults), which Node's
+//	       @socket.io/postgres-adapter joins too. The server pings Postgres
+//	       and makes the attachments table (postgres.CreateTable) before it
+//	       listens. Not with REDIS_URL.
 //	RECOVERY  "1": Options.ConnectionStateRecovery on, with default
 //	       settings (2 minutes, middleware skipped); without an adapter
 //	       from REDIS_URL that is the in-memory adapter.NewSessionAware,
@@ -55,8 +62,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	goredis "github.com/redis/go-redis/v9"
 
+	pgadapter "github.com/gosio/sio/adapter/postgres"
 	redisadapter "github.com/gosio/sio/adapter/redis"
 	"github.com/gosio/sio/adapter/redisstreams"
 	siometrics "github.com/gosio/sio/metrics/prometheus"
@@ -105,6 +114,15 @@ func main() {
 			log.Fatalf("REDIS_ADAPTER=%q: want pubsub or streams", kind)
 		}
 		log.Printf("redis adapter: %s", envOr("REDIS_ADAPTER", "pubsub"))
+	}
+	if url := os.Getenv("POSTGRES_URL"); url != "" {
+		if os.Getenv("REDIS_URL") != "" {
+			log.Fatal("REDIS_URL and POSTGRES_URL: set one of them")
+		}
+		pool := postgresPool(url)
+		defer pool.Close()
+		// Default options; the adapter's diagnostics go to the log.
+		opts.Adapter = pgadapter.NewAdapter(pool, &pgadapter.Options{Logger: slog.Default()})
 	}
 	switch v := os.Getenv("RECOVERY"); v {
 	case "", "0":
@@ -242,6 +260,27 @@ func redisClient(url string) *goredis.Client {
 	}
 	log.Printf("redis adapter on %s", o.Addr)
 	return rdb
+}
+
+// postgresPool opens a pgxpool (its default settings) on url, checks that
+// Postgres answers and makes the adapter's attachments table if missing;
+// it exits if that fails within 5 s.
+func postgresPool(url string) *pgxpool.Pool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		log.Fatalf("POSTGRES_URL: %v", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		log.Fatalf("POSTGRES_URL: %v", err)
+	}
+	if err := pgadapter.CreateTable(ctx, pool, ""); err != nil {
+		log.Fatalf("POSTGRES_URL: attachments table: %v", err)
+	}
+	cfg := pool.Config().ConnConfig
+	log.Printf("postgres adapter on %s:%d", cfg.Host, cfg.Port)
+	return pool
 }
 
 func servePprof(addr string) {

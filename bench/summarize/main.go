@@ -105,6 +105,17 @@ var metrics = []metric{
 	{cs: "cluster_streams", key: "redis_cpu_cores", label: "cluster, streams: redis-server CPU (cores)"},
 	{cs: "cluster_streams", key: "loadgen_cpu_cores", label: "cluster, streams: load generator CPU (cores)"},
 	{cs: "cluster_streams", key: "server_hwm_kb", label: "cluster, streams: server peak RSS (KiB, both nodes)"},
+	{cs: "cluster_pg", key: "msgs_per_s", label: "cluster, postgres: delivered msgs/s"},
+	{cs: "cluster_pg", key: "latency_p50_ms", label: "cluster, postgres: latency p50 (ms)"},
+	{cs: "cluster_pg", key: "latency_p99_ms", label: "cluster, postgres: latency p99 (ms)"},
+	{cs: "cluster_pg", key: "latency_first_node_p50_ms", label: "cluster, postgres: latency p50 at node A, the publisher's (ms)"},
+	{cs: "cluster_pg", key: "latency_other_nodes_p50_ms", label: "cluster, postgres: latency p50 at node B, through Postgres (ms)"},
+	{cs: "cluster_pg", key: "latency_other_nodes_p99_ms", label: "cluster, postgres: latency p99 at node B, through Postgres (ms)"},
+	{cs: "cluster_pg", key: "server_cpu_us_per_delivery", label: "cluster, postgres: server CPU per delivery (µs, both nodes)"},
+	{cs: "cluster_pg", key: "server_cpu_cores", label: "cluster, postgres: server CPU (cores, both nodes)"},
+	{cs: "cluster_pg", key: "db_cpu_cores", label: "cluster, postgres: PostgreSQL CPU (cores, all its processes)"},
+	{cs: "cluster_pg", key: "loadgen_cpu_cores", label: "cluster, postgres: load generator CPU (cores)"},
+	{cs: "cluster_pg", key: "server_hwm_kb", label: "cluster, postgres: server peak RSS (KiB, both nodes)"},
 	{cs: "", key: "other_cpu_cores", label: "CPU used by other processes while measuring (cores, worst run)", agg: "max"},
 	{cs: "", key: "dropped", label: "fan-out: dropped deliveries (all runs)", agg: "sum"},
 	{cs: "", key: "duplicates", label: "fan-out: duplicate deliveries (all runs)", agg: "sum"},
@@ -164,6 +175,8 @@ var costs = []struct {
 	{"echo_msgpack", "echo", "round_trips_per_s", "echo: round trips/s, msgpack / json"},
 	{"cluster_streams", "cluster", "server_cpu_us_per_delivery", "cluster: server CPU per delivery, streams / pub/sub"},
 	{"cluster_streams", "cluster", "msgs_per_s", "cluster: delivered msgs/s, streams / pub/sub"},
+	{"cluster_pg", "cluster", "server_cpu_us_per_delivery", "cluster: server CPU per delivery, postgres / redis pub/sub"},
+	{"cluster_pg", "cluster", "msgs_per_s", "cluster: delivered msgs/s, postgres / redis pub/sub"},
 }
 
 func main() {

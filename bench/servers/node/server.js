@@ -14,6 +14,10 @@
 // SessionAwareAdapter, and every broadcast carries its offset as its last argument.
 // PARSER=msgpack takes socket.io-msgpack-parser 3.0 as the parser (the default,
 // json, is socket.io's own).
+// With POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) the server
+// joins a cluster through @socket.io/postgres-adapter 0.5 (createAdapter(pool),
+// default options: channel "socket.io#/", table socket_io_attachments, which it
+// creates if missing) on a pg 8.x Pool; it listens once the pool answers.
 "use strict";
 const { createServer } = require("node:http");
 const { Server } = require("socket.io");
@@ -24,6 +28,7 @@ const redisURL = process.env.REDIS_URL || "";
 const redisAdapter = process.env.REDIS_ADAPTER || "pubsub";
 const recovery = process.env.RECOVERY || "";
 const parserName = process.env.PARSER || "json";
+const postgresURL = process.env.POSTGRES_URL || "";
 
 async function main() {
   const opts = {};
@@ -52,6 +57,28 @@ async function main() {
       throw new Error(`REDIS_ADAPTER=${redisAdapter}: want pubsub or streams`);
     }
   }
+  if (postgresURL) {
+    if (redisURL) throw new Error("REDIS_URL and POSTGRES_URL: set one of them");
+    const pg = require("pg");
+    const { createAdapter } = require("@socket.io/postgres-adapter");
+    const pool = new pg.Pool({ connectionString: postgresURL });
+    // An idle pooled client's error reaches the pool's handler; the client
+    // the adapter holds for LISTEN is checked out, and its error would be
+    // unhandled (and end the process) without a handler of its own.
+    pool.on("error", (err) => console.error("postgres pool:", err.message));
+    pool.on("connect", (client) => client.on("error", (err) => console.error("postgres client:", err.message)));
+    // The attachments table (unused by these small broadcasts, but the
+    // adapter's cleanup deletes from it): the reference's columns. Two
+    // servers that start together may race in IF NOT EXISTS.
+    try {
+      await pool.query("CREATE TABLE IF NOT EXISTS socket_io_attachments (id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea)");
+    } catch (err) {
+      if (!["23505", "42P07", "42710"].includes(err.code)) throw err;
+    }
+    clients.push({ quit: () => pool.end() });
+    opts.adapter = createAdapter(pool);
+    adapterName = "@socket.io/postgres-adapter";
+  }
   if (recovery === "1") {
     opts.connectionStateRecovery = {};
   } else if (recovery !== "" && recovery !== "0") {
@@ -79,7 +106,7 @@ async function main() {
 
   httpServer.listen(port, host, () => {
     const v = require("socket.io/package.json").version;
-    const adapter = adapterName ? `, ${adapterName} ${require(`${adapterName}/package.json`).version} on ${redisURL}` : "";
+    const adapter = adapterName ? `, ${adapterName} ${require(`${adapterName}/package.json`).version} on ${redisURL || postgresURL}` : "";
     const csr = opts.connectionStateRecovery ? ", connection state recovery on" : "";
     const mp = opts.parser ? `, socket.io-msgpack-parser ${require("socket.io-msgpack-parser/package.json").version}` : "";
     console.log(`node socket.io ${v}${adapter}${csr}${mp} listening on ${host}:${port}`);
