@@ -1,4 +1,4 @@
-// A Go chat server and a Node one (../node/server.mjs: socket.io 4.8.1 on
+// A Go chat server and a Node one (../node/server.mjs: socket.io 4.8.4 on
 // @socket.io/redis-streams-adapter 0.3.1) on one redis-server form one
 // chat: messages, members, typing notices, the rooms' history in Redis,
 // and connection state recovery from either to the other, driven with the
