@@ -366,6 +366,17 @@ async function postgresCluster() {
     p.on("error", onError);
     p.on("connect", (client) => client.on("error", onError));
   }
+  // The adapter never gives back the LISTEN client whose connection broke
+  // (it takes a new one, and would wait forever for it from a pool of
+  // one): it goes back here, destroyed. On close, the adapter drops this
+  // listener and gives the client back itself.
+  listenPool.on("connect", (client) => client.on("end", () => {
+    try {
+      client.release?.(true);
+    } catch {
+      // given back already
+    }
+  }));
   try {
     await withTimeout(pool.query(
       "CREATE TABLE IF NOT EXISTS socket_io_attachments (id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea)",

@@ -66,6 +66,7 @@ async function startServer(cmd, args, cwd, env, port) {
     url,
     port,
     log: () => log,
+    exitCode: () => child.exitCode,
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       const exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));

@@ -252,6 +252,27 @@ describe("mixed chat cluster: a Go and a Node chat server on one Postgres", () =
     }
   });
 
+  it("should outlive Postgres dropping every connection: both servers LISTEN again and the chat works again, both ways", async () => {
+    const alice = await user(go, "d-alice", "d-room");
+    const bob = await user(node, "d-bob", "d-room");
+    const dropped = await pg.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
+    assert.ok(Number(dropped) >= 4, `${dropped} connections dropped`);
+    // What is sent while a server does not listen is lost: each side sends
+    // until the other gets one (the adapters come back within ~1 to 3 s).
+    for (const [from, to] of [[alice, bob], [bob, alice]]) {
+      const got = waitFor(to, "chat message", 8000);
+      const again = setInterval(() => from.emit("chat message", "anyone?"), 200);
+      try {
+        assert.equal((await got).text, "anyone?");
+      } finally {
+        clearInterval(again);
+      }
+    }
+    assert.equal(node.exitCode(), null, "the Node server is still up");
+    assert.match(node.log(), /postgres: terminating connection due to administrator command/);
+    assert.deepEqual(sorted((await alice.timeout(6000).emitWithAck("users")).users), ["d-alice", "d-bob"]);
+  });
+
   // Last: it stops the Node server.
   it("should forget the Node server at once when it stops (SIGTERM): its members leave, and the Go server answers alone", async () => {
     const alice = await user(go, "s-alice", "s-room");
