@@ -225,7 +225,7 @@ function servePage(req, res) {
   res.end(req.method === "HEAD" ? undefined : f.body);
 }
 
-// --- Redis, the adapter and the history ---
+// --- the adapter (Redis or Postgres) and the history ---
 
 // redisCluster connects to Redis and returns the Redis Streams adapter, the
 // Redis history, and what to close at the end.
@@ -637,8 +637,9 @@ httpServer.on("error", (e) => fatal(String(e?.message ?? e)));
 httpServer.listen(Number(PORT), () => log(`listening on http://localhost:${PORT}`));
 
 // On SIGTERM (or Ctrl-C), the clients get an Engine.IO close and reconnect
-// by themselves, to another server or to this one once it is back: their
-// sessions are in Redis, written before this process exits.
+// by themselves, to another server or to this one once it is back: on
+// Redis, with their sessions, written before this process exits; on
+// Postgres, as new guests, their "user left" sent before it exits.
 let stopping = false;
 async function shutdown() {
   if (stopping) return;
