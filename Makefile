@@ -3,7 +3,7 @@
 GO ?= go
 NPM_CI = npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: run run-cluster run-mixed test test-deps test-go test-bench-once test-e2e test-chat screenshot bench bench-micro bench-suite fuzz soak conformance vet
+.PHONY: run run-cluster run-mixed run-mixed-postgres test test-deps test-go test-bench-once test-e2e test-chat screenshot bench bench-micro bench-suite fuzz soak conformance vet
 
 # PARSER=msgpack (from the environment or `make run PARSER=msgpack`, both
 # of which reach the server's environment) serves the chat with the msgpack
@@ -19,6 +19,10 @@ run-cluster: examples/chat/node_modules/.installed
 # (examples/chat/node): one chat across Go and Node.
 run-mixed: examples/chat/node_modules/.installed examples/chat/node/node_modules/.installed
 	examples/chat/cluster.sh --mixed
+
+# The same through a local PostgreSQL (POSTGRES_URL) instead of Redis.
+run-mixed-postgres: examples/chat/node_modules/.installed examples/chat/node/node_modules/.installed
+	examples/chat/cluster.sh --mixed --postgres
 
 examples/chat/node_modules/.installed: examples/chat/package-lock.json
 	cd examples/chat && $(NPM_CI) && touch node_modules/.installed

@@ -1,19 +1,25 @@
-// The chat example's server in Node.js: socket.io 4.8.1 on
-// @socket.io/redis-streams-adapter 0.3.1, speaking the socket contract of
-// the Go chat server (../chat.go, ../history.go, ../main.go) event by
-// event, so that Go and Node chat servers on one Redis form one chat: a
-// message sent on one reaches the room on every other, "users" lists the
-// room's members on all of them, the rooms' history is one Redis list per
-// room that each of them writes and reads, and a client whose connection
-// drops may come back to any of them with its session.
+// The chat example's server in Node.js: socket.io 4.8.4 on
+// @socket.io/redis-streams-adapter 0.3.1, or on @socket.io/postgres-adapter
+// 0.5.0, speaking the socket contract of the Go chat server (../chat.go,
+// ../history.go, ../main.go) event by event, so that Go and Node chat
+// servers on one Redis, or on one Postgres, form one chat: a message sent
+// on one reaches the room on every other, and "users" lists the room's
+// members on all of them. On Redis, the rooms' history is one Redis list
+// per room that each of them writes and reads, and a client whose
+// connection drops may come back to any of them with its session. On
+// Postgres, as with the Go chat there, the history stays per server (in
+// memory), and there is no connection state recovery: a user whose
+// connection drops is announced as gone at once.
 //
 //	REDIS_URL=redis://127.0.0.1:6379 PORT=3001 node server.mjs
+//	POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres PORT=3001 node server.mjs
 //
-// Environment, as for the Go server: REDIS_URL (required: this server is
-// for the mixed cluster; run the Go one for a chat on its own), PORT
-// (3000), RECOVERY_WINDOW (a Go duration such as 3s, 1m30s or 300ms; two
-// minutes otherwise). REDIS_ADAPTER may only be streams (the default):
-// the classic pub/sub adapter cannot recover connection state.
+// Environment, as for the Go server: REDIS_URL or POSTGRES_URL (one of
+// them, not both: this server is for the mixed cluster; run the Go one for
+// a chat on its own), PORT (3000), RECOVERY_WINDOW (a Go duration such as
+// 3s, 1m30s or 300ms; two minutes otherwise; checked but unused on
+// Postgres). REDIS_ADAPTER may only be streams (the default): the classic
+// pub/sub adapter cannot recover connection state.
 import { createServer } from "node:http";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -21,7 +27,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Server } from "socket.io";
 import { createClient } from "redis";
-import { createAdapter } from "@socket.io/redis-streams-adapter";
+import { createAdapter as createRedisAdapter } from "@socket.io/redis-streams-adapter";
+import { createAdapter as createPostgresAdapter } from "@socket.io/postgres-adapter";
+import pg from "pg";
 
 // Limits of the chat contract (chat.go).
 const MAX_MESSAGE = 2000;
@@ -32,7 +40,11 @@ const DEFAULT_ROOM = "general";
 // The room history (history.go): the last HISTORY_LEN payloads of room r
 // in the Redis list chat:history:<r>, which expires HISTORY_TTL_SECONDS
 // after its last message; each call to Redis bounded by HISTORY_TIMEOUT.
+// On Postgres, in memory: at most HISTORY_ROOMS rooms and HISTORY_BYTES
+// bytes of payloads, no expiry.
 const HISTORY_LEN = 50;
+const HISTORY_ROOMS = 1000;
+const HISTORY_BYTES = 16 << 20;
 const HISTORY_TTL_SECONDS = 7 * 24 * 60 * 60;
 const HISTORY_TIMEOUT = 5000;
 
@@ -131,7 +143,7 @@ function withTimeout(promise, ms, what) {
   let timer;
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer from Redis within ${ms} ms`)), ms); }),
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer from ${REDIS_URL ? "Redis" : "Postgres"} within ${ms} ms`)), ms); }),
   ]);
 }
 
@@ -146,31 +158,35 @@ function redisError(e) {
 
 // --- configuration (main.go) ---
 
-const { REDIS_URL, REDIS_ADAPTER = "" } = process.env;
+const { REDIS_URL, POSTGRES_URL, REDIS_ADAPTER = "" } = process.env;
 const PORT = process.env.PORT || "3000";
-if (!REDIS_URL) {
-  fatal("REDIS_URL is not set: the Node chat server is for a cluster with the Go chat servers through Redis (make run-mixed); for one server alone, run the Go chat (make run)");
+if (REDIS_URL && POSTGRES_URL) {
+  fatal("POSTGRES_URL and REDIS_URL: one cluster uses one adapter; unset one of them");
 }
-if (REDIS_ADAPTER === "pubsub") {
+if (!REDIS_URL && !POSTGRES_URL) {
+  fatal("REDIS_URL is not set: the Node chat server is for a cluster with the Go chat servers through Redis (make run-mixed), or through Postgres with POSTGRES_URL; for one server alone, run the Go chat (make run)");
+}
+if (REDIS_URL && REDIS_ADAPTER === "pubsub") {
   fatal(`REDIS_ADAPTER: the Node chat server speaks only the Redis Streams adapter (streams), the one that recovers connection state; "pubsub" is for the Go servers alone`);
-} else if (REDIS_ADAPTER !== "" && REDIS_ADAPTER !== "streams") {
+} else if (REDIS_URL && REDIS_ADAPTER !== "" && REDIS_ADAPTER !== "streams") {
   fatal(`REDIS_ADAPTER: ${JSON.stringify(REDIS_ADAPTER)} is neither streams (the default) nor pubsub`);
 }
 // RECOVERY_WINDOW (a Go duration) shortens the recovery window for the
 // tests; two minutes otherwise, the reference's default. Redis keeps a
-// session for whole milliseconds.
+// session for whole milliseconds. Checked on Postgres too, as the Go
+// server does, though the Postgres adapter recovers nothing.
 let windowMs = 2 * 60 * 1000;
 if (process.env.RECOVERY_WINDOW) {
   const ms = parseGoDuration(process.env.RECOVERY_WINDOW);
   if (!(ms > 0)) fatal(`RECOVERY_WINDOW: ${JSON.stringify(process.env.RECOVERY_WINDOW)} is not a positive duration`);
   windowMs = Math.ceil(ms);
 }
-let redisAddr;
+let adapterAddr;
 try {
-  const u = new URL(REDIS_URL);
-  redisAddr = `${u.hostname}:${u.port || 6379}`;
+  const u = new URL(REDIS_URL || POSTGRES_URL);
+  adapterAddr = `${u.hostname}:${u.port || (REDIS_URL ? 6379 : 5432)}`;
 } catch {
-  fatal(`REDIS_URL: ${JSON.stringify(REDIS_URL)} is not a URL`);
+  fatal(REDIS_URL ? `REDIS_URL: ${JSON.stringify(REDIS_URL)} is not a URL` : `POSTGRES_URL: ${JSON.stringify(POSTGRES_URL)} is not a URL`);
 }
 
 // --- the page ---
@@ -209,55 +225,222 @@ function servePage(req, res) {
   res.end(req.method === "HEAD" ? undefined : f.body);
 }
 
-// --- Redis, the adapter and the history ---
+// --- the adapter (Redis or Postgres) and the history ---
 
-// One connection for the history and the adapter's writes; the adapter
-// opens two more of its own (duplicates, which keep the name).
-const redisName = `chat-node-${process.pid}`;
-const redis = createClient({ url: REDIS_URL, name: redisName });
-let lastRedisError = "";
-redis.on("error", (e) => {
-  const msg = redisError(e);
-  if (msg !== lastRedisError) log(`redis: ${msg}`);
-  lastRedisError = msg;
-});
-redis.on("ready", () => { lastRedisError = ""; });
-await redis.connect();
+// redisCluster connects to Redis and returns the Redis Streams adapter, the
+// Redis history, and what to close at the end.
+async function redisCluster() {
+  // One connection for the history and the adapter's writes; the adapter
+  // opens two more of its own (duplicates, which keep the name).
+  const redisName = `chat-node-${process.pid}`;
+  const redis = createClient({ url: REDIS_URL, name: redisName });
+  let lastRedisError = "";
+  redis.on("error", (e) => {
+    const msg = redisError(e);
+    if (msg !== lastRedisError) log(`redis: ${msg}`);
+    lastRedisError = msg;
+  });
+  redis.on("ready", () => { lastRedisError = ""; });
+  await redis.connect();
 
-const historyKey = (room) => "chat:history:" + room;
+  const historyKey = (room) => "chat:history:" + room;
 
-// The history of history.go's redisHistory, command for command: RPUSH of
-// the payload's JSON, LTRIM to the last HISTORY_LEN and EXPIRE in one
-// MULTI; LRANGE of the last HISTORY_LEN to read.
-const history = {
-  async add(room, payload) {
-    const key = historyKey(room);
-    await redis.multi().rPush(key, payload).lTrim(key, -HISTORY_LEN, -1).expire(key, HISTORY_TTL_SECONDS).exec();
-  },
-  // An entry that is not JSON (written by something else than a chat
-  // server) is an error rather than a payload the clients cannot read.
-  async recent(room) {
-    const key = historyKey(room);
-    const vals = await redis.lRange(key, -HISTORY_LEN, -1);
-    return vals.map((v, i) => {
+  // The history of history.go's redisHistory, command for command: RPUSH of
+  // the payload's JSON, LTRIM to the last HISTORY_LEN and EXPIRE in one
+  // MULTI; LRANGE of the last HISTORY_LEN to read.
+  const history = {
+    async add(room, payload) {
+      const key = historyKey(room);
+      await redis.multi().rPush(key, payload).lTrim(key, -HISTORY_LEN, -1).expire(key, HISTORY_TTL_SECONDS).exec();
+    },
+    // An entry that is not JSON (written by something else than a chat
+    // server) is an error rather than a payload the clients cannot read.
+    async recent(room) {
+      const key = historyKey(room);
+      const vals = await redis.lRange(key, -HISTORY_LEN, -1);
+      return vals.map((v, i) => {
+        try {
+          return JSON.parse(v);
+        } catch {
+          throw new Error(`${key}[${i}] is not JSON`);
+        }
+      });
+    },
+  };
+
+  // ready resolves once the adapter's own connections to Redis read the
+  // stream (XREAD) and listen to the other servers' requests (the public
+  // and private channels of / and /news), so that nothing another server
+  // sends after this one says it listens is missed. It gives up after 5 s
+  // (a Redis that refuses CLIENT LIST, say) with a line in the log.
+  async function ready() {
+    const deadline = Date.now() + 5000;
+    for (;;) {
       try {
-        return JSON.parse(v);
-      } catch {
-        throw new Error(`${key}[${i}] is not JSON`);
+        const mine = String(await redis.sendCommand(["CLIENT", "LIST"])).split("\n").filter((l) => l.includes(` name=${redisName} `));
+        const reading = mine.some((l) => / cmd=xread /.test(l));
+        const channels = mine.reduce((n, l) => n + Number(/ sub=(\d+) /.exec(l)?.[1] ?? 0), 0);
+        if (reading && channels >= 4) return;
+      } catch (e) {
+        log(`cannot tell whether the adapter is ready (${redisError(e)}): going on`);
+        return;
       }
-    });
-  },
-};
+      if (Date.now() > deadline) {
+        log("the adapter's Redis connections are not ready after 5 s: going on");
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  return {
+    adapter: createRedisAdapter(redis),
+    history,
+    ready,
+    close: () => withTimeout(redis.close(), 5000, "redis close"), // after the sessions' SETs
+    log: `using the Redis Streams adapter at ${adapterAddr}`,
+  };
+}
+
+// memHistory is history.go's memHistory: the last HISTORY_LEN payloads of
+// each room, for this server alone; past HISTORY_ROOMS rooms or
+// HISTORY_BYTES bytes of payloads (their JSON as Go encodes it), the rooms
+// written least recently are forgotten whole. Nothing expires.
+function memHistory() {
+  const rooms = new Map(); // room: {msgs, bytes}, written least recently first
+  let bytes = 0;
+  return {
+    async add(room, payload) {
+      let r = rooms.get(room);
+      if (r) rooms.delete(room);
+      else r = { msgs: [], bytes: 0 };
+      rooms.set(room, r);
+      if (r.msgs.length === HISTORY_LEN) {
+        const old = r.msgs.shift();
+        r.bytes -= old.length;
+        bytes -= old.length;
+      }
+      const p = Buffer.from(payload);
+      r.msgs.push(p);
+      r.bytes += p.length;
+      bytes += p.length;
+      // The room just written is the last and alone fits in the bound.
+      while (rooms.size > HISTORY_ROOMS || bytes > HISTORY_BYTES) {
+        const [oldest, o] = rooms.entries().next().value;
+        rooms.delete(oldest);
+        bytes -= o.bytes;
+      }
+    },
+    async recent(room) {
+      return (rooms.get(room)?.msgs ?? []).map((p) => JSON.parse(p.toString()));
+    },
+  };
+}
+
+// postgresCluster returns the Postgres adapter on POSTGRES_URL, with the
+// attachments table made if missing (as CreateTable in the Go server), and
+// a history in memory, as the Go server's on Postgres.
+async function postgresCluster() {
+  // Two pools of one connection each: the adapter LISTENs on one
+  // (pool.connect), and sends everything on the other (pool.query), one
+  // statement at a time, so that the other servers get this server's
+  // messages in the order it sends them, as the Go adapter sends them.
+  // With more connections, two NOTIFYs may commit in either order: a chat
+  // message before the one sent ahead of it, or a "user left" after this
+  // server's goodbye (ADAPTER_CLOSE), which makes the others count it back
+  // in and wait for its answers until their requests time out.
+  const listenPool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
+  const sendPool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
+  const pool = { connect: () => listenPool.connect(), query: (...args) => sendPool.query(...args) };
+  // A Postgres that goes away must not end this process: an idle client's
+  // error reaches its pool, but that of the client the adapter holds for
+  // LISTEN would be unhandled without a listener of its own (the adapter
+  // takes a new one by itself, on "end").
+  let lastPgError = "";
+  const onError = (e) => {
+    const msg = String(e?.message ?? e);
+    if (msg !== lastPgError) log(`postgres: ${msg}`);
+    lastPgError = msg;
+  };
+  for (const p of [listenPool, sendPool]) {
+    p.on("error", onError);
+    p.on("connect", (client) => client.on("error", onError));
+  }
+  // The adapter never gives back the LISTEN client whose connection broke
+  // (it takes a new one, and would wait forever for it from a pool of
+  // one): it goes back here, destroyed. On close, the adapter drops this
+  // listener and gives the client back itself.
+  listenPool.on("connect", (client) => client.on("end", () => {
+    try {
+      client.release?.(true);
+    } catch {
+      // given back already
+    }
+  }));
+  try {
+    await withTimeout(pool.query(
+      "CREATE TABLE IF NOT EXISTS socket_io_attachments (id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea)",
+    ), 10_000, "create table");
+  } catch (e) {
+    // Two servers that start together race in IF NOT EXISTS: the one that
+    // loses finds the table made.
+    if (!["23505", "42P07", "42710"].includes(e?.code)) fatal(`POSTGRES_URL: the attachments table: ${e?.message ?? e}`);
+  }
+  const adapter = createPostgresAdapter(pool, { errorHandler: onError });
+
+  // ready resolves once the adapter LISTENs on the channels of / and
+  // /news, and then announces this server again (INITIAL_HEARTBEAT): the
+  // reference announces it when its namespace is made, which may be before
+  // it listens, and so miss the others' answers (HEARTBEAT); the Go
+  // adapter announces itself once it listens. Gives up after 5 s.
+  async function ready() {
+    const deadline = Date.now() + 5000;
+    // The reference's PubSubClient, shared by the namespaces: its client
+    // is set once LISTEN ran for every channel.
+    while (!io.of("/").adapter.client?.client) {
+      if (Date.now() > deadline) {
+        log("the adapter does not listen to Postgres after 5 s: going on");
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (const nsp of ["/", "/news"]) io.of(nsp).adapter.init();
+  }
+
+  return {
+    adapter,
+    history: memHistory(),
+    ready,
+    // After the last messages (the "user left" of the sockets that were
+    // here, the goodbyes of the namespaces): pg's pool.end drops the
+    // queries still waiting for a connection, so it waits for them first.
+    async close() {
+      const deadline = Date.now() + 5000;
+      while ((sendPool.waitingCount > 0 || sendPool.idleCount < sendPool.totalCount) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await withTimeout(Promise.all([sendPool.end(), listenPool.end()]), 5000, "postgres close");
+    },
+    log: `using the Postgres adapter at ${adapterAddr} (the rooms' history stays per server)`,
+  };
+}
+
+const cluster = REDIS_URL ? await redisCluster() : await postgresCluster();
+const history = cluster.history;
+// Connection state recovery needs an adapter that keeps sessions, which
+// the Postgres adapter does not (neither does the Go one).
+const recovery = !!REDIS_URL;
 
 const httpServer = createServer(servePage);
 const io = new Server(httpServer, {
-  adapter: createAdapter(redis),
+  adapter: cluster.adapter,
   // A page whose connection drops for a moment gets its socket back
   // (nickname, room) with the messages it missed, here or on any other
   // server of the cluster, Go or Node.
-  connectionStateRecovery: { maxDisconnectionDuration: windowMs, skipMiddlewares: true },
+  ...(recovery && { connectionStateRecovery: { maxDisconnectionDuration: windowMs, skipMiddlewares: true } }),
 });
-log(`using the Redis Streams adapter at ${redisAddr}`);
+log(cluster.log);
+if (!recovery) log("this adapter cannot recover connection state yet: a client that reconnects gets a new session");
 
 // --- the chat (chat.go) ---
 
@@ -279,8 +462,9 @@ async function users(room) {
 
 // mayComeBack says whether a socket that disconnected for reason keeps a
 // session it may be recovered with: a dropped connection, or this server
-// shutting down (the sessions are in Redis), not a goodbye.
-const mayComeBack = (reason) => ["transport error", "transport close", "forced close", "ping timeout", "forced server close", "server shutting down"].includes(reason);
+// shutting down (the sessions are in Redis), not a goodbye. Never on
+// Postgres: no session is kept.
+const mayComeBack = (reason) => recovery && ["transport error", "transport close", "forced close", "ping timeout", "forced server close", "server shutting down"].includes(reason);
 
 // leaveLater announces that u left its room once the session of socket id
 // has ended, unless the socket came back meanwhile, here or on another
@@ -447,38 +631,15 @@ const ticker = setInterval(() => io.of("/news").local.emit("headline", headline(
 
 // --- start and stop ---
 
-// ready resolves once the adapter's own connections to Redis read the
-// stream (XREAD) and listen to the other servers' requests (the public and
-// private channels of / and /news), so that nothing another server sends
-// after this one says it listens is missed. It gives up after 5 s (a Redis
-// that refuses CLIENT LIST, say) with a line in the log.
-async function ready() {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    try {
-      const mine = String(await redis.sendCommand(["CLIENT", "LIST"])).split("\n").filter((l) => l.includes(` name=${redisName} `));
-      const reading = mine.some((l) => / cmd=xread /.test(l));
-      const channels = mine.reduce((n, l) => n + Number(/ sub=(\d+) /.exec(l)?.[1] ?? 0), 0);
-      if (reading && channels >= 4) return;
-    } catch (e) {
-      log(`cannot tell whether the adapter is ready (${redisError(e)}): going on`);
-      return;
-    }
-    if (Date.now() > deadline) {
-      log("the adapter's Redis connections are not ready after 5 s: going on");
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-await ready();
+await cluster.ready();
 
 httpServer.on("error", (e) => fatal(String(e?.message ?? e)));
 httpServer.listen(Number(PORT), () => log(`listening on http://localhost:${PORT}`));
 
 // On SIGTERM (or Ctrl-C), the clients get an Engine.IO close and reconnect
-// by themselves, to another server or to this one once it is back: their
-// sessions are in Redis, written before this process exits.
+// by themselves, to another server or to this one once it is back: on
+// Redis, with their sessions, written before this process exits; on
+// Postgres, as new guests, their "user left" sent before it exits.
 let stopping = false;
 async function shutdown() {
   if (stopping) return;
@@ -495,9 +656,9 @@ async function shutdown() {
   for (const t of away.values()) clearTimeout(t);
   away.clear();
   try {
-    await withTimeout(redis.close(), 5000, "redis close"); // after the sessions' SETs
+    await cluster.close();
   } catch (e) {
-    log(`redis close: ${e?.message ?? e}`);
+    log(`${REDIS_URL ? "redis" : "postgres"} close: ${e?.message ?? e}`);
   }
   process.exit(0);
 }

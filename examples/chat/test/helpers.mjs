@@ -1,7 +1,8 @@
 // Starts the chat servers (Go, and Node for the mixed cluster) and a
-// redis-server for a test file, and stops them afterwards.
+// redis-server or a PostgreSQL server for a test file, and stops them
+// afterwards.
 import { spawn, execFile, execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { accessSync, chownSync, constants, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -65,6 +66,7 @@ async function startServer(cmd, args, cwd, env, port) {
     url,
     port,
     log: () => log,
+    exitCode: () => child.exitCode,
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       const exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
@@ -97,6 +99,78 @@ export async function startRedis() {
       return stdout;
     },
     stop() { child.kill(); },
+  };
+}
+
+// startPostgres starts a PostgreSQL server of its own, as
+// internal/testkit/pgtest does for the Go tests: Debian's initdb and
+// postgres (/usr/lib/postgresql/<version>/bin, newest first, then the
+// PATH), a temporary data directory, a free port of 127.0.0.1, no fsync,
+// local connections trusted; run as root, the server runs as the postgres
+// user, since initdb refuses root. It resolves once the server accepts
+// connections, with its port, its URL, psql and stop (a fast shutdown, then
+// the data directory goes).
+export async function startPostgres() {
+  const isExec = (p) => { try { accessSync(p, constants.X_OK); return true; } catch { return false; } };
+  const versions = existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a)) : [];
+  const dirs = [...versions.map((v) => `/usr/lib/postgresql/${v}/bin`), ...(process.env.PATH ?? "").split(":")];
+  const bin = dirs.find((d) => isExec(path.join(d, "initdb")) && isExec(path.join(d, "postgres")));
+  if (!bin) throw new Error("PostgreSQL not found (initdb and postgres in /usr/lib/postgresql/*/bin or on PATH): apt-get install -y postgresql (make test-deps)");
+  const dir = mkdtempSync(path.join(tmpdir(), "chat-pg-"));
+  const as = {};
+  if (process.getuid?.() === 0) {
+    as.uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
+    as.gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
+    chownSync(dir, as.uid, as.gid);
+  }
+  const env = { ...process.env, LC_ALL: "C" };
+  const data = path.join(dir, "data");
+  try {
+    await promisify(execFile)(path.join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "--no-instructions"], { cwd: dir, env, ...as });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`initdb: ${e.message}`);
+  }
+  const port = await freePort();
+  const child = spawn(path.join(bin, "postgres"), [
+    "-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=${dir}`,
+    "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=100", "-c", "shared_buffers=16MB",
+  ], { cwd: dir, env, ...as, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGINT"); // a fast shutdown
+      await withTimeout(exited, 15000, "postgres to stop").catch(() => { child.kill("SIGKILL"); return exited; });
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await withTimeout(new Promise((resolve, reject) => {
+      const onData = (b) => {
+        log += b;
+        if (log.includes("database system is ready to accept connections")) resolve();
+      };
+      child.stdout.on("data", onData);
+      child.stderr.on("data", onData);
+      child.on("error", reject);
+      child.on("exit", (code) => reject(new Error(`postgres exited (${code}):\n${log}`)));
+    }), 20000, "postgres to accept connections");
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return {
+    port,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
+    log: () => log,
+    // psql runs one SQL command (psql of the same version) and resolves
+    // with its rows, unaligned, without headers.
+    async psql(sql) {
+      const { stdout } = await promisify(execFile)(path.join(bin, "psql"), ["-X", "-A", "-t", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres", "-c", sql], { env });
+      return stdout.trim();
+    },
+    stop,
   };
 }
 
@@ -169,4 +243,34 @@ export async function dropTransport(s) {
   const gone = waitFor(s, "disconnect");
   s.io.engine.close();
   await gone;
+}
+
+// contractScript is a run of the chat's events, with limits, trimming,
+// wrong types and missing arguments, for a client in room: what two
+// servers must answer alike (contractAnswers).
+export const contractScript = (room) => [
+  ["set nickname", 42], ["set nickname", null], ["set nickname"], ["set nickname", ""], ["set nickname", " \t\n "],
+  ["set nickname", "n".repeat(33)], ["set nickname", "é".repeat(33)], ["set nickname", "é".repeat(32)],
+  // Go's strings.TrimSpace trims U+0085 and U+3000 but not U+FEFF.
+  ["set nickname", "\u0085\u00a0p-nick\u3000\ufeff"],
+  ["join", 7], ["join", ""], ["join", "   "], ["join", "r".repeat(65)], ["join", [room]], ["join", `\u2029 ${room}\u3000`],
+  ["users"],
+  ["chat message", 42], ["chat message", ""], ["chat message", "x".repeat(2001)], ["chat message", ["hi"]],
+  ["chat message", "😀".repeat(2000)], ["chat message", " lone \ud800 <&> \u2028 "],
+  ["history"], ["history", null], ["history", "r".repeat(65)], ["history", ` ${room} `],
+];
+
+// contractAnswers sends s, alone in room, the events of contractScript one
+// after the other and resolves with the JSON of each answer, with the
+// room's name, the messages' ids and times replaced by ROOM, ID and 0.
+export async function contractAnswers(s, room) {
+  const out = [];
+  for (const [event, ...args] of contractScript(room)) {
+    const ack = await s.timeout(5000).emitWithAck(event, ...args);
+    out.push(JSON.stringify(ack)
+      .replaceAll(room, "ROOM")
+      .replace(/"id":"[0-9a-f]{16}"/g, `"id":"ID"`)
+      .replace(/"ts":\d+/g, `"ts":0`));
+  }
+  return out;
 }

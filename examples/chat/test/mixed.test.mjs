@@ -1,4 +1,4 @@
-// A Go chat server and a Node one (../node/server.mjs: socket.io 4.8.1 on
+// A Go chat server and a Node one (../node/server.mjs: socket.io 4.8.4 on
 // @socket.io/redis-streams-adapter 0.3.1) on one redis-server form one
 // chat: messages, members, typing notices, the rooms' history in Redis,
 // and connection state recovery from either to the other, driven with the
@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { io } from "socket.io-client";
 import {
   chatDir, startChat, startNodeChat, startRedis, client, waitFor, expectNone, texts, notices, dropTransport,
+  contractScript, contractAnswers,
 } from "./helpers.mjs";
 
 // A short recovery window, so that the deferred "user left" (window + 1 s)
@@ -180,34 +181,14 @@ describe("mixed chat cluster: a Go and a Node chat server on one Redis", () => {
     // Each server gets the same calls from a client of its own, in a room
     // of its own; their answers, room name, ids and times aside, must be
     // the same JSON.
-    const script = (room) => [
-      ["set nickname", 42], ["set nickname", null], ["set nickname"], ["set nickname", ""], ["set nickname", " \t\n "],
-      ["set nickname", "n".repeat(33)], ["set nickname", "é".repeat(33)], ["set nickname", "é".repeat(32)],
-      // Go's strings.TrimSpace trims U+0085 and U+3000 but not U+FEFF.
-      ["set nickname", "\u0085\u00a0p-nick\u3000\ufeff"],
-      ["join", 7], ["join", ""], ["join", "   "], ["join", "r".repeat(65)], ["join", [room]], ["join", `\u2029 ${room}\u3000`],
-      ["users"],
-      ["chat message", 42], ["chat message", ""], ["chat message", "x".repeat(2001)], ["chat message", ["hi"]],
-      ["chat message", "😀".repeat(2000)], ["chat message", " lone \ud800 <&> \u2028 "],
-      ["history"], ["history", null], ["history", "r".repeat(65)], ["history", ` ${room} `],
-    ];
     const run = async (srv) => {
       const s = await client(srv.url);
       sockets.push(s);
-      const room = `p-${srv.name}`;
-      const out = [];
-      for (const [event, ...args] of script(room)) {
-        const ack = await s.timeout(5000).emitWithAck(event, ...args);
-        out.push(JSON.stringify(ack)
-          .replaceAll(room, "ROOM")
-          .replace(/"id":"[0-9a-f]{16}"/g, `"id":"ID"`)
-          .replace(/"ts":\d+/g, `"ts":0`));
-      }
-      return out;
+      return contractAnswers(s, `p-${srv.name}`);
     };
     const [onGo, onNode] = await Promise.all([run(go), run(node)]);
     assert.equal(onNode.length, onGo.length);
-    for (let i = 0; i < onGo.length; i++) assert.equal(onNode[i], onGo[i], `answer ${i} to ${JSON.stringify(script("ROOM")[i]).slice(0, 80)}`);
+    for (let i = 0; i < onGo.length; i++) assert.equal(onNode[i], onGo[i], `answer ${i} to ${JSON.stringify(contractScript("ROOM")[i]).slice(0, 80)}`);
     // What they agree on is what the Go chat does.
     assert.match(onGo[8], /^\{"ok":true\}$/);
     assert.equal(onGo[15], JSON.stringify({ room: "ROOM", users: ["p-nick\u3000\ufeff"] }));
