@@ -99,7 +99,7 @@ func main() {
 	flag.IntVar(&c.warmup, "warmup", -1, "fanout: warm-up broadcasts (20); echo: warm-up round trips per client (100, polling 20)")
 	flag.BoolVar(&c.offsets, "offsets", false, "fanout, cluster-fanout: the server has connection-state recovery on, so every msg must carry an offset as its last argument (and none may without it)")
 	flag.BoolVar(&wireMsgpack, "msgpack", false, "websocket scenarios: speak socket.io-msgpack-parser's format (the server must too: PARSER=msgpack)")
-	flag.IntVar(&c.srcPerAddr, "src-per-addr", 0, "scaling: connections per loopback source address (0: 90% of the ephemeral port range)")
+	flag.IntVar(&c.srcPerAddr, "src-per-addr", 0, "scaling: connections per loopback source address (0: a quarter of the ephemeral port range)")
 	flag.IntVar(&c.rate, "rate", 0, "sockets opened per second, at most (0 = no limit)")
 	flag.IntVar(&c.concurrency, "concurrency", 100, "handshakes in flight, at most")
 	flag.DurationVar(&c.hold, "hold", 5*time.Second, "idle: how long the sockets are held once open")

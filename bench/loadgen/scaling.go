@@ -27,12 +27,17 @@ import (
 //     last delivery (median over the m), latency_* over every delivery,
 //     server CPU per delivery, drops and duplicates, as in fanout.
 //
-// A source address has about as many ephemeral ports as
-// /proc/sys/net/ipv4/ip_local_port_range holds for each destination: more
-// connections than that are spread over several loopback source addresses
-// (127.0.0.1, 127.0.0.2, ...; the whole 127/8 is local on Linux), each
-// bound with IP_BIND_ADDRESS_NO_PORT so that the port is chosen at connect
-// time per destination, as for an unbound socket.
+// A source address has at most as many ephemeral ports as
+// /proc/sys/net/ipv4/ip_local_port_range holds for each destination, and
+// connect() gets slow well before they run out: Linux searches the ports of
+// one parity first (half of the range, the other half being preferred by
+// bind), so past about half the range every connect walks over thousands of
+// ports in use (19,000 connections from one address took 10-13 s to open
+// here, 5.5-6 s from four). So at most a quarter of the range goes to one
+// source address, and more connections are spread over several loopback
+// source addresses (127.0.0.1, 127.0.0.2, ...; the whole 127/8 is local on
+// Linux), each bound with IP_BIND_ADDRESS_NO_PORT so that the port is
+// chosen at connect time per destination, as for an unbound socket.
 
 // ipBindAddressNoPort is IP_BIND_ADDRESS_NO_PORT (linux/in.h).
 const ipBindAddressNoPort = 24
@@ -56,13 +61,13 @@ func ephemeralPorts() int {
 }
 
 // sourceDialers returns the websocket dialers for n connections, at most
-// perAddr from each source address (0: 90% of the ephemeral port range),
+// perAddr from each source address (0: a quarter of the ephemeral port range),
 // and the dialer of connection i.
 func sourceDialers(n, perAddr int) ([]*websocket.Dialer, func(i int) *websocket.Dialer, error) {
 	if perAddr <= 0 {
-		perAddr = ephemeralPorts() * 9 / 10
+		perAddr = ephemeralPorts() / 4
 		if perAddr <= 0 {
-			perAddr = 20000
+			perAddr = 5000
 		}
 	}
 	k := (n + perAddr - 1) / perAddr
