@@ -521,7 +521,7 @@ single_report() {
     echo "- \`fanout_w10_msgpack\`, \`echo_msgpack\`: the same servers with the msgpack codec (\`PARSER=msgpack\`: sio with \`Options.Parser = msgpack.Parser{}\`, node with socket.io-msgpack-parser $MP_V; zishang skipped) and the load generator with \`-msgpack\`"
   fi
   if [ -n "$SCALING_LIST" ]; then
-    echo "- \`scaling\`: sio and node at $SCALING_LIST connections (the largest = the hard limit on open files, $SCALING_HARD, minus $SCALING_MARGIN), a fresh server per count, $((SCALING_REPEATS < REPEATS ? SCALING_REPEATS : REPEATS)) repeats, $SCALING_M broadcasts one at a time per run; the case took ${SCALING_SECS} s"
+    echo "- \`scaling\`: sio and node at $SCALING_LIST connections (\`SCALING_COUNTS=\"$SCALING_COUNTS\"\`, max = the hard limit on open files, $SCALING_HARD, minus $SCALING_MARGIN = $SCALING_MAX), a fresh server per count, $((SCALING_REPEATS < REPEATS ? SCALING_REPEATS : REPEATS)) repeat(s), $SCALING_M broadcasts one at a time per run (\`SCALING_M\`), idle RSS after \`SCALING_HOLD\`=$SCALING_HOLD; the case took ${SCALING_SECS} s"
   fi
   echo "- the load generator (\`bench/loadgen\`) and the server share the same cores; other processes on the machine: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; the runs waited ${QUIET_SPENT} s in all for other processes to go below $QUIET_CORES cores (see the \"CPU used by other processes\" row)"
   echo
