@@ -44,14 +44,26 @@
 # summary compares each server's msgpack and JSON figures, and its ratio to
 # Node in both.
 #
+# scaling measures each server at several connection counts
+# (SCALING_COUNTS; "max" is derived from the hard limit on open files, which
+# both the server and the load generator need one per connection of): a
+# fresh server per (count, server), the connections opened as fast as
+# possible (from several loopback source addresses when one has too few
+# ephemeral ports), server RSS per connection when idle, then SCALING_M
+# broadcasts to all, one at a time. It runs SCALING_REPEATS times (at most
+# REPEATS); the summary tabulates each count, checks the scaling targets,
+# projects to 100k and 1M connections and draws bench/scaling.svg.
+#
 # Knobs (environment), with their defaults:
 #   REPEATS=3  CASES="idle connect fanout_w10 fanout_w10_csr fanout_w10_metrics fanout_w10_msgpack
 #                     fanout_burst fanout_w1 echo echo_metrics echo_msgpack polling_echo cluster
-#                     cluster_streams cluster_pg"
+#                     cluster_streams cluster_pg scaling"
 #   IDLE_N=5000 CONNECT_N=2000 CONNECT_CONC=50 FANOUT_N=1000 FANOUT_M=200 SIZE=100
 #   ECHO_K=50 ECHO_R=2000 POLL_K=50 POLL_R=500 BASE_PORT=22000
 #   CLUSTER_N=1000 CLUSTER_M=200 CLUSTER_WINDOW=10 CLUSTER_WARMUP=20
 #   CLUSTER_PG_M=200               cluster_pg's measured broadcasts
+#   SCALING_COUNTS="1000 5000 10000 max" SCALING_M=5 SCALING_REPEATS=2 SCALING_HOLD=2s
+#   SCALING_MARGIN=<max(500, hard limit / 20)>  max = hard limit - margin
 #   OUT=bench/results/<UTC time>   where raw.jsonl (cluster.raw.jsonl),
 #                                  table.md (cluster.md) and logs/ go
 #   RESULTS_MD=bench/RESULTS.md    the report; set it empty to skip it. The
@@ -74,6 +86,7 @@ GO=${GO:-go}
 
 REPEATS=${REPEATS:-3}
 DEFAULT_CASES="idle connect fanout_w10 fanout_w10_csr fanout_w10_metrics fanout_w10_msgpack fanout_burst fanout_w1 echo echo_metrics echo_msgpack polling_echo cluster cluster_streams cluster_pg"
+DEFAULT_CASES="$DEFAULT_CASES scaling" # and the scaling case, at the end
 CASES=${CASES:-$DEFAULT_CASES}
 IDLE_N=${IDLE_N:-5000}
 CONNECT_N=${CONNECT_N:-2000}
@@ -90,6 +103,17 @@ CLUSTER_M=${CLUSTER_M:-200}
 CLUSTER_WINDOW=${CLUSTER_WINDOW:-10}
 CLUSTER_WARMUP=${CLUSTER_WARMUP:-20}
 CLUSTER_PG_M=${CLUSTER_PG_M:-200} # cluster_pg
+# scaling (see the top): the counts, "max" = the hard open-files limit
+# minus a margin for the descriptors that are not connections.
+SCALING_COUNTS=${SCALING_COUNTS:-"1000 5000 10000 max"}
+SCALING_M=${SCALING_M:-5}
+SCALING_REPEATS=${SCALING_REPEATS:-2}
+SCALING_HOLD=${SCALING_HOLD:-2s}
+SCALING_HARD=$(ulimit -Hn)
+[ "$SCALING_HARD" != unlimited ] || SCALING_HARD=$(cat /proc/sys/fs/nr_open)
+SCALING_MARGIN=${SCALING_MARGIN:-$((SCALING_HARD / 20 > 500 ? SCALING_HARD / 20 : 500))}
+SCALING_MAX=$((SCALING_HARD - SCALING_MARGIN))
+SCALING_N=0 # the count of the scaling run in progress
 BASE_PORT=${BASE_PORT:-22000} # below the ephemeral port range, so no client socket holds it
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=${OUT:-"$BENCH/results/$STAMP"}
@@ -134,6 +158,7 @@ case_args() { # case -> loadgen flags
   case "$1" in
     idle) echo "-scenario idle -n $IDLE_N -rate 1000 -concurrency 100 -hold 5s -settle 1s" ;;
     connect) echo "-scenario connect -n $CONNECT_N -concurrency $CONNECT_CONC" ;;
+    scaling) echo "-scenario scaling -n $SCALING_N -m $SCALING_M -size $SIZE -warmup 1 -concurrency 100 -hold $SCALING_HOLD -settle 1s" ;;
     fanout_w10 | fanout_w10_metrics) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 10 -warmup 20" ;;
     fanout_w10_msgpack) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 10 -warmup 20 -msgpack" ;;
     fanout_w10_csr) echo "-scenario fanout -n $FANOUT_N -m $FANOUT_M -size $SIZE -window 10 -warmup 20 -offsets" ;;
@@ -165,6 +190,8 @@ case_servers() { # case -> the servers it runs against
     # zishang520/socket.io has no adapter for @socket.io/redis-adapter's
     # protocols, and its bench server reads neither RECOVERY nor PARSER.
     if [ "$s" = zishang ] && { is_cluster "$1" || [ "$1" = fanout_w10_csr ] || is_msgpack "$1"; }; then continue; fi
+    # scaling compares with Node only (zishang would add minutes).
+    if [ "$s" = zishang ] && [ "$1" = scaling ]; then continue; fi
     # METRICS is a knob of bench/server only.
     if is_metrics "$1" && [ "$s" != sio ]; then continue; fi
     echo "$s"
@@ -484,11 +511,61 @@ run_cluster() {
   RUN_LINE=$line
 }
 
+# The scaling case: its counts ("max" resolved, those above it dropped,
+# sorted), and one repeat of it: every count against every server (the
+# order rotating with the repeat), a fresh server process each.
+SCALING_LIST=""
+if [[ " $CASES " == *" scaling "* ]]; then
+  SCALING_LIST=$(for n in $SCALING_COUNTS; do
+    [ "$n" != max ] || n=$SCALING_MAX
+    if [ "$n" -ge 2 ] && [ "$n" -le "$SCALING_MAX" ]; then echo "$n"; fi
+  done | sort -nu | xargs)
+  if [ -z "$SCALING_LIST" ]; then
+    echo "run.sh: no count of SCALING_COUNTS=\"$SCALING_COUNTS\" fits under $SCALING_MAX (open files: hard limit $SCALING_HARD - margin $SCALING_MARGIN)" >&2
+    exit 1
+  fi
+  echo "scaling: counts $SCALING_LIST (max = hard limit on open files $SCALING_HARD - margin $SCALING_MARGIN); $SCALING_M broadcasts each; $((SCALING_REPEATS < REPEATS ? SCALING_REPEATS : REPEATS)) repeats" | tee -a "$OUT/meta.txt" >&2
+fi
+run_scaling_rep() { # REP
+  local rep=$1 n j spec name log line ok nserv
+  local -a servers
+  mapfile -t servers < <(case_servers scaling)
+  nserv=${#servers[@]}
+  for n in $SCALING_LIST; do
+    for ((j = 0; j < nserv; j++)); do
+      spec=${servers[$(((j + rep - 1) % nserv))]}
+      name=${spec%%=*}
+      log="$OUT/logs/scaling.$n.$name.$rep"
+      wait_quiet
+      t1=$(date +%s)
+      SCALING_N=$n
+      run_single scaling "$spec" "$name" "$rep" "$log"
+      SINGLE_SECS=$((SINGLE_SECS + $(date +%s) - t1))
+      SCALING_SECS=$((SCALING_SECS + $(date +%s) - t1))
+      line=$RUN_LINE
+      if [ -z "$line" ]; then
+        line="{\"server\":\"$name\",\"case\":\"scaling\",\"connections\":$n,\"repeat\":$rep,\"ok\":false,\"errors\":[\"no result (server not ready or loadgen died): see $log.*\"]}"
+      fi
+      echo "$line" >>"$OUT/raw.jsonl"
+      ok=$(echo "$line" | grep -o '"ok":[a-z]*' | cut -d: -f2)
+      printf '[%4ds] rep %d %-15s %-8s ok=%s %s %s %s\n' $(($(date +%s) - T0)) "$rep" "scaling $n" "$name" "$ok" \
+        "$(echo "$line" | grep -oE '"rss_per_conn_kb":[0-9.e+-]*')" "$(echo "$line" | grep -oE '"all_received_p50_ms":[0-9.e+-]*')" \
+        "$(echo "$line" | grep -oE '"handshakes_per_s":[0-9.e+-]*')" >&2
+      sleep 0.5
+    done
+  done
+}
+SCALING_SECS=0
+
 T0=$(date +%s)
 SINGLE_SECS=0  # time spent in the runs of each part, for the report
 CLUSTER_SECS=0
 for ((rep = 1; rep <= REPEATS; rep++)); do
   for c in $CASES; do
+    if [ "$c" = scaling ]; then # its own loop over the counts, SCALING_REPEATS times
+      [ "$rep" -gt "$SCALING_REPEATS" ] || run_scaling_rep "$rep"
+      continue
+    fi
     mapfile -t servers < <(case_servers "$c")
     nserv=${#servers[@]}
     raw="$OUT/raw.jsonl"
@@ -523,7 +600,9 @@ order=$(IFS=,; echo "${names[*]}")
 ref=node
 [[ " ${names[*]} " == *" node "* ]] || ref=${names[0]}
 if [ -n "$SINGLE_CASES" ]; then
-  "$BIN/summarize" -ref "$ref" -order "$order" "$OUT/raw.jsonl" >"$OUT/table.md"
+  SCALING_SVG_ARGS=() # scaling: the plot, next to the raw data
+  [ -z "$SCALING_LIST" ] || SCALING_SVG_ARGS=(-svg "$OUT/scaling.svg" -svg-link scaling.svg)
+  "$BIN/summarize" -ref "$ref" -order "$order" "${SCALING_SVG_ARGS[@]}" "$OUT/raw.jsonl" >"$OUT/table.md"
   cat "$OUT/table.md"
 fi
 if [ $CLUSTER_RUN = 1 ]; then
@@ -564,6 +643,9 @@ single_report() {
   if [[ " $SINGLE_CASES " == *" fanout_w10_msgpack "* || " $SINGLE_CASES " == *" echo_msgpack "* ]]; then
     MP_V=$(cd "$NODE_DIR" && node -p 'require("socket.io-msgpack-parser/package.json").version' 2>/dev/null || echo "?")
     echo "- \`fanout_w10_msgpack\`, \`echo_msgpack\`: the same servers with the msgpack codec (\`PARSER=msgpack\`: sio with \`Options.Parser = msgpack.Parser{}\`, node with socket.io-msgpack-parser $MP_V; zishang skipped) and the load generator with \`-msgpack\`"
+  fi
+  if [ -n "$SCALING_LIST" ]; then
+    echo "- \`scaling\`: sio and node at $SCALING_LIST connections (\`SCALING_COUNTS=\"$SCALING_COUNTS\"\`, max = the hard limit on open files, $SCALING_HARD, minus $SCALING_MARGIN = $SCALING_MAX), a fresh server per count, $((SCALING_REPEATS < REPEATS ? SCALING_REPEATS : REPEATS)) repeat(s), $SCALING_M broadcasts one at a time per run (\`SCALING_M\`), idle RSS after \`SCALING_HOLD\`=$SCALING_HOLD; the case took ${SCALING_SECS} s"
   fi
   echo "- the load generator (\`bench/loadgen\`) and the server share the same cores; other processes on the machine: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; the runs waited ${QUIET_SPENT} s in all for other processes to go below $QUIET_CORES cores (see the \"CPU used by other processes\" row)"
   echo
@@ -644,6 +726,10 @@ if [ -n "$RESULTS_MD" ]; then
   if [ -n "$SINGLE_CASES" ]; then
     cp "$OUT/raw.jsonl" "${RESULTS_MD%.md}.raw.jsonl"
     wrote="$wrote, ${RESULTS_MD%.md}.raw.jsonl"
+  fi
+  if [ -n "$SCALING_LIST" ] && [ -f "$OUT/scaling.svg" ]; then # the plot, linked from the report
+    cp "$OUT/scaling.svg" "$(dirname "$RESULTS_MD")/scaling.svg"
+    wrote="$wrote, $(dirname "$RESULTS_MD")/scaling.svg"
   fi
   if [ $CLUSTER_RUN = 1 ]; then
     cp "$OUT/cluster.raw.jsonl" "${RESULTS_MD%.md}.cluster.raw.jsonl"

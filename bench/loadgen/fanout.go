@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // A phase is a series of broadcasts: the warm-up ('w') or the measured
@@ -198,11 +200,36 @@ func runFanout(ctx context.Context, c config, r *result) {
 		}
 	}
 
-	o := openSocketsOn(ctx, func(i int) string { return c.addrs[nodeOf(i)] }, nrecv, c.concurrency, c.rate, func(i int, s *wsSocket) {
+	// scaling: the idle figures first (scaling.go), the connections spread
+	// over source addresses.
+	var dialerOf func(i int) *websocket.Dialer
+	var openCPU *cpuWindow
+	var rss0 int64
+	if c.scaling {
+		ds, of, err := sourceDialers(nrecv, c.srcPerAddr)
+		if err != nil {
+			r.fail("%v", err)
+			return
+		}
+		if err := raiseNofile(nrecv); err != nil {
+			r.fail("%v", err)
+			return
+		}
+		dialerOf = of
+		r.set("connections", nrecv)
+		r.set("source_addrs", len(ds))
+		time.Sleep(c.settle)
+		rss0 = procStatusKB(c.pid, "VmRSS")
+		openCPU = startCPU(c.pids)
+	}
+	o := openSocketsVia(ctx, func(i int) string { return c.addrs[nodeOf(i)] }, dialerOf, nrecv, c.concurrency, c.rate, func(i int, s *wsSocket) {
 		recv[i].s = s
 		readers.Add(1)
 		go read(recv[i])
 	})
+	if openCPU != nil {
+		openCPU.stop()
+	}
 	defer func() {
 		stopping.Store(true)
 		o.closeAll()
@@ -213,6 +240,9 @@ func runFanout(ctx context.Context, c config, r *result) {
 		return
 	}
 	logf("fanout: %d receivers connected in %.2fs", nrecv, o.end.Sub(o.start).Seconds())
+	if c.scaling {
+		scalingIdle(ctx, c, r, o, openCPU, rss0)
+	}
 	time.Sleep(300 * time.Millisecond)
 	pub := recv[n].s
 

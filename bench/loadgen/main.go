@@ -23,6 +23,11 @@
 //	         to the others (Redis or Postgres adapter); CPU is the sum over
 //	         -pid A,B,...; Redis's (-redis-pid) and Postgres's (-db-pid, its
 //	         whole process tree) apart
+//	scaling  -n connections in all (the publisher one of them), opened as
+//	         fast as -concurrency allows from as many loopback source
+//	         addresses as the ports need; RSS per connection after -hold;
+//	         then -warmup and -m broadcasts one at a time (fanout, window 1):
+//	         time to the last delivery, latency, CPU per delivery
 //	echo     -k websocket clients x -r sequential "echo" emits with an ack
 //	polling-echo  the same over HTTP long-polling (clients never upgrade)
 //
@@ -57,6 +62,8 @@ type config struct {
 	n, m, k, r, size                int
 	window, warmup                  int
 	offsets                         bool // fanout: every msg carries a recovery offset
+	scaling                         bool // fanout with the idle figures first (scaling.go)
+	srcPerAddr                      int  // scaling: connections per source address (0: derived)
 	rate, concurrency               int
 	hold, settle, timeout, stall    time.Duration
 }
@@ -70,7 +77,7 @@ func main() {
 	var c config
 	flag.StringVar(&c.addr, "addr", "127.0.0.1:3000", "server address (loopback only)")
 	addrsFlag := flag.String("addrs", "", "cluster-fanout: the servers' addresses, comma-separated (loopback only); the publisher connects to the first")
-	flag.StringVar(&c.scenario, "scenario", "", "idle | connect | fanout | cluster-fanout | echo | polling-echo")
+	flag.StringVar(&c.scenario, "scenario", "", "idle | connect | fanout | cluster-fanout | scaling | echo | polling-echo")
 	flag.StringVar(&c.label, "server", "", "server name, copied into the output")
 	flag.StringVar(&c.caseName, "case", "", "case name, copied into the output (default: the scenario)")
 	flag.Func("pid", "server process ID, for RSS and CPU from /proc; cluster-fanout: the nodes' IDs, comma-separated (CPU and RSS are summed)", func(v string) error {
@@ -96,6 +103,7 @@ func main() {
 	flag.IntVar(&c.warmup, "warmup", -1, "fanout: warm-up broadcasts (20); echo: warm-up round trips per client (100, polling 20)")
 	flag.BoolVar(&c.offsets, "offsets", false, "fanout, cluster-fanout: the server has connection-state recovery on, so every msg must carry an offset as its last argument (and none may without it)")
 	flag.BoolVar(&wireMsgpack, "msgpack", false, "websocket scenarios: speak socket.io-msgpack-parser's format (the server must too: PARSER=msgpack)")
+	flag.IntVar(&c.srcPerAddr, "src-per-addr", 0, "scaling: connections per loopback source address (0: a quarter of the ephemeral port range)")
 	flag.IntVar(&c.rate, "rate", 0, "sockets opened per second, at most (0 = no limit)")
 	flag.IntVar(&c.concurrency, "concurrency", 100, "handshakes in flight, at most")
 	flag.DurationVar(&c.hold, "hold", 5*time.Second, "idle: how long the sockets are held once open")
@@ -171,6 +179,17 @@ func main() {
 		orDefault(&c.n, 1000)
 		orDefault(&c.warmup, 20)
 		runFanout(ctx, c, res)
+	case "scaling":
+		orDefault(&c.n, 1000)
+		orDefault(&c.warmup, 1)
+		if c.n < 2 {
+			fmt.Fprintln(os.Stderr, "loadgen: scaling needs -n 2 or more (the publisher is one of the connections)")
+			os.Exit(2)
+		}
+		c.n-- // subscribers; the publisher is the n-th connection
+		c.window = 1
+		c.scaling = true
+		runFanout(ctx, c, res)
 	case "echo":
 		orDefault(&c.r, 2000)
 		orDefault(&c.warmup, 100)
@@ -180,7 +199,7 @@ func main() {
 		orDefault(&c.warmup, 20)
 		runPollingEcho(ctx, c, res)
 	default:
-		fmt.Fprintln(os.Stderr, "loadgen: -scenario must be idle, connect, fanout, cluster-fanout, echo or polling-echo")
+		fmt.Fprintln(os.Stderr, "loadgen: -scenario must be idle, connect, fanout, cluster-fanout, scaling, echo or polling-echo")
 		os.Exit(2)
 	}
 	if c.pid > 0 { // summed over a cluster's nodes

@@ -37,9 +37,14 @@ var errClosedByServer = errors.New("server sent an Engine.IO close packet")
 // dialSocket opens a websocket to addr, waits for the Engine.IO open packet,
 // connects to the main namespace ("40") and waits for the server's "40{sid}".
 func dialSocket(ctx context.Context, addr string, limit time.Duration) (*wsSocket, error) {
+	return dialSocketWith(ctx, wsDialer, addr, limit)
+}
+
+// dialSocketWith is dialSocket with the websocket dialer d.
+func dialSocketWith(ctx context.Context, d *websocket.Dialer, addr string, limit time.Duration) (*wsSocket, error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	ws, resp, err := wsDialer.DialContext(ctx, "ws://"+addr+"/socket.io/?EIO=4&transport=websocket", http.Header{})
+	ws, resp, err := d.DialContext(ctx, "ws://"+addr+"/socket.io/?EIO=4&transport=websocket", http.Header{})
 	if err != nil {
 		if resp != nil {
 			return nil, fmt.Errorf("dial: %v (HTTP %d)", err, resp.StatusCode)
@@ -202,6 +207,15 @@ func openSockets(ctx context.Context, addr string, n, conc, rate int, onOpen fun
 
 // openSocketsOn is openSockets with socket i connecting to addrOf(i).
 func openSocketsOn(ctx context.Context, addrOf func(i int) string, n, conc, rate int, onOpen func(i int, s *wsSocket)) *opened {
+	return openSocketsVia(ctx, addrOf, nil, n, conc, rate, onOpen)
+}
+
+// openSocketsVia is openSocketsOn with socket i dialed by dialerOf(i)
+// (nil: every socket by wsDialer).
+func openSocketsVia(ctx context.Context, addrOf func(i int) string, dialerOf func(i int) *websocket.Dialer, n, conc, rate int, onOpen func(i int, s *wsSocket)) *opened {
+	if dialerOf == nil {
+		dialerOf = func(int) *websocket.Dialer { return wsDialer }
+	}
 	o := &opened{socks: make([]*wsSocket, n), handshakes: make([]time.Duration, n), errs: map[string]int{}}
 	sem := make(chan struct{}, max(conc, 1))
 	var mu sync.Mutex
@@ -228,7 +242,7 @@ func openSocketsOn(ctx context.Context, addrOf func(i int) string, n, conc, rate
 		go func() {
 			defer wg.Done()
 			t0 := time.Now()
-			s, err := dialSocket(ctx, addrOf(i), 15*time.Second)
+			s, err := dialSocketWith(ctx, dialerOf(i), addrOf(i), 15*time.Second)
 			d := time.Since(t0)
 			<-sem
 			mu.Lock()

@@ -183,6 +183,8 @@ func main() {
 	ref := flag.String("ref", "node", "reference server for the ratios and targets")
 	order := flag.String("order", "", "comma-separated column order (default: order of appearance)")
 	subject := flag.String("subject", "sio", "server whose targets are checked")
+	svgPath := flag.String("svg", "", "scaling: write the plot (SVG) to this file")
+	svgLink := flag.String("svg-link", "", "scaling: the plot's path as the markdown links it")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: summarize [-ref node] [-order a,b,c] raw.jsonl")
@@ -196,6 +198,22 @@ func main() {
 	var servers, cases []string
 	if *order != "" {
 		servers = strings.Split(*order, ",")
+	}
+	// The scaling case has a section of its own (scaling.go), after the rest.
+	runs, scalingRuns := splitScaling(runs)
+	if len(runs) == 0 && len(scalingRuns) > 0 {
+		w := bufio.NewWriter(os.Stdout)
+		writeScaling(w, scalingRuns, servers, *ref, *subject, *svgPath, *svgLink)
+		w.Flush()
+		return
+	}
+	if len(scalingRuns) > 0 {
+		defer func() {
+			w := bufio.NewWriter(os.Stdout)
+			fmt.Fprintln(w)
+			writeScaling(w, scalingRuns, servers, *ref, *subject, *svgPath, *svgLink)
+			w.Flush()
+		}()
 	}
 	for _, r := range runs {
 		if s := r.str("server"); !slices.Contains(servers, s) {
