@@ -197,11 +197,17 @@ func fromMsgpack(dst, msg []byte) ([]byte, error) {
 			}
 			nspOK = true
 		case "id":
+			if r.undefined() {
+				continue
+			}
 			if id, ok = r.uint(); !ok {
 				return dst, errMsgpack
 			}
 			hasID = true
 		case "data":
+			if r.undefined() {
+				continue
+			}
 			dataStart = r.i
 			if !r.skip(0) {
 				return dst, errMsgpack
@@ -284,6 +290,17 @@ func (r *mpReader) str() ([]byte, bool) {
 	}
 	r.i += n
 	return r.b[r.i-n : r.i], true
+}
+
+// undefined reads notepack's undefined (fixext 1 of type 0, what
+// socket.io-msgpack-parser writes for a member whose value is undefined,
+// such as a CONNECT answer's pid without recovery) if it is next.
+func (r *mpReader) undefined() bool {
+	if r.i+3 <= len(r.b) && r.b[r.i] == 0xd4 && r.b[r.i+1] == 0 {
+		r.i += 3
+		return true
+	}
+	return false
 }
 
 // uint reads a non-negative integer.
@@ -386,22 +403,31 @@ func (r *mpReader) value(dst []byte, depth int, write bool) ([]byte, bool) {
 		if write {
 			dst = append(dst, '{')
 		}
+		members := 0
 		for k := 0; ok && k < n; k++ {
-			if write && k > 0 {
-				dst = append(dst, ',')
-			}
 			var key []byte
-			if key, ok = r.str(); ok {
-				if write {
-					dst = append(appendJSONString(dst, key), ':')
-				}
-				dst, ok = r.value(dst, depth+1, write)
+			if key, ok = r.str(); !ok || r.undefined() {
+				continue // a member whose value is undefined: left out, as JSON.stringify does
 			}
+			if write {
+				if members > 0 {
+					dst = append(dst, ',')
+				}
+				dst = append(appendJSONString(dst, key), ':')
+			}
+			members++
+			dst, ok = r.value(dst, depth+1, write)
 		}
 		if write {
 			dst = append(dst, '}')
 		}
 		return dst, ok
+	}
+	if r.undefined() { // in an array: null, as JSON.stringify writes it
+		if write {
+			dst = append(dst, "null"...)
+		}
+		return dst, true
 	}
 	r.i++
 	var lit string

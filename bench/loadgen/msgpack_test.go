@@ -125,6 +125,25 @@ func TestFromMsgpackAgreesWithTheServer(t *testing.T) {
 			t.Errorf("%.60s: got %.80q, %v; want %.80q", p.Data, got, err, want)
 		}
 	}
+	// What Node's socket.io-msgpack-parser writes for undefined (fixext 1
+	// of type 0): the CONNECT answer's pid without recovery, an undefined
+	// id, undefined in an array.
+	undef := []byte{0xd4, 0, 0}
+	str := func(s string) []byte { return append([]byte{0xa0 | byte(len(s))}, s...) }
+	for _, msg := range [][]byte{
+		cat([]byte{0x83}, str("type"), []byte{0}, str("data"), []byte{0x82}, str("sid"), str("abc"), str("pid"), undef, str("nsp"), str("/")),
+		cat([]byte{0x84}, str("type"), []byte{2}, str("data"), []byte{0x93}, str("msg"), undef, str("x"), str("id"), undef, str("nsp"), str("/")),
+		cat([]byte{0x83}, str("type"), []byte{1}, str("data"), undef, str("nsp"), str("/")),
+	} {
+		want, err := serverText(msg)
+		if err != nil {
+			t.Fatalf("% x: the server's decoder: %v", msg, err)
+		}
+		got, err := fromMsgpack(nil, msg)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("% x: got %q, %v; want %q", msg, got, err, want)
+		}
+	}
 	for _, bad := range []parser.Packet{
 		{Type: parser.Event, Namespace: "/chat", Data: []byte(`["x"]`)},
 		{Type: parser.BinaryEvent, Namespace: "/", Data: []byte(`["x",{"_placeholder":true,"num":0}]`), Attachments: [][]byte{{1}}},
@@ -177,3 +196,5 @@ func TestToMsgpack(t *testing.T) {
 		}
 	}
 }
+
+func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
