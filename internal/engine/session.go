@@ -3,6 +3,7 @@ package engine
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,10 +86,9 @@ type Session struct {
 	srv    *Server
 	id     string
 	issued time.Time
-	// Of the handshake request: its header (with Host), URL, client
-	// address and whether it came over TLS.
-	header     http.Header
-	url        *url.URL
+	// Of the handshake request: its URI and header (with Host), packed,
+	// the client's address and whether it came over TLS.
+	req        packedRequest
 	remoteAddr string
 	secure     bool
 	handler    Handler      // set under mu by Server.start, then fixed
@@ -134,8 +134,7 @@ func newSession(srv *Server, id string, r *http.Request) *Session {
 		srv:        srv,
 		id:         id,
 		issued:     time.Now(),
-		header:     r.Header,
-		url:        r.URL,
+		req:        packRequest(r),
 		secure:     r.TLS != nil,
 		remoteAddr: r.RemoteAddr,
 		done:       make(chan struct{}),
@@ -143,16 +142,6 @@ func newSession(srv *Server, id string, r *http.Request) *Session {
 		tally:      srv.stats.slot(),
 	}
 	s.out.tally = s.tally
-	if s.header == nil {
-		s.header = http.Header{}
-	}
-	if r.Host != "" && s.header.Get("Host") == "" {
-		// net/http moves Host out of the header map; keep it with the
-		// others, as the reference's request headers have it. The map is
-		// the request's own: net/http makes one per request and never
-		// touches it again once the handler has it.
-		s.header.Set("Host", r.Host)
-	}
 	s.wr.loop = s.writeLoop
 	return s
 }
@@ -167,12 +156,13 @@ func (s *Session) burstEnd(inline bool) {
 // ID returns the session ID (the "sid" of the handshake).
 func (s *Session) ID() string { return s.id }
 
-// Header returns the handshake request's header, with its Host; treat it
-// as read-only.
-func (s *Session) Header() http.Header { return s.header }
+// Header returns the handshake request's header, with its Host: a new
+// map at every call.
+func (s *Session) Header() http.Header { return s.req.header() }
 
-// URL returns the handshake request's URL; treat it as read-only.
-func (s *Session) URL() *url.URL { return s.url }
+// URL returns the handshake request's URL (its path and query): a new
+// value at every call.
+func (s *Session) URL() *url.URL { return s.req.url() }
 
 // Secure reports whether the handshake request came over TLS.
 func (s *Session) Secure() bool { return s.secure }
@@ -243,4 +233,73 @@ func (s *Session) onPacket(t PacketType, data []byte, binary bool) bool {
 	}
 	// open, upgrade and noop from a client are ignored, as the reference does.
 	return true
+}
+
+// packedRequest is what a session keeps of its handshake request, for the
+// handshake details the socketio layer builds on first use (most sockets
+// never ask): the request URI, and the header in one string of
+// key NUL value NUL pairs, one pair per value. Keeping the request's own
+// header map and URL cost about 900 bytes per connection; this costs
+// about the header's length.
+type packedRequest struct {
+	uri    string
+	fields string
+}
+
+func packRequest(r *http.Request) packedRequest {
+	// net/http moves Host out of the header map; keep it with the others,
+	// as the reference's request headers have it.
+	host := r.Host != "" && r.Header.Get("Host") == ""
+	n := 0
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 2
+		}
+	}
+	if host {
+		n += len("Host") + len(r.Host) + 2
+	}
+	var b strings.Builder
+	b.Grow(n)
+	add := func(k, v string) {
+		b.WriteString(k)
+		b.WriteByte(0)
+		b.WriteString(v)
+		b.WriteByte(0)
+	}
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			add(k, v)
+		}
+	}
+	if host {
+		add("Host", r.Host)
+	}
+	uri := ""
+	if r.URL != nil {
+		uri = r.URL.RequestURI()
+	}
+	return packedRequest{uri: uri, fields: b.String()}
+}
+
+// header unpacks the header. net/http refuses NUL in header names and
+// values, so the separator cannot occur in them.
+func (q packedRequest) header() http.Header {
+	h := make(http.Header)
+	for s := q.fields; s != ""; {
+		k, rest, _ := strings.Cut(s, "\x00")
+		v, rest, _ := strings.Cut(rest, "\x00")
+		h[k] = append(h[k], v)
+		s = rest
+	}
+	return h
+}
+
+// url parses the request URI again; one net/http accepted does parse.
+func (q packedRequest) url() *url.URL {
+	u, err := url.ParseRequestURI(q.uri)
+	if err != nil {
+		return &url.URL{}
+	}
+	return u
 }
