@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -68,13 +69,16 @@ type Adapter struct {
 	listening     chan struct{} // closed once the channel is first listened
 	listeningOnce sync.Once
 
-	mu          sync.Mutex
-	closed      bool
-	lastPublish time.Time
-	nodes       map[string]time.Time // the other servers: uid -> last message
-	requests    map[string]*request
-	ackWaits    map[string]*ackWait
-	timers      map[*time.Timer]struct{}
+	// lastPublish is when this server last queued a message (UnixNano),
+	// for tick's heartbeats; set per message, without mu.
+	lastPublish atomic.Int64
+
+	mu       sync.Mutex
+	closed   bool
+	nodes    map[string]time.Time // the other servers: uid -> last message
+	requests map[string]*request
+	ackWaits map[string]*ackWait
+	timers   map[*time.Timer]struct{}
 }
 
 // request is a request waiting for the other servers' answers.
@@ -189,9 +193,7 @@ func (a *Adapter) publish(typ int, data clustermsg.Object) error {
 	if err != nil {
 		return err
 	}
-	a.mu.Lock()
-	a.lastPublish = time.Now()
-	a.mu.Unlock()
+	a.lastPublish.Store(time.Now().UnixNano())
 	return a.out.Push(outMsg{payload: payload, attachment: att, typ: typ})
 }
 
@@ -226,7 +228,7 @@ func (a *Adapter) tick() {
 		}
 		now := time.Now()
 		a.mu.Lock()
-		quiet := now.Sub(a.lastPublish) >= a.opts.HeartbeatInterval
+		quiet := now.Sub(time.Unix(0, a.lastPublish.Load())) >= a.opts.HeartbeatInterval
 		var gone []string
 		for uid, seen := range a.nodes {
 			if now.Sub(seen) > a.opts.HeartbeatTimeout {
