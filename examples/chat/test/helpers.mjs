@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import assert from "node:assert/strict";
 import { io } from "socket.io-client";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -273,4 +274,43 @@ export async function contractAnswers(s, room) {
       .replace(/"ts":\d+/g, `"ts":0`));
   }
   return out;
+}
+
+const sorted = (a) => [...a].sort();
+
+// checkMembersAcross checks, for two servers a and b of one chat, that
+// "users" lists a room's members on both from either, nicknames set on
+// either included (socket.data, read by the other server through
+// FetchSockets). user(srv, name, room) opens a client with that nickname
+// in that room.
+export async function checkMembersAcross(user, a, b) {
+  const alice = await user(a, "u-alice", "u-room");
+  const bob = await user(b, "u-bob", "u-room");
+  await user(a, "u-carol", "u-room");
+  await user(b, "u-erin", "u-elsewhere");
+  const all = ["u-alice", "u-bob", "u-carol"];
+  assert.deepEqual(await alice.emitWithAck("users").then((r) => [r.room, sorted(r.users)]), ["u-room", all]);
+  assert.deepEqual(await bob.emitWithAck("users").then((r) => [r.room, sorted(r.users)]), ["u-room", all]);
+  assert.deepEqual(await bob.emitWithAck("set nickname", "u-bobby"), { ok: true });
+  assert.deepEqual(await alice.emitWithAck("set nickname", "u-alicia"), { ok: true });
+  const renamed = ["u-alicia", "u-bobby", "u-carol"];
+  assert.deepEqual(sorted((await alice.emitWithAck("users")).users), renamed);
+  assert.deepEqual(sorted((await bob.emitWithAck("users")).users), renamed);
+}
+
+// checkTypingAcross checks that typing notices cross from a to b and back.
+export async function checkTypingAcross(user, a, b) {
+  const alice = await user(a, "t-alice", "t-room");
+  const bob = await user(b, "t-bob", "t-room");
+  // Volatile: typing goes on, as a user's would, until one arrives.
+  for (const [from, to, name] of [[alice, bob, "t-alice"], [bob, alice, "t-bob"]]) {
+    const got = waitFor(to, "typing");
+    from.emit("typing");
+    const again = setInterval(() => from.emit("typing"), 100);
+    try {
+      assert.deepEqual(await got, { from: name });
+    } finally {
+      clearInterval(again);
+    }
+  }
 }

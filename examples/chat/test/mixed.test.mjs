@@ -10,6 +10,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { io } from "socket.io-client";
 import {
+  checkMembersAcross, checkTypingAcross,
   chatDir, startChat, startNodeChat, startRedis, client, waitFor, expectNone, texts, notices, dropTransport,
   contractScript, contractAnswers,
 } from "./helpers.mjs";
@@ -131,37 +132,9 @@ describe("mixed chat cluster: a Go and a Node chat server on one Redis", () => {
     assert.deepEqual(toCarol.map((m) => m.text), ["fence in x-other"], "nothing from another room");
   });
 
-  it("should list a room's members on both servers from either, with nicknames set on either", async () => {
-    const alice = await user(go, "u-alice", "u-room");
-    const bob = await user(node, "u-bob", "u-room");
-    await user(go, "u-carol", "u-room");
-    await user(node, "u-erin", "u-elsewhere");
-    const all = ["u-alice", "u-bob", "u-carol"];
-    assert.deepEqual(await alice.emitWithAck("users").then((r) => [r.room, sorted(r.users)]), ["u-room", all]);
-    assert.deepEqual(await bob.emitWithAck("users").then((r) => [r.room, sorted(r.users)]), ["u-room", all]);
-    // socket.data, read by the other server through FetchSockets.
-    assert.deepEqual(await bob.emitWithAck("set nickname", "u-bobby"), { ok: true });
-    assert.deepEqual(await alice.emitWithAck("set nickname", "u-alicia"), { ok: true });
-    const renamed = ["u-alicia", "u-bobby", "u-carol"];
-    assert.deepEqual(sorted((await alice.emitWithAck("users")).users), renamed);
-    assert.deepEqual(sorted((await bob.emitWithAck("users")).users), renamed);
-  });
+  it("should list a room's members on both servers from either, with nicknames set on either", () => checkMembersAcross(user, go, node));
 
-  it("should relay typing notices across servers", async () => {
-    const alice = await user(go, "t-alice", "t-room");
-    const bob = await user(node, "t-bob", "t-room");
-    // Volatile: typing goes on, as a user's would, until one arrives.
-    for (const [from, to, name] of [[alice, bob, "t-alice"], [bob, alice, "t-bob"]]) {
-      const got = waitFor(to, "typing");
-      from.emit("typing");
-      const again = setInterval(() => from.emit("typing"), 100);
-      try {
-        assert.deepEqual(await got, { from: name });
-      } finally {
-        clearInterval(again);
-      }
-    }
-  });
+  it("should relay typing notices across servers", () => checkTypingAcross(user, go, node));
 
   it("should push headlines on /news from both servers", async () => {
     // Listening before the connection: the first headline comes with it.
