@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -84,48 +83,12 @@ func waitServerCount(t testing.TB, io *socketio.Server, want int) {
 
 // --- the Node.js server -----------------------------------------------------
 
-var (
-	npmOnce sync.Once
-	npmErr  error
-)
-
 // nodeDir is the npm project of the Node side (make installs it with
 // npm ci; so do the tests, when it is missing or older than its lock).
 var nodeDir = filepath.Join("testdata", "node")
 
-func npmInstall(t testing.TB) {
-	t.Helper()
-	for _, bin := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Fatalf("%s not found on PATH: the emitter's tests need Node.js 20 and npm", bin)
-		}
-	}
-	npmOnce.Do(func() {
-		stamp := filepath.Join(nodeDir, "node_modules", ".installed")
-		if si, err := os.Stat(stamp); err == nil {
-			if li, err := os.Stat(filepath.Join(nodeDir, "package-lock.json")); err == nil && !li.ModTime().After(si.ModTime()) {
-				return
-			}
-		}
-		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
-		cmd.Dir = nodeDir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			npmErr = &npmError{err, string(out)}
-			return
-		}
-		npmErr = os.WriteFile(stamp, nil, 0o644)
-	})
-	if npmErr != nil {
-		t.Fatalf("npm ci in %s: %v", nodeDir, npmErr)
-	}
-}
-
-type npmError struct {
-	err error
-	out string
-}
-
-func (e *npmError) Error() string { return e.err.Error() + ": " + e.out }
+// npmInstall installs the Node side's npm packages, once per test run.
+func npmInstall(t testing.TB) { testkit.NPMInstall(t, nodeDir) }
 
 // nodeServer is testdata/node/server.mjs: a socket.io server on
 // @socket.io/redis-adapter with the official emitter beside it.

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -189,51 +188,11 @@ func rawStrings(rs []socketio.Raw) []string {
 
 // --- the Node.js server -----------------------------------------------------
 
-var (
-	npmOnce sync.Once
-	npmErr  error
-)
-
 // nodeDir is the npm project of the Node side.
 func nodeDir() string { return filepath.Join("testdata", "node") }
 
-// npmInstall runs npm ci in testdata/node once per run, unless
-// node_modules is already installed from the current package-lock.json.
-func npmInstall(t testing.TB) {
-	t.Helper()
-	for _, bin := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Fatalf("%s not found on PATH: the mixed Go/Node cluster tests need Node.js 20 and npm", bin)
-		}
-	}
-	npmOnce.Do(func() {
-		stamp := filepath.Join(nodeDir(), "node_modules", ".installed")
-		lock := filepath.Join(nodeDir(), "package-lock.json")
-		if si, err := os.Stat(stamp); err == nil {
-			if li, err := os.Stat(lock); err == nil && !li.ModTime().After(si.ModTime()) {
-				return
-			}
-		}
-		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
-		cmd.Dir = nodeDir()
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			npmErr = &npmError{err: err, out: string(out)}
-			return
-		}
-		npmErr = os.WriteFile(stamp, nil, 0o644)
-	})
-	if npmErr != nil {
-		t.Fatalf("npm ci in %s: %v", nodeDir(), npmErr)
-	}
-}
-
-type npmError struct {
-	err error
-	out string
-}
-
-func (e *npmError) Error() string { return e.err.Error() + ": " + e.out }
+// npmInstall installs the Node side's npm packages, once per test run.
+func npmInstall(t testing.TB) { testkit.NPMInstall(t, nodeDir()) }
 
 // nodeNode is the Node.js server of a test cluster.
 type nodeNode struct {
